@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// System libraries come from Debian: libopenblas-dev, libopenmpi-dev, libhdf5-dev, zlib1g-dev.
+// Only the Lockstep* wrapper modules import the C* modules; nothing above them sees a C type.
+let package = Package(
+    name: "Lockstep",
+    products: [
+        .executable(name: "lockstep", targets: ["lockstep"]),
+        .library(name: "LockstepTrain", targets: ["LockstepTrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "LockstepTensor", dependencies: ["CBLAS"]),
+        .target(name: "LockstepNN", dependencies: ["LockstepTensor"]),
+        .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
+        .target(name: "LockstepHDF5", dependencies: ["CHDF5"]),
+        .target(name: "LockstepDistributed", dependencies: ["CMPI", "LockstepTensor"]),
+        .target(name: "LockstepData", dependencies: [
+            "LockstepHDF5", "LockstepTensor", "CZlib",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
+        .target(name: "LockstepTrain", dependencies: [
+            "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5",
+            "LockstepDistributed", "LockstepData", "LockstepModels",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "lockstep", dependencies: [
+            "LockstepTrain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Helpers shared by the test targets: fixture lookup, assertClose, gradient checks.
+        .target(name: "LockstepTestSupport", dependencies: ["LockstepNN", "LockstepTensor", "LockstepHDF5"],
+                path: "Tests/LockstepTestSupport"),
+        .testTarget(name: "LockstepTensorTests", dependencies: ["LockstepTensor", "LockstepTestSupport"]),
+        .testTarget(name: "LockstepNNTests", dependencies: ["LockstepNN", "LockstepTensor", "LockstepTestSupport"]),
+        .testTarget(name: "LockstepOptimizersTests", dependencies: ["LockstepOptimizers", "LockstepTensor", "LockstepTestSupport"]),
+        .testTarget(name: "LockstepHDF5Tests", dependencies: ["LockstepHDF5", "LockstepTestSupport"]),
+        .testTarget(name: "LockstepDistributedTests", dependencies: ["LockstepDistributed", "LockstepNN", "LockstepTensor"]),
+        .testTarget(name: "LockstepDataTests", dependencies: ["LockstepData", "LockstepHDF5", "LockstepTestSupport"]),
+        .testTarget(name: "LockstepTrainTests", dependencies: [
+            "LockstepTrain", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",
+            "LockstepData", "LockstepTestSupport",
+        ]),
+    ]
+)

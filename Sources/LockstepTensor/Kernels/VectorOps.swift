@@ -1,0 +1,58 @@
+/// Elementwise and reduction kernels over raw Float buffers.
+///
+/// Plain loops over unsafe pointers: the compiler vectorizes them in release builds.
+public enum VectorOps {
+    /// out[r, c] += bias[c] for a row-major [rows, cols] matrix.
+    @inlinable
+    public static func addRowVector(_ bias: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+        for r in 0..<rows {
+            let row = out + r * cols
+            for c in 0..<cols { row[c] += bias[c] }
+        }
+    }
+
+    /// sums[c] = Σ_r m[r, c] for a row-major [rows, cols] matrix.
+    @inlinable
+    public static func sumRows(_ m: UnsafePointer<Float>, rows: Int, cols: Int, into sums: UnsafeMutablePointer<Float>) {
+        sums.update(repeating: 0, count: cols)
+        for r in 0..<rows {
+            let row = m + r * cols
+            for c in 0..<cols { sums[c] += row[c] }
+        }
+    }
+
+    /// Σ x[i] in Double (for losses and checksums, where Float accumulation drifts).
+    @inlinable
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var s = 0.0
+        for i in 0..<count { s += Double(x[i]) }
+        return s
+    }
+
+    /// Σ x[i]² in Double.
+    @inlinable
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var s = 0.0
+        for i in 0..<count { s += Double(x[i]) * Double(x[i]) }
+        return s
+    }
+
+    /// x *= alpha.
+    @inlinable
+    public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by alpha: Float) {
+        for i in 0..<count { x[i] *= alpha }
+    }
+
+    /// Index of the largest element of each row of a row-major [rows, cols] matrix.
+    @inlinable
+    public static func argmaxRows(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Int] {
+        var out = [Int](repeating: 0, count: rows)
+        for r in 0..<rows {
+            let row = m + r * cols
+            var best = 0
+            for c in 1..<max(cols, 1) where row[c] > row[best] { best = c }
+            out[r] = best
+        }
+        return out
+    }
+}
