@@ -1,0 +1,77 @@
+import LockstepTensor
+
+/// What a forward pass needs to know beyond its input.
+public struct ForwardContext: Sendable {
+    /// Training mode (batch statistics, dropout) vs evaluation mode.
+    public var training: Bool
+    /// Run seed, for layers that draw random numbers.
+    public var seed: UInt64
+    /// Global step, for keying per-step randomness.
+    public var step: Int
+    /// MPI rank of this replica, for keying per-rank randomness.
+    public var rank: Int
+
+    public init(training: Bool, seed: UInt64 = 0, step: Int = 0, rank: Int = 0) {
+        self.training = training
+        self.seed = seed
+        self.step = step
+        self.rank = rank
+    }
+}
+
+/// Called during backward with the parameters whose gradients are final, so gradient
+/// communication can start while earlier layers still compute.
+public typealias GradientsReadyHandler = ([Parameter]) -> Void
+
+/// A differentiable layer with explicit forward and backward passes.
+///
+/// Shapes exclude the batch dimension: `build(inputShape:)` receives the per-sample shape and
+/// returns the per-sample output shape, creating parameters as needed. `forward` caches what
+/// `backward` needs; `backward` writes (overwrites) its parameters' gradients and returns the
+/// gradient with respect to its input, or nil when `needsInputGradient` is false.
+public protocol Layer: AnyObject {
+    /// Human-readable kind, used in error messages (`Dense`, `ReLU`, …).
+    var kind: String { get }
+    /// This layer's parameters, and its children's for containers.
+    var parameters: [Parameter] { get }
+    /// Validates the input shape, creates parameters, returns the output shape.
+    func build(inputShape: [Int]) throws -> [Int]
+    /// Computes the output for a batch `input` of shape [N] + inputShape.
+    func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor
+    /// Back-propagates `outputGradient` (shape of the last output).
+    func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor?
+}
+
+/// A layer made of other layers; it reports its children's gradients itself.
+public protocol LayerContainer: Layer {}
+
+/// A shape or configuration error a user can cause, naming the layer (by its dotted path from
+/// the model root, as the parameter names) and what was expected.
+public struct LayerError: Error, CustomStringConvertible {
+    /// Path from the root, outermost first; containers prepend their child's index.
+    public var path: [String]
+    /// Kind of the failing layer.
+    public let kind: String
+    /// What was expected and what was found.
+    public let message: String
+
+    public init(kind: String, message: String, path: [String] = []) {
+        self.kind = kind
+        self.message = message
+        self.path = path
+    }
+
+    /// The same error seen from a container where the failing layer is child `component`.
+    public func prefixed(_ component: String) -> LayerError {
+        LayerError(kind: kind, message: message, path: [component] + path)
+    }
+
+    /// "expected <expected>, got input shape <shape>".
+    public static func shape(_ layer: any Layer, expected: String, got shape: [Int]) -> LayerError {
+        LayerError(kind: layer.kind, message: "expected input \(expected), got input shape \(shape)")
+    }
+
+    public var description: String {
+        "layer \(path.isEmpty ? "<model>" : path.joined(separator: ".")) (\(kind)): \(message)"
+    }
+}

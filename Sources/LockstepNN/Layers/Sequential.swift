@@ -1,0 +1,60 @@
+import LockstepTensor
+
+/// Collects layers written one per line inside `Sequential { … }`.
+@resultBuilder
+public enum LayerBuilder {
+    public static func buildExpression(_ layer: any Layer) -> [any Layer] { [layer] }
+    public static func buildExpression(_ layers: [any Layer]) -> [any Layer] { layers }
+    public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    public static func buildEither(first: [any Layer]) -> [any Layer] { first }
+    public static func buildEither(second: [any Layer]) -> [any Layer] { second }
+    public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
+}
+
+/// Layers applied one after another. Children are named by index, as PyTorch's
+/// `nn.Sequential` (`0.weight`, `2.bias`, …), so state dicts line up.
+public final class Sequential: LayerContainer {
+    public var kind: String { "Sequential" }
+    /// The children in order.
+    public let layers: [any Layer]
+    private var built = false
+
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    public convenience init(@LayerBuilder _ content: () -> [any Layer]) { self.init(content()) }
+
+    public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+
+    public func build(inputShape: [Int]) throws -> [Int] {
+        precondition(!built, "a Sequential is built once")
+        built = true
+        var shape = inputShape
+        for (i, layer) in layers.enumerated() {
+            do {
+                shape = try layer.build(inputShape: shape)
+            } catch let error as LayerError {
+                throw error.prefixed(String(i))
+            }
+            for p in layer.parameters { p.name = "\(i).\(p.name)" }
+        }
+        return shape
+    }
+
+    public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        var x = input
+        for layer in layers { x = layer.forward(x, context) }
+        return x
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
+        var g: Tensor? = outputGradient
+        for (i, layer) in layers.enumerated().reversed() {
+            // The first layer's input gradient is only needed if our caller wants it.
+            let needs = i > 0 || needsInputGradient
+            g = layer.backward(g!, needsInputGradient: needs, ready)
+            if !(layer is any LayerContainer), let ready, !layer.parameters.isEmpty { ready(layer.parameters) }
+        }
+        return g
+    }
+}

@@ -1,0 +1,48 @@
+import LockstepTensor
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Softmax followed by cross-entropy, fused: L = (1/N) Σ_n [logsumexp(x_n) − x_n,label].
+///
+/// Takes logits [N, K] and class indices. Computing log-softmax with the row maximum
+/// subtracted keeps it finite for any logits. Gradient: (softmax(x) − onehot(label)) / N.
+public final class SoftmaxCrossEntropy: Loss {
+    public var name: String { "cross_entropy" }
+    private let gradient = Tensor(shape: [0])
+
+    public init() {}
+
+    public func forward(_ prediction: Tensor, _ targets: Targets) throws -> Float {
+        guard case .classes(let labels) = targets else {
+            throw LossError("cross_entropy: targets must be class indices")
+        }
+        let n = prediction.shape[0], k = prediction.count / max(n, 1)
+        guard labels.count == n else {
+            throw LossError("cross_entropy: \(labels.count) labels for a batch of \(n)")
+        }
+        gradient.resize(prediction.shape)
+        let x = prediction.data, g = gradient.data
+        let invN = 1 / Float(n)
+        var total = 0.0
+        for r in 0..<n {
+            let label = Int(labels[r])
+            guard label >= 0, label < k else {
+                throw LossError("cross_entropy: label \(label) at batch row \(r) is outside 0..<\(k) (the model has \(k) outputs)")
+            }
+            let xr = x + r * k, gr = g + r * k
+            var m = -Float.infinity
+            for c in 0..<k { m = max(m, xr[c]) }
+            var s: Float = 0
+            for c in 0..<k { let e = expf(xr[c] - m); gr[c] = e; s += e }
+            let lse = m + logf(s)
+            total += Double(lse - xr[label])
+            let inv = invN / s
+            for c in 0..<k { gr[c] *= inv }
+            gr[label] -= invN
+        }
+        return Float(total / Double(n))
+    }
+
+    public func backward() -> Tensor { gradient }
+}

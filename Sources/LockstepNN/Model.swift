@@ -1,0 +1,39 @@
+import LockstepTensor
+
+/// A network ready to train: its root layer built for an input shape, and its parameters
+/// bound to one `ParameterArena`.
+public final class Model {
+    /// The network.
+    public let root: any Layer
+    /// Per-sample input shape (e.g. [1, 28, 28]).
+    public let inputShape: [Int]
+    /// Per-sample output shape (e.g. [10]).
+    public let outputShape: [Int]
+    /// All parameters and gradients.
+    public let arena: ParameterArena
+
+    /// Builds `root` for `inputShape`; throws a `LayerError` naming the layer whose shapes do not fit.
+    public init(inputShape: [Int], root: any Layer) throws {
+        self.root = root
+        self.inputShape = inputShape
+        self.outputShape = try root.build(inputShape: inputShape)
+        self.arena = ParameterArena(parameters: root.parameters)
+    }
+
+    /// All parameters, in arena order.
+    public var parameters: [Parameter] { arena.parameters }
+
+    /// Runs the network on a batch [N] + inputShape.
+    public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        precondition(Array(input.shape.dropFirst()) == inputShape,
+                     "model input \(input.shape) does not match [N] + \(inputShape)")
+        return root.forward(input, context)
+    }
+
+    /// Back-propagates the loss gradient, writing every parameter's gradient. `ready` is told
+    /// which parameters' gradients are final as soon as they are, in backward order.
+    public func backward(_ lossGradient: Tensor, ready: GradientsReadyHandler? = nil) {
+        _ = root.backward(lossGradient, needsInputGradient: false, ready)
+        if !(root is any LayerContainer), let ready, !root.parameters.isEmpty { ready(root.parameters) }
+    }
+}

@@ -1,0 +1,29 @@
+import LockstepTensor
+
+/// Updates all parameters of an arena from their gradients, in one flat loop.
+///
+/// Optimizers see the arena's value and gradient buffers as flat arrays; per-parameter state
+/// ("slots": momentum, Adam moments) is laid out at the same offsets, so a checkpoint can save
+/// each slot under the parameter names. A new optimizer only writes its per-element rule.
+public protocol Optimizer: AnyObject {
+    /// Name used in recipes and checkpoints (`sgd`, `adam`, `adamw`).
+    var name: String { get }
+    /// Step size; schedules change it between steps.
+    var learningRate: Float { get set }
+    /// Number of `step` calls so far.
+    var stepCount: Int { get set }
+    /// Named state buffers, each of the arena's size.
+    var slots: [(name: String, buffer: UnsafeMutableBufferPointer<Float>)] { get }
+    /// Applies one update using the arena's current gradients.
+    func step(_ arena: ParameterArena)
+}
+
+/// A buffer of `count` zeroed floats owned by an optimizer.
+final class SlotBuffer {
+    let buffer: UnsafeMutableBufferPointer<Float>
+    init(count: Int) {
+        buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
+        buffer.initialize(repeating: 0)
+    }
+    deinit { buffer.deallocate() }
+}
