@@ -1,0 +1,81 @@
+import Foundation
+import LockstepTensor
+
+/// A batch ready for the model: inputs [n] + sampleShape (normalized, NCHW) and labels.
+public struct Batch: @unchecked Sendable {
+    public let inputs: Tensor
+    public let labels: [Int32]
+    /// The global sample indices, in row order.
+    public let indices: [Int]
+}
+
+/// Reads a planned sequence of batches on a background thread, `prefetch` batches ahead.
+///
+/// The thread only does HDF5 reads and conversion (never MPI). A read error is raised by the
+/// `next()` call that would have returned that batch. Dropping the loader (or `stop()`) ends
+/// the thread after its current read.
+public final class BatchLoader: @unchecked Sendable {
+    /// What the reader thread and the consumer share; the thread holds it strongly.
+    private final class Queue: @unchecked Sendable {
+        let condition = NSCondition()
+        var ready: [Int: Result<Batch, Error>] = [:]
+        var consumed = 0
+        var stopped = false
+    }
+
+    private let queue = Queue()
+    private let plan: [[Int]]
+
+    /// Starts reading `plan` (a list of ascending index lists) from `source`.
+    public init(source: ShardSet, plan: [[Int]], normalization: Normalization, prefetch: Int = 2) {
+        self.plan = plan
+        let queue = self.queue
+        let depth = max(prefetch, 1)
+        let t = Thread {
+            for (i, indices) in plan.enumerated() {
+                queue.condition.lock()
+                while !queue.stopped && i - queue.consumed >= depth { queue.condition.wait() }
+                let stop = queue.stopped
+                queue.condition.unlock()
+                if stop { return }
+                let result = Result { () throws -> Batch in
+                    let t = Tensor(shape: [indices.count] + source.sampleShape)
+                    let labels = try source.read(indices, into: t.data, normalization: normalization)
+                    return Batch(inputs: t, labels: labels, indices: indices)
+                }
+                queue.condition.lock()
+                queue.ready[i] = result
+                queue.condition.broadcast()
+                queue.condition.unlock()
+                if case .failure = result { return }
+            }
+        }
+        t.name = "lockstep-prefetch"
+        t.start()
+    }
+
+    deinit { stop() }
+
+    /// Number of batches in the plan.
+    public var count: Int { plan.count }
+
+    /// The next batch, or nil when the plan is exhausted. Blocks while the reader is behind.
+    public func next() throws -> Batch? {
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        guard queue.consumed < plan.count else { return nil }
+        while queue.ready[queue.consumed] == nil { queue.condition.wait() }
+        let result = queue.ready.removeValue(forKey: queue.consumed)!
+        queue.consumed += 1
+        queue.condition.broadcast()
+        return try result.get()
+    }
+
+    /// Tells the reader thread to end after its current read.
+    public func stop() {
+        queue.condition.lock()
+        queue.stopped = true
+        queue.condition.broadcast()
+        queue.condition.unlock()
+    }
+}
