@@ -1,0 +1,118 @@
+import Foundation
+import LockstepData
+import LockstepModels
+
+/// Everything a training run needs, read from a YAML recipe plus `--set key=value` overrides.
+///
+/// ```yaml
+/// name: fashion-mnist-mlp
+/// seed: 42
+/// model: {name: mlp, hidden: [512, 256], activation: relu}
+/// data: {train: data/fashion-mnist-train.manifest.json, test: data/fashion-mnist-test.manifest.json}
+/// training: {epochs: 2, batch_per_rank: 64}
+/// optimizer: {name: sgd, lr: 0.05, momentum: 0.9}
+/// ```
+/// Relative paths are taken from the working directory. Unknown keys and wrongly typed
+/// values are errors that name the key.
+public struct Recipe: Sendable {
+    public struct Data: Sendable {
+        public var train: String
+        public var test: String?
+        public var normalization: Normalization
+        public var verifyChecksums: Bool
+        public var prefetch: Int
+    }
+
+    public struct Training: Sendable {
+        public var epochs: Int
+        public var batchPerRank: Int
+        public var evalBatchPerRank: Int
+        public var logEvery: Int
+        /// Stop after this many steps in all (for tests and quick checks).
+        public var maxSteps: Int?
+        /// Gradient allreduce bucket size in MiB.
+        public var bucketMB: Double
+    }
+
+    public struct OptimizerSettings: Sendable {
+        public var name: String
+        public var learningRate: Double
+        public var momentum: Double
+        public var dampening: Double
+        public var nesterov: Bool
+        public var weightDecay: Double
+        public var beta1: Double
+        public var beta2: Double
+        public var epsilon: Double
+    }
+
+    public var name: String
+    public var seed: UInt64
+    public var output: String
+    public var loss: String
+    public var model: ModelSpec
+    public var data: Data
+    public var training: Training
+    public var optimizer: OptimizerSettings
+    /// The recipe as YAML with overrides applied (saved into the run directory).
+    public var resolvedYAML: String
+
+    public static let losses = ["cross_entropy", "mse"]
+    public static let optimizers = ["sgd", "adam", "adamw"]
+
+    /// Reads the recipe at `path` and applies `overrides` (`key.path=value`).
+    public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RecipeError("\(path): recipe not found or unreadable")
+        }
+        return try Recipe(yaml: String(decoding: data, as: UTF8.self), source: path, overrides: overrides)
+    }
+
+    /// Parses recipe text; `source` names it in errors.
+    public init(yaml: String, source: String = "<recipe>", overrides: [String] = []) throws {
+        let doc = try RecipeDocument(text: yaml, source: source, overrides: overrides)
+        name = try doc.string("name", default: "run")
+        let seedValue = try doc.int("seed", default: 0, min: 0)
+        seed = UInt64(seedValue)
+        output = try doc.string("output", default: "runs/\(name)")
+        loss = try doc.string("loss", default: "cross_entropy")
+        guard Self.losses.contains(loss) else {
+            throw RecipeError("\(source): recipe key 'loss' is \"\(loss)\"; known: \(Self.losses.joined(separator: ", "))")
+        }
+        model = ModelSpec(name: try doc.string("model.name"),
+                          hidden: try doc.intList("model.hidden", default: [512, 256]),
+                          activation: try doc.string("model.activation", default: "relu"))
+        let mean = try doc.doubleList("data.normalize.mean", default: [0]).map(Float.init)
+        let std = try doc.doubleList("data.normalize.std", default: [1]).map(Float.init)
+        if std.contains(where: { $0 <= 0 }) { throw RecipeError("\(source): recipe key 'data.normalize.std' must be positive, got \(std)") }
+        data = Data(train: try doc.string("data.train"),
+                    test: try doc.optionalString("data.test"),
+                    normalization: Normalization(scale: Float(try doc.double("data.normalize.scale", default: 1.0 / 255)), mean: mean, std: std),
+                    verifyChecksums: try doc.bool("data.verify_checksums", default: true),
+                    prefetch: try doc.int("data.prefetch", default: 2, min: 1))
+        let batch = try doc.int("training.batch_per_rank", min: 1)
+        training = Training(epochs: try doc.int("training.epochs", default: 1, min: 1),
+                            batchPerRank: batch,
+                            evalBatchPerRank: try doc.int("training.eval_batch_per_rank", default: max(batch, 256), min: 1),
+                            logEvery: try doc.int("training.log_every", default: 100, min: 1),
+                            maxSteps: try doc.optionalInt("training.max_steps", min: 1),
+                            bucketMB: try doc.double("training.bucket_mb", default: 25, min: 0.001))
+        let opt = try doc.string("optimizer.name", default: "sgd")
+        guard Self.optimizers.contains(opt) else {
+            throw RecipeError("\(source): recipe key 'optimizer.name' is \"\(opt)\"; known: \(Self.optimizers.joined(separator: ", "))")
+        }
+        optimizer = OptimizerSettings(name: opt,
+                                      learningRate: try doc.double("optimizer.lr", default: opt == "sgd" ? 0.01 : 1e-3, min: 0),
+                                      momentum: try doc.double("optimizer.momentum", default: 0, min: 0),
+                                      dampening: try doc.double("optimizer.dampening", default: 0, min: 0),
+                                      nesterov: try doc.bool("optimizer.nesterov", default: false),
+                                      weightDecay: try doc.double("optimizer.weight_decay", default: opt == "adamw" ? 0.01 : 0, min: 0),
+                                      beta1: try doc.double("optimizer.beta1", default: 0.9, min: 0),
+                                      beta2: try doc.double("optimizer.beta2", default: 0.999, min: 0),
+                                      epsilon: try doc.double("optimizer.eps", default: 1e-8, min: 0))
+        if optimizer.nesterov && (optimizer.momentum == 0 || optimizer.dampening != 0) {
+            throw RecipeError("\(source): optimizer.nesterov needs momentum > 0 and dampening 0")
+        }
+        resolvedYAML = try doc.serialized()
+    }
+}

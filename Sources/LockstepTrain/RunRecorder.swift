@@ -1,0 +1,79 @@
+import Foundation
+import LockstepHDF5
+
+/// What rank 0 writes into the run directory: the resolved recipe, `metrics.csv` (one row
+/// per epoch) and `summary.json` at the end.
+final class RunRecorder {
+    let directory: String
+    private var rows: [String] = []
+
+    static let header = "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_sec,elapsed_s"
+
+    init(directory: String, resolvedRecipe: String) throws {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RecipeError("\(directory): cannot create the run directory (\(error.localizedDescription))")
+        }
+        try AtomicFile.write(Array(resolvedRecipe.utf8), to: directory + "/recipe.yaml")
+        try AtomicFile.write(Array((Self.header + "\n").utf8), to: directory + "/metrics.csv")
+    }
+
+    func appendEpoch(_ e: EpochMetrics) throws {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
+        rows.append([String(e.epoch), String(e.step), f(e.trainLoss), f(e.trainAccuracy), f(e.testLoss), f(e.testAccuracy),
+                     f(e.samplesPerSecond), f(e.elapsed)].joined(separator: ","))
+        try AtomicFile.write(Array(([Self.header] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/metrics.csv")
+    }
+
+    func writeSummary(_ s: RunSummary) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try enc.encode(s)) + [0x0A], to: directory + "/summary.json")
+    }
+}
+
+/// One epoch's numbers, as `metrics.csv` rows.
+struct EpochMetrics {
+    var epoch: Int
+    var step: Int
+    var trainLoss: Double
+    var trainAccuracy: Double?
+    var testLoss: Double?
+    var testAccuracy: Double?
+    var samplesPerSecond: Double
+    var elapsed: Double
+}
+
+/// The end-of-run record scripts read (`summary.json`).
+public struct RunSummary: Codable, Sendable {
+    public var name: String
+    public var worldSize: Int
+    public var batchPerRank: Int
+    public var globalBatch: Int
+    public var epochs: Int
+    public var steps: Int
+    public var parameterCount: Int
+    public var finalTrainLoss: Double
+    public var finalTrainAccuracy: Double?
+    public var testLoss: Double?
+    public var testAccuracy: Double?
+    public var samplesPerSec: Double
+    public var wallTimeS: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case worldSize = "world_size"
+        case batchPerRank = "batch_per_rank"
+        case globalBatch = "global_batch"
+        case epochs, steps
+        case parameterCount = "parameter_count"
+        case finalTrainLoss = "final_train_loss"
+        case finalTrainAccuracy = "final_train_accuracy"
+        case testLoss = "test_loss"
+        case testAccuracy = "test_accuracy"
+        case samplesPerSec = "samples_per_sec"
+        case wallTimeS = "wall_time_s"
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import LockstepDistributed
+import LockstepTensor
+
+/// Process-level setup shared by the CLI's commands: MPI lifetime, thread settings, and the
+/// rule that any error on any rank is printed as `rank r@host: error: …` and ends every rank.
+public enum Runtime {
+    /// Exit code for a failed run (bad input, I/O error, collective failure).
+    public static let failureExitCode: Int32 = 1
+
+    /// Initializes MPI, runs `body` with the world communicator, finalizes. On error: prints
+    /// it with this rank's name and aborts all ranks (a one-rank run just exits).
+    public static func distributed(_ body: (any Communicator) throws -> Void) -> Int32 {
+        configureThreads()
+        let comm: MPICommunicator
+        do { comm = try MPICommunicator.initialize() } catch {
+            printError("lockstep: cannot start MPI: \(error)")
+            return failureExitCode
+        }
+        do {
+            try body(comm)
+        } catch {
+            printError("\(comm.rankTag): error: \(error)")
+            if comm.size > 1 { comm.abort(code: failureExitCode) }
+            MPICommunicator.finalize()
+            return failureExitCode
+        }
+        MPICommunicator.finalize()
+        return 0
+    }
+
+    /// One BLAS thread per rank unless OPENBLAS_NUM_THREADS says otherwise (ranks are the parallelism).
+    public static func configureThreads() {
+        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threads = 1 }
+    }
+
+    /// Rank 0 warns when ranks on this node × BLAS threads exceed its cores.
+    public static func warnIfOversubscribed(_ comm: any Communicator) {
+        let env = ProcessInfo.processInfo.environment
+        guard comm.rank == 0, let local = env["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) else { return }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threads = BLAS.threads
+        if local * threads > cores {
+            Logger(label: "lockstep").warning("\(local) ranks × \(threads) BLAS threads on \(comm.hostname) exceed its \(cores) cores; expect slowdowns (set OPENBLAS_NUM_THREADS or use fewer ranks per node)")
+        }
+    }
+
+    /// Writes a line to standard error.
+    public static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

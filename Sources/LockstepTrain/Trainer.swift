@@ -1,0 +1,189 @@
+import Foundation
+import LockstepData
+import LockstepDistributed
+import LockstepModels
+import LockstepNN
+import LockstepOptimizers
+import LockstepTensor
+
+/// Synchronous data-parallel training: every rank runs this loop in lockstep.
+///
+/// Per step: read this rank's slice of the global batch → forward → loss → backward, with
+/// gradient buckets allreduced as they complete → average → identical optimizer step on every
+/// rank. Rank 0 prints progress and writes the run directory; every rank evaluates its share
+/// of the test set. Any error is thrown to the caller, which reports it with the rank and aborts.
+public final class Trainer {
+    public let recipe: Recipe
+    public let communicator: any Communicator
+    public let outputDirectory: String
+    /// Where rank 0's progress lines go.
+    private let print: (String) -> Void
+
+    public private(set) var model: Model!
+
+    public init(recipe: Recipe, communicator: any Communicator, outputDirectory: String? = nil,
+                print: @escaping (String) -> Void = { Swift.print($0) }) {
+        self.recipe = recipe
+        self.communicator = communicator
+        self.outputDirectory = outputDirectory ?? recipe.output
+        self.print = print
+    }
+
+    private var isCoordinator: Bool { communicator.rank == 0 }
+
+    private func say(_ line: String) { if isCoordinator { print(line) } }
+
+    /// Runs the recipe to the end and returns the summary (the same on every rank).
+    @discardableResult
+    public func run() throws -> RunSummary {
+        let start = Date()
+        let comm = communicator
+        let train = try ShardSet(manifestPath: recipe.data.train, verifyChecksums: recipe.data.verifyChecksums)
+        let test = try recipe.data.test.map { try ShardSet(manifestPath: $0, verifyChecksums: recipe.data.verifyChecksums) }
+        if let test, test.sampleShape != train.sampleShape || test.manifest.numClasses != train.manifest.numClasses {
+            throw DataError("\(test.manifestPath): samples \(test.sampleShape) with \(test.manifest.numClasses) classes do not match the training set's \(train.sampleShape) with \(train.manifest.numClasses)")
+        }
+        let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
+                                             rank: comm.rank, worldSize: comm.size, seed: recipe.seed)
+        let model = try ModelZoo.build(recipe.model, inputShape: train.sampleShape, classes: train.manifest.numClasses)
+        self.model = model
+        guard recipe.loss != "cross_entropy" || model.outputShape == [train.manifest.numClasses] else {
+            throw RecipeError("model output \(model.outputShape) does not fit \(train.manifest.numClasses) classes")
+        }
+        // Replicas start identical: rank 0 draws the initial parameters, everyone receives them.
+        if isCoordinator { model.arena.initialize(seed: recipe.seed) }
+        try comm.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: 0)
+
+        let optimizer = recipe.optimizer.make()
+        let loss = makeLoss(recipe.loss)
+        let reducer = GradientReducer(arena: model.arena, communicator: comm,
+                                      bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+        let recorder = isCoordinator ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML) : nil
+
+        let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
+        say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
+            + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
+
+        var step = 0
+        var trainTime = 0.0
+        var lastLoss = Double.nan, lastAccuracy: Double? = nil
+        var evaluation: (loss: Double, accuracy: Double)?
+        var epochsRun = 0
+        for epoch in 0..<recipe.training.epochs where step < totalSteps {
+            epochsRun = epoch + 1
+            let plan = Array(sampler.batches(epoch: epoch).prefix(totalSteps - step))
+            let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, prefetch: recipe.data.prefetch)
+            defer { loader.stop() }
+            var window = [0.0, 0.0, 0.0]  // loss sum, correct, samples since the last line
+            var epochTotals = [0.0, 0.0, 0.0]
+            var windowStart = Date()
+            let epochStart = Date()
+            while let batch = try loader.next() {
+                let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: comm.rank)
+                let output = model.forward(batch.inputs, context)
+                let value = try loss.forward(output, targets(for: batch, output: output, classes: train.manifest.numClasses))
+                var reduceError: Error?
+                model.backward(loss.backward()) { ready in
+                    do { try reducer.gradientsReady(ready) } catch { reduceError = reduceError ?? error }
+                }
+                if let reduceError { throw reduceError }
+                try reducer.finish()
+                optimizer.step(model.arena)
+                step += 1
+
+                let n = Double(batch.labels.count)
+                window[0] += Double(value) * n
+                window[1] += Double(correctCount(output, batch.labels))
+                window[2] += n
+                let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
+                if step % recipe.training.logEvery == 0 || endOfEpoch {
+                    let sums = try comm.sum(window)
+                    for i in 0..<3 { epochTotals[i] += sums[i] }
+                    let elapsed = Date().timeIntervalSince(windowStart)
+                    say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  %.0f samples/s",
+                               epoch + 1, recipe.training.epochs, step, totalSteps, sums[0] / sums[2],
+                               100 * sums[1] / sums[2], sums[2] / max(elapsed, 1e-9)))
+                    window = [0, 0, 0]
+                    windowStart = Date()
+                }
+            }
+            let epochTime = Date().timeIntervalSince(epochStart)
+            trainTime += epochTime
+            lastLoss = epochTotals[0] / max(epochTotals[2], 1)
+            lastAccuracy = recipe.loss == "cross_entropy" ? epochTotals[1] / max(epochTotals[2], 1) : nil
+            try checkReplicasAgree(model, step: step)
+            if let test {
+                evaluation = try evaluate(model: model, on: test, loss: loss)
+                say(String(format: "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
+                           epoch + 1, recipe.training.epochs, evaluation!.loss, 100 * evaluation!.accuracy, test.count))
+            }
+            try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: lastLoss, trainAccuracy: lastAccuracy,
+                                                   testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
+                                                   samplesPerSecond: epochTotals[2] / max(epochTime, 1e-9),
+                                                   elapsed: Date().timeIntervalSince(start)))
+        }
+
+        let summary = RunSummary(name: recipe.name, worldSize: comm.size, batchPerRank: recipe.training.batchPerRank,
+                                 globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
+                                 parameterCount: model.arena.parameterCount, finalTrainLoss: lastLoss,
+                                 finalTrainAccuracy: lastAccuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
+                                 samplesPerSec: Double(step * sampler.globalBatch) / max(trainTime, 1e-9),
+                                 wallTimeS: Date().timeIntervalSince(start))
+        if let recorder {
+            try ModelWeights.save(model, to: outputDirectory + "/model.h5",
+                                  attributes: ["recipe": recipe.resolvedYAML, "step": String(step)])
+            try recorder.writeSummary(summary)
+        }
+        if let acc = summary.testAccuracy {
+            say(String(format: "final test accuracy %.2f%%  (%d steps, %.0f samples/s, %.1f s)", 100 * acc, step,
+                       summary.samplesPerSec, summary.wallTimeS))
+        }
+        try comm.barrier()
+        return summary
+    }
+
+    /// Loss and accuracy of `model` over all of `data`, each sample counted once over all ranks.
+    public func evaluate(model: Model, on data: ShardSet, loss: any Loss) throws -> (loss: Double, accuracy: Double) {
+        let sampler = EvaluationSampler(numSamples: data.count, batchPerRank: recipe.training.evalBatchPerRank,
+                                        rank: communicator.rank, worldSize: communicator.size)
+        let loader = BatchLoader(source: data, plan: sampler.batches, normalization: recipe.data.normalization,
+                                 prefetch: recipe.data.prefetch)
+        defer { loader.stop() }
+        var totals = [0.0, 0.0, 0.0]
+        while let batch = try loader.next() {
+            let output = model.forward(batch.inputs, ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank))
+            let value = try loss.forward(output, targets(for: batch, output: output, classes: data.manifest.numClasses))
+            totals[0] += Double(value) * Double(batch.labels.count)
+            totals[1] += Double(correctCount(output, batch.labels))
+            totals[2] += Double(batch.labels.count)
+        }
+        let sums = try communicator.sum(totals)
+        return (sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1))
+    }
+
+    private func targets(for batch: Batch, output: Tensor, classes: Int) -> Targets {
+        guard recipe.loss == "mse" else { return .classes(batch.labels) }
+        // Regression on class data: one-hot targets.
+        let t = Tensor(shape: output.shape)
+        for (r, label) in batch.labels.enumerated() { t[r * classes + Int(label)] = 1 }
+        return .values(t)
+    }
+
+    private func correctCount(_ output: Tensor, _ labels: [Int32]) -> Int {
+        let n = output.shape[0], k = output.count / max(n, 1)
+        let predicted = VectorOps.argmaxRows(output.data, rows: n, cols: k)
+        return zip(predicted, labels).reduce(0) { $0 + ($1.0 == Int($1.1) ? 1 : 0) }
+    }
+
+    /// Replicas must hold identical parameters; a checksum compared over ranks catches drift
+    /// (a rank that skipped a step, non-deterministic reduction, memory corruption) early.
+    private func checkReplicasAgree(_ model: Model, step: Int) throws {
+        guard communicator.size > 1 else { return }
+        let c = VectorOps.sum(model.arena.values, count: model.arena.count)
+        var v = [c, -c]
+        try v.withUnsafeMutableBufferPointer { try communicator.allreduceMax($0) }
+        guard v[0] == -v[1] else {
+            throw CommunicatorError("replicas diverged at step \(step): parameter checksums range from \(-v[1]) to \(v[0]) over ranks")
+        }
+    }
+}

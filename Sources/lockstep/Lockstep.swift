@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `lockstep` command: distributed data-parallel training across MPI ranks.
+@main
+struct Lockstep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lockstep",
+        abstract: "Distributed data-parallel neural-network training over MPI, from sharded HDF5 data.",
+        discussion: """
+            Run under mpirun or srun for several ranks (launch/run builds the command line), or
+            directly for one rank. Rank 0 prints progress and writes the run directory.
+            """,
+        subcommands: [Train.self, Eval.self, Shard.self, Compare.self])
+}

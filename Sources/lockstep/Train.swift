@@ -1,0 +1,25 @@
+import ArgumentParser
+import LockstepTrain
+
+/// `lockstep train RECIPE [--set key=value …] [--out DIR]`.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train a model as a recipe describes, on every rank in lockstep.")
+
+    @Argument(help: "The YAML recipe (see examples/).")
+    var recipe: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe key, e.g. --set optimizer.lr=0.1 (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .customLong("out"), help: "Run directory (default: the recipe's `output`).")
+    var output: String?
+
+    func run() throws {
+        let code = Runtime.distributed { comm in
+            Runtime.warnIfOversubscribed(comm)
+            let recipe = try Recipe.load(self.recipe, overrides: overrides)
+            try Trainer(recipe: recipe, communicator: comm, outputDirectory: output).run()
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
