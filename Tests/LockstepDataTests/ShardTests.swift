@@ -1,0 +1,170 @@
+import Foundation
+import LockstepData
+import LockstepHDF5
+import LockstepTestSupport
+import XCTest
+
+final class ShardTests: XCTestCase {
+    var dir = ""
+
+    override func setUp() { dir = temporaryDirectory() }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// 10 images of 2×2×1 whose pixels are 10·i + p, labels i mod 3, in 3 shards.
+    @discardableResult
+    func writeToySet(name: String = "toy") throws -> ShardManifest {
+        let images = (0..<10).flatMap { i in (0..<4).map { UInt8(10 * i + $0) } }
+        return try ShardWriter(directory: dir, name: name, shards: 3)
+            .write(images: images, sampleShape: [2, 2, 1], labels: (0..<10).map { Int32($0 % 3) }, numClasses: 3,
+                   labelNames: ["a", "b", "c"])
+    }
+
+    func testWriteThenReadAcrossShards() throws {
+        let m = try writeToySet()
+        XCTAssertEqual(m.shards.map(\.numSamples), [3, 3, 4])
+        XCTAssertEqual(m.shards[0].file, "toy-00000-of-00003.h5")
+        let set = try ShardSet(manifestPath: dir + "/toy.manifest.json")
+        XCTAssertEqual(set.count, 10)
+        XCTAssertEqual(set.sampleShape, [1, 2, 2])
+        var out = [Float](repeating: 0, count: 4 * 4)
+        let labels = try set.read([0, 2, 3, 9], into: &out, normalization: Normalization(scale: 1, mean: [1], std: [2]))
+        XCTAssertEqual(labels, [0, 2, 0, 0])
+        let expected = [0, 2, 3, 9].flatMap { i in (0..<4).map { Float(10 * i + $0 - 1) / 2 } }
+        XCTAssertEqual(out, expected)
+        let f = try HDF5File.open(dir + "/toy-00001-of-00003.h5")
+        XCTAssertEqual(try f.stringAttribute("format"), "lockstep-shard")
+        XCTAssertEqual(try f.intAttribute("num_samples"), 3)
+    }
+
+    func testChannelsLastImagesBecomeNCHW() throws {
+        // One 1×2 image with 3 channels: pixel p channel c holds 10p + c.
+        try ShardWriter(directory: dir, name: "rgb", shards: 1)
+            .write(images: [0, 1, 2, 10, 11, 12], sampleShape: [1, 2, 3], labels: [0], numClasses: 1)
+        let set = try ShardSet(manifestPath: dir + "/rgb.manifest.json")
+        XCTAssertEqual(set.sampleShape, [3, 1, 2])
+        var out = [Float](repeating: 0, count: 6)
+        _ = try set.read([0], into: &out, normalization: Normalization(scale: 1, mean: [0, 1, 2], std: [1, 1, 1]))
+        XCTAssertEqual(out, [0, 10, 0, 10, 0, 10])
+    }
+
+    func testCorruptedShardFailsItsChecksum() throws {
+        try writeToySet()
+        let victim = dir + "/toy-00001-of-00003.h5"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
+        bytes[bytes.count - 5] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: victim))
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/toy.manifest.json")) { error in
+            XCTAssert("\(error)".contains("toy-00001-of-00003.h5: sha256 mismatch"), "\(error)")
+        }
+    }
+
+    func testTruncatedShardIsReportedEvenWithoutChecksums() throws {
+        try writeToySet()
+        let victim = dir + "/toy-00002-of-00003.h5"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: victim))
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/toy.manifest.json", verifyChecksums: false)) { error in
+            XCTAssert("\(error)".contains("toy-00002-of-00003.h5"), "\(error)")
+        }
+    }
+
+    func testMissingShardAndManifestProblems() throws {
+        try writeToySet()
+        try FileManager.default.removeItem(atPath: dir + "/toy-00000-of-00003.h5")
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/toy.manifest.json")) {
+            XCTAssert("\($0)".contains("toy-00000-of-00003.h5: shard listed in") && "\($0)".contains("missing"), "\($0)")
+        }
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/nope.manifest.json")) { XCTAssert("\($0)".contains("nope.manifest.json"), "\($0)") }
+        let bad = dir + "/bad.manifest.json"
+        try Data("{\"format\": \"lockstep-shard-manifest\"}".utf8).write(to: URL(fileURLWithPath: bad))
+        XCTAssertThrowsError(try ShardSet(manifestPath: bad)) { XCTAssert("\($0)".contains("bad.manifest.json: manifest lacks the key"), "\($0)") }
+    }
+
+    /// Rewrites the manifest with `edit` applied (checksums stay valid).
+    func editManifest(_ edit: (inout ShardManifest) -> Void) throws {
+        var m = try ShardManifest.load(dir + "/toy.manifest.json")
+        edit(&m)
+        try m.write(to: dir + "/toy.manifest.json")
+    }
+
+    func testWrongShapesNamesAndLabelsAreNamed() throws {
+        try writeToySet()
+        try editManifest { $0.sampleShape = [3, 3, 1] }
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/toy.manifest.json")) {
+            XCTAssert("\($0)".contains("toy-00000-of-00003.h5: /images has shape [3, 2, 2, 1], expected [3, 3, 3, 1]"), "\($0)")
+        }
+        try editManifest { $0.sampleShape = [2, 2, 1]; $0.numClasses = 2 }
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/toy.manifest.json")) {
+            XCTAssert("\($0)".contains("toy-00000-of-00003.h5: label 2 of sample 2 is outside 0..<2"), "\($0)")
+        }
+        try editManifest { $0.numClasses = 3; $0.inputDataset = "features"; $0.dtype = "float32"; $0.sampleShape = [4] }
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/toy.manifest.json")) {
+            XCTAssert("\($0)".contains("dataset /features expected by the manifest"), "\($0)")
+        }
+    }
+
+    func testIDXReader() throws {
+        let path = dir + "/t-idx1-ubyte"
+        try Data([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]).write(to: URL(fileURLWithPath: path))
+        let (dims, bytes) = try IDXReader.read(path)
+        XCTAssertEqual(dims, [3])
+        XCTAssertEqual(bytes, [7, 8, 9])
+        try Data([0, 0, 8, 1, 0, 0, 0, 4, 7]).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try IDXReader.read(path)) { XCTAssert("\($0)".contains("truncated"), "\($0)") }
+    }
+}
+
+final class SamplerTests: XCTestCase {
+    func testRankSlicesTogetherAreTheOneRankBatch() throws {
+        let one = try DistributedSampler(numSamples: 100, batchPerRank: 12, rank: 0, worldSize: 1, seed: 5)
+        for world in [2, 3, 4] {
+            let parts = try (0..<world).map {
+                try DistributedSampler(numSamples: 100, batchPerRank: 12 / world, rank: $0, worldSize: world, seed: 5).batches(epoch: 2)
+            }
+            let reference = one.batches(epoch: 2)
+            XCTAssertEqual(parts[0].count, reference.count, "every rank runs the same number of steps")
+            for step in reference.indices {
+                XCTAssertEqual(parts.flatMap { $0[step] }.sorted(), reference[step], "world \(world) step \(step)")
+            }
+        }
+        XCTAssertEqual(one.stepsPerEpoch, 8, "incomplete last batch dropped")
+    }
+
+    func testEpochsReshuffleDeterministically() throws {
+        let s = try DistributedSampler(numSamples: 50, batchPerRank: 5, rank: 0, worldSize: 1, seed: 1)
+        XCTAssertEqual(s.permutation(epoch: 0), s.permutation(epoch: 0))
+        XCTAssertNotEqual(s.permutation(epoch: 0), s.permutation(epoch: 1))
+        XCTAssertEqual(s.permutation(epoch: 3).sorted(), Array(0..<50))
+        XCTAssertEqual(s.batches(epoch: 0, from: 4), Array(s.batches(epoch: 0).dropFirst(4)), "resumable mid-epoch")
+    }
+
+    func testBatchLargerThanTheDataIsAnError() {
+        XCTAssertThrowsError(try DistributedSampler(numSamples: 100, batchPerRank: 60, rank: 0, worldSize: 2, seed: 0)) {
+            XCTAssert("\($0)".contains("global batch 120") && "\($0)".contains("only 50"), "\($0)")
+        }
+    }
+
+    func testEvaluationCoversEverySampleOnce() {
+        let all = (0..<3).flatMap { EvaluationSampler(numSamples: 10, batchPerRank: 2, rank: $0, worldSize: 3).batches.flatMap { $0 } }
+        XCTAssertEqual(all, Array(0..<10))
+    }
+}
+
+final class BatchLoaderTests: XCTestCase {
+    func testDeliversThePlanInOrderThenNil() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ShardWriter(directory: dir, name: "d", shards: 2)
+            .write(images: (0..<8).map { UInt8($0) }, sampleShape: [1, 1, 1], labels: (0..<8).map { Int32($0 % 2) }, numClasses: 2)
+        let set = try ShardSet(manifestPath: dir + "/d.manifest.json")
+        let plan = [[0, 1], [3, 4, 5], [7]]
+        let loader = BatchLoader(source: set, plan: plan, normalization: Normalization(), prefetch: 1)
+        var seen: [[Float]] = []
+        while let b = try loader.next() {
+            seen.append(b.inputs.toArray())
+            XCTAssertEqual(b.inputs.shape, [b.indices.count, 1, 1, 1])
+        }
+        XCTAssertEqual(seen, plan.map { $0.map(Float.init) })
+        XCTAssertNil(try loader.next())
+    }
+}

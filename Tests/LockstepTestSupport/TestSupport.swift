@@ -1,0 +1,137 @@
+import Foundation
+import LockstepHDF5
+import LockstepNN
+import LockstepTensor
+import XCTest
+
+/// Path of a file in Tests/Fixtures (data made by PyTorch/Keras, see its README).
+public func fixturePath(_ name: String, file: StaticString = #filePath) -> String {
+    URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").appendingPathComponent(name).path
+}
+
+/// A fresh temporary directory, removed by the caller's `defer`.
+public func temporaryDirectory(_ tag: String = "lockstep-test") -> String {
+    let path = NSTemporaryDirectory() + "\(tag)-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Asserts |a − e| ≤ atol + rtol·|e| elementwise, reporting the worst element.
+public func assertClose(_ actual: [Float], _ expected: [Float], rtol: Float = 1e-4, atol: Float = 1e-5,
+                        _ what: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    guard actual.count == expected.count else {
+        XCTFail("\(what): \(actual.count) values, expected \(expected.count)", file: file, line: line)
+        return
+    }
+    var worst = -1, worstExcess: Float = 0
+    for i in actual.indices {
+        let excess = abs(actual[i] - expected[i]) - (atol + rtol * abs(expected[i]))
+        if !(excess <= 0) && (worst < 0 || excess > worstExcess || excess.isNaN) { worst = i; worstExcess = excess }
+    }
+    if worst >= 0 {
+        XCTFail("\(what): element \(worst) is \(actual[worst]), expected \(expected[worst]) (rtol \(rtol), atol \(atol))",
+                file: file, line: line)
+    }
+}
+
+/// One PyTorch reference case from torch_layers.h5.
+public struct TorchCase {
+    public let group: HDF5Group
+    public init(_ name: String) throws {
+        let f = try HDF5File.open(fixturePath("torch_layers.h5"))
+        group = try f.group(name)
+    }
+    /// A dataset as a tensor.
+    public func tensor(_ name: String) throws -> Tensor {
+        let d = try group.dataset(name)
+        return Tensor(shape: d.shape, values: try d.read(as: Float.self))
+    }
+    /// A dataset's values.
+    public func values(_ name: String) throws -> [Float] { try group.dataset(name).read(as: Float.self) }
+}
+
+/// Checks a layer's backward against central finite differences of L = Σ y·r for a fixed
+/// random r: the input gradient, and every parameter's gradient.
+///
+/// Float32 forward passes with the loss summed in Double; `eps` large enough that rounding
+/// stays well below the tolerance and inputs kept away from kinks by the caller.
+public func checkGradients(_ layer: any Layer, input: Tensor, eps: Float = 1e-3, rtol: Float = 2e-3, atol: Float = 2e-4,
+                           training: Bool = true, file: StaticString = #filePath, line: UInt = #line) {
+    let context = ForwardContext(training: training, seed: 7, step: 3, rank: 0)
+    let y0 = layer.forward(input, context)
+    var rng = CounterRNG(seed: 99)
+    let r = (0..<y0.count).map { _ in rng.nextUniform() * 2 - 1 }
+    let outShape = y0.shape
+    func loss() -> Double {
+        let y = layer.forward(input, context)
+        var s = 0.0
+        for i in 0..<y.count { s += Double(y[i]) * Double(r[i]) }
+        return s
+    }
+    _ = layer.forward(input, context)
+    let gy = Tensor(shape: outShape, values: r)
+    guard let gx = layer.backward(gy, needsInputGradient: true, nil) else {
+        XCTFail("\(layer.kind) returned no input gradient", file: file, line: line)
+        return
+    }
+    let analyticX = gx.toArray()
+    let analyticP = layer.parameters.map { $0.gradient.toArray() }
+
+    func numeric(_ x: UnsafeMutablePointer<Float>, count: Int) -> [Float] {
+        (0..<count).map { i in
+            let saved = x[i]
+            x[i] = saved + eps
+            let plus = loss()
+            x[i] = saved - eps
+            let minus = loss()
+            x[i] = saved
+            return Float((plus - minus) / Double(2 * eps))
+        }
+    }
+    assertClose(analyticX, numeric(input.data, count: input.count), rtol: rtol, atol: atol, "\(layer.kind) input gradient",
+                file: file, line: line)
+    for (p, analytic) in zip(layer.parameters, analyticP) {
+        assertClose(analytic, numeric(p.value.data, count: p.count), rtol: rtol, atol: atol, "\(layer.kind) \(p.name) gradient",
+                    file: file, line: line)
+    }
+}
+
+/// Checks a loss's gradient against central finite differences of its value.
+public func checkLossGradient(_ loss: any Loss, prediction: Tensor, targets: Targets, eps: Float = 1e-3, rtol: Float = 2e-3,
+                              atol: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) throws {
+    _ = try loss.forward(prediction, targets)
+    let analytic = loss.backward().toArray()
+    var numeric = [Float](repeating: 0, count: prediction.count)
+    for i in 0..<prediction.count {
+        let saved = prediction[i]
+        prediction[i] = saved + eps
+        let plus = Double(try loss.forward(prediction, targets))
+        prediction[i] = saved - eps
+        let minus = Double(try loss.forward(prediction, targets))
+        prediction[i] = saved
+        numeric[i] = Float((plus - minus) / Double(2 * eps))
+    }
+    assertClose(analytic, numeric, rtol: rtol, atol: atol, "\(loss.name) gradient", file: file, line: line)
+}
+
+/// Builds a standalone layer for `inputShape` with parameters drawn from `seed`; returns its arena
+/// (keep it alive as long as the layer is used).
+@discardableResult
+public func bind(_ layer: any Layer, inputShape: [Int], seed: UInt64 = 1) throws -> ParameterArena {
+    _ = try layer.build(inputShape: inputShape)
+    let arena = ParameterArena(parameters: layer.parameters)
+    arena.initialize(seed: seed)
+    return arena
+}
+
+/// A tensor of uniform values in [lo, hi) from `seed`, optionally kept at least `gap` away from 0.
+public func randomTensor(_ shape: [Int], seed: UInt64, lo: Float = -1, hi: Float = 1, awayFromZero gap: Float = 0) -> Tensor {
+    var rng = CounterRNG(seed: seed)
+    let n = Tensor.elementCount(shape)
+    return Tensor(shape: shape, values: (0..<n).map { _ in
+        var v = lo + (hi - lo) * rng.nextUniform()
+        if abs(v) < gap { v = v < 0 ? -gap : gap }
+        return v
+    })
+}

@@ -1,0 +1,79 @@
+import LockstepTrain
+import XCTest
+
+final class RecipeTests: XCTestCase {
+    let base = """
+        name: t
+        seed: 3
+        model: {name: mlp, hidden: [32]}
+        data: {train: a.json, test: b.json}
+        training: {epochs: 2, batch_per_rank: 16}
+        optimizer: {name: sgd, lr: 0.1, momentum: 0.9}
+        """
+
+    func testParsesWithDefaults() throws {
+        let r = try Recipe(yaml: base)
+        XCTAssertEqual(r.model.hidden, [32])
+        XCTAssertEqual(r.model.activation, "relu")
+        XCTAssertEqual(r.training.batchPerRank, 16)
+        XCTAssertEqual(r.training.evalBatchPerRank, 256)
+        XCTAssertEqual(r.optimizer.momentum, 0.9)
+        XCTAssertEqual(r.data.normalization.scale, 1 / 255)
+        XCTAssertEqual(r.output, "runs/t")
+        XCTAssertTrue(r.data.verifyChecksums)
+    }
+
+    func testOverridesAreTypedAndLandInTheResolvedRecipe() throws {
+        let r = try Recipe(yaml: base, overrides: ["optimizer.lr=0.5", "model.hidden=[8, 4]", "optimizer.nesterov=true",
+                                                   "data.normalize.mean=0.5", "data.test=null"])
+        XCTAssertEqual(r.optimizer.learningRate, 0.5)
+        XCTAssertEqual(r.model.hidden, [8, 4])
+        XCTAssertTrue(r.optimizer.nesterov)
+        XCTAssertEqual(r.data.normalization.mean, [0.5])
+        XCTAssertNil(r.data.test)
+        XCTAssert(r.resolvedYAML.contains("lr: 0.5"), r.resolvedYAML)
+    }
+
+    func testUnknownKeyIsNamedWithTheKnownOnes() {
+        XCTAssertThrowsError(try Recipe(yaml: base + "\nextra: 1", source: "r.yaml")) { error in
+            XCTAssert("\(error)".contains("r.yaml: unknown recipe key 'extra'"), "\(error)")
+        }
+        XCTAssertThrowsError(try Recipe(yaml: base, source: "r.yaml", overrides: ["optimizer.momentun=0.9"])) { error in
+            XCTAssert("\(error)".contains("unknown recipe key 'optimizer.momentun'") && "\(error)".contains("momentum"), "\(error)")
+        }
+    }
+
+    func testWrongTypesAndValuesAreNamed() {
+        let cases: [(String, String)] = [
+            ("training.epochs=two", "'training.epochs' must be an integer, got two"),
+            ("training.batch_per_rank=0", "'training.batch_per_rank' must be ≥ 1"),
+            ("optimizer.lr=fast", "'optimizer.lr' must be a number"),
+            ("optimizer.name=rmsprop", "'optimizer.name' is \"rmsprop\""),
+            ("model.hidden=12", "'model.hidden' must be a list of integers"),
+            ("data.verify_checksums=maybe", "'data.verify_checksums' must be true or false"),
+            ("loss=hinge", "'loss' is \"hinge\""),
+            ("optimizer.momentum=0", ""),
+        ]
+        for (override, expected) in cases where !expected.isEmpty {
+            XCTAssertThrowsError(try Recipe(yaml: base, source: "r.yaml", overrides: [override])) { error in
+                XCTAssert("\(error)".contains(expected), "\(override): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try Recipe(yaml: base, overrides: ["optimizer.nesterov=true", "optimizer.momentum=0"])) {
+            XCTAssert("\($0)".contains("nesterov needs momentum"), "\($0)")
+        }
+        XCTAssertThrowsError(try Recipe(yaml: base, overrides: ["lr"])) { XCTAssert("\($0)".contains("expected key=value"), "\($0)") }
+        XCTAssertThrowsError(try Recipe(yaml: "model: [", source: "r.yaml")) { XCTAssert("\($0)".contains("r.yaml: not valid YAML"), "\($0)") }
+        XCTAssertThrowsError(try Recipe(yaml: "name: x\nmodel: {name: mlp}\ntraining: {batch_per_rank: 2}")) {
+            XCTAssert("\($0)".contains("'data.train' is required"), "\($0)")
+        }
+    }
+
+    func testExampleRecipeParses() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/fashion-mnist-mlp.yaml").path
+        let r = try Recipe.load(path)
+        XCTAssertEqual(r.model.hidden, [512, 256])
+        XCTAssertEqual(r.training.epochs, 2)
+    }
+}

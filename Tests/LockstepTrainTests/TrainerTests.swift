@@ -1,0 +1,96 @@
+import Foundation
+import LockstepData
+import LockstepDistributed
+import LockstepModels
+import LockstepTensor
+import LockstepTestSupport
+import LockstepTrain
+import XCTest
+
+/// The whole loop on one rank (LocalCommunicator) over a small synthetic sharded dataset;
+/// the multi-rank runs through the real binary live in Tests/MultiRank.
+final class TrainerTests: XCTestCase {
+    var dir = ""
+    override func setUp() { dir = temporaryDirectory() }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// 3 classes of 4×4 images: class c is bright in quadrant c, plus noise.
+    func writeQuadrants(_ name: String, count: Int, seed: UInt64) throws -> String {
+        var rng = CounterRNG(seed: seed)
+        var images: [UInt8] = [], labels: [Int32] = []
+        for i in 0..<count {
+            let c = i % 3
+            labels.append(Int32(c))
+            for y in 0..<4 { for x in 0..<4 {
+                let quadrant = (y / 2) * 2 + x / 2
+                let base: Float = quadrant == c ? 200 : 40
+                images.append(UInt8(max(0, min(255, base + 60 * (rng.nextUniform() - 0.5)))))
+            } }
+        }
+        let writer = ShardWriter(directory: dir, name: name, shards: 2)
+        try writer.write(images: images, sampleShape: [4, 4, 1], labels: labels, numClasses: 3)
+        return writer.manifestPath
+    }
+
+    func recipe(_ extra: [String] = []) throws -> Recipe {
+        let train = try writeQuadrants("q-train", count: 240, seed: 1), test = try writeQuadrants("q-test", count: 90, seed: 2)
+        return try Recipe(yaml: """
+            name: quadrants
+            seed: 7
+            model: {name: mlp, hidden: [16]}
+            data: {train: \(train), test: \(test)}
+            training: {epochs: 3, batch_per_rank: 12, log_every: 10}
+            optimizer: {name: adam, lr: 0.01}
+            """, overrides: extra)
+    }
+
+    func testTrainsAndWritesTheRunDirectory() throws {
+        var lines: [String] = []
+        let out = dir + "/run"
+        let summary = try Trainer(recipe: try recipe(), communicator: LocalCommunicator(), outputDirectory: out,
+                                  print: { lines.append($0) }).run()
+        XCTAssertEqual(summary.steps, 60)
+        XCTAssertEqual(summary.worldSize, 1)
+        XCTAssertGreaterThan(summary.testAccuracy ?? 0, 0.95)
+        XCTAssert(lines.contains { $0.contains("test accuracy") }, "\(lines)")
+        let csv = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 4, "header + one row per epoch")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/summary.json"))) as! [String: Any]
+        XCTAssertEqual(json["steps"] as? Int, 60)
+        XCTAssertNotNil(json["test_accuracy"] as? Double)
+        XCTAssertNotNil(json["samples_per_sec"] as? Double)
+        XCTAssert(FileManager.default.fileExists(atPath: out + "/recipe.yaml"))
+        // The saved weights load back into the same architecture and give the same accuracy.
+        let r = try recipe()
+        let test = try ShardSet(manifestPath: r.data.test!)
+        let model = try ModelZoo.build(r.model, inputShape: test.sampleShape, classes: 3)
+        try ModelWeights.load(out + "/model.h5", into: model)
+        let trainer = Trainer(recipe: r, communicator: LocalCommunicator(), outputDirectory: out, print: { _ in })
+        let eval = try trainer.evaluate(model: model, on: test, loss: makeLoss("cross_entropy"))
+        XCTAssertEqual(eval.accuracy, summary.testAccuracy!, accuracy: 1e-12)
+    }
+
+    func testSameSeedSameResult() throws {
+        let a = try Trainer(recipe: try recipe(["training.epochs=1"]), communicator: LocalCommunicator(), outputDirectory: dir + "/a",
+                            print: { _ in }).run()
+        let b = try Trainer(recipe: try recipe(["training.epochs=1"]), communicator: LocalCommunicator(), outputDirectory: dir + "/b",
+                            print: { _ in }).run()
+        XCTAssertEqual(a.finalTrainLoss, b.finalTrainLoss)
+    }
+
+    func testWeightsOfAnotherModelAreRejectedWithTheDifferences() throws {
+        let r = try recipe(["training.epochs=1"])
+        _ = try Trainer(recipe: r, communicator: LocalCommunicator(), outputDirectory: dir + "/w", print: { _ in }).run()
+        let other = try ModelZoo.build(ModelSpec(name: "mlp", hidden: [8]), inputShape: [1, 4, 4], classes: 3)
+        XCTAssertThrowsError(try ModelWeights.load(dir + "/w/model.h5", into: other)) { error in
+            XCTAssert("\(error)".contains("1.weight: file has [16, 16], model expects [8, 16]"), "\(error)")
+        }
+    }
+
+    func testBatchLargerThanTheDataIsAnError() throws {
+        XCTAssertThrowsError(try Trainer(recipe: try recipe(["training.batch_per_rank=1000"]), communicator: LocalCommunicator(),
+                                         outputDirectory: dir + "/x", print: { _ in }).run()) { error in
+            XCTAssert("\(error)".contains("exceeds the 240 training samples"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Multi-rank tests: the real `lockstep` binary under mpirun, through launch/run.
+# Needs a release build (.build/release/lockstep). Prints one line per check and, last,
+# "N passed, N failed". Every failing-input case runs under a timeout: an error must end all
+# ranks within seconds, never hang.
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin="$root/.build/release/lockstep"
+run="$root/launch/run"
+work=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-multirank.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); echo "PASS  $1"; }
+bad()  { failed=$((failed + 1)); echo "FAIL  $1"; shift; for line in "$@"; do echo "      $line"; done; }
+json() { sed -n "s/.*\"$2\" : \([0-9.eE+-]*\).*/\1/p" "$1"; }
+
+recipe="$root/examples/fashion-mnist-mlp.yaml"
+data=(--set data.train="$work/data/fashion-mnist-train.manifest.json" --set data.test="$work/data/fashion-mnist-test.manifest.json")
+
+# --- sharding the real dataset --------------------------------------------------------------
+if "$bin" shard fashion-mnist --source /usr/share/datasets/fashion-mnist --out data --shards 3 > shard.log 2>&1 \
+   && [ -f data/fashion-mnist-train-00002-of-00003.h5 ] && grep -q '"num_samples" : 60000' data/fashion-mnist-train.manifest.json; then
+  ok "shard Fashion-MNIST into 3+3 HDF5 shards with manifests"
+else
+  bad "shard Fashion-MNIST" "$(tail -3 shard.log)"
+  echo "0 passed, 1 failed"; exit 1
+fi
+
+# --- multi-rank equivalence: N ranks x B/N == 1 rank x B --------------------------------------
+eq_ok=1
+for n in 1 2 4; do
+  if ! timeout 300 "$run" -n "$n" -- train "$recipe" "${data[@]}" --out "eq$n" --set data.test=null \
+       --set training.batch_per_rank=$((128 / n)) --set training.max_steps=50 --set training.log_every=25 > "eq$n.log" 2>&1; then
+    bad "equivalence run on $n rank(s)" "$(tail -5 "eq$n.log")"; eq_ok=0
+  fi
+done
+if [ $eq_ok = 1 ]; then
+  for n in 2 4; do
+    if out=$("$bin" compare "eq$n/model.h5" eq1/model.h5 --rtol 1e-5); then
+      ok "equivalence: $n ranks x $((128 / n)) = 1 rank x 128 after 50 steps ($out)"
+    else
+      bad "equivalence: $n ranks x $((128 / n)) vs 1 rank x 128" "$out"
+    fi
+  done
+fi
+
+# --- the quickstart recipe reaches >= 85 % in 2 epochs on 2 ranks ----------------------------
+if timeout 600 "$run" -n 2 -- train "$recipe" "${data[@]}" --out mlp > mlp.log 2>&1; then
+  acc=$(json mlp/summary.json test_accuracy)
+  if awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }'; then ok "MLP 784-512-256-10, 2 epochs, 2 ranks: test accuracy $acc >= 0.85"
+  else bad "MLP test accuracy $acc < 0.85" "$(tail -3 mlp.log)"; fi
+  n=$(grep -c "final test accuracy" mlp.log)
+  [ "$n" = 1 ] && ok "only rank 0 prints progress" || bad "progress printed $n times (expected once, by rank 0)"
+  if [ -f mlp/metrics.csv ] && [ "$(wc -l < mlp/metrics.csv)" = 3 ] && [ -f mlp/recipe.yaml ] && [ -f mlp/model.h5 ] \
+     && [ "$(json mlp/summary.json world_size)" = 2 ] && [ "$(json mlp/summary.json steps)" = 936 ]; then
+    ok "run directory: metrics.csv (2 epochs), recipe.yaml, model.h5, summary.json (world_size 2, 936 steps)"
+  else
+    bad "run directory contents" "$(ls mlp)"
+  fi
+  if out=$(timeout 120 "$run" -n 2 -- eval "$recipe" "${data[@]}" --weights mlp/model.h5 2>&1) \
+     && echo "$out" | grep -q "test accuracy $(awk -v a="$acc" 'BEGIN { printf "%.2f", 100 * a }')%"; then
+    ok "lockstep eval on 2 ranks reproduces the run's test accuracy"
+  else
+    bad "lockstep eval" "$out"
+  fi
+else
+  bad "MLP training run failed" "$(tail -5 mlp.log)"
+fi
+
+# --- bad input: clear message, non-zero exit on every rank, no hang ---------------------------
+# expect_failure NAME PATTERN -- COMMAND...
+expect_failure() {
+  local name=$1 pattern=$2; shift 3
+  local start=$SECONDS out code
+  out=$(timeout 60 "$@" 2>&1); code=$?
+  if [ $code = 124 ]; then bad "$name: hung (killed after 60 s)" "$(echo "$out" | tail -3)"
+  elif [ $code = 0 ]; then bad "$name: exited 0" "$(echo "$out" | tail -3)"
+  elif ! echo "$out" | grep -qF -- "$pattern"; then bad "$name: message lacks \"$pattern\"" "$(echo "$out" | grep -v '^\s*$' | head -5)"
+  else ok "$name: exit $code in $((SECONDS - start)) s, \"$pattern\""; fi
+}
+
+cp -r data corrupt
+printf '\xff\xff\xff\xff' | dd of=corrupt/fashion-mnist-train-00001-of-00003.h5 bs=1 seek=100000 conv=notrunc status=none
+expect_failure "corrupted shard (2 ranks)" "fashion-mnist-train-00001-of-00003.h5: sha256 mismatch" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/corrupt/fashion-mnist-train.manifest.json" --set data.test=null --out r1
+
+cp -r data truncated
+head -c 1000000 data/fashion-mnist-train-00002-of-00003.h5 > truncated/fashion-mnist-train-00002-of-00003.h5
+expect_failure "truncated shard, checksums off (2 ranks)" "fashion-mnist-train-00002-of-00003.h5" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/truncated/fashion-mnist-train.manifest.json" --set data.test=null \
+  --set data.verify_checksums=false --out r2
+
+rm -f truncated/fashion-mnist-train-00000-of-00003.h5
+expect_failure "missing shard (2 ranks)" "fashion-mnist-train-00000-of-00003.h5: shard listed in" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/truncated/fashion-mnist-train.manifest.json" --out r3
+
+cp -r data fewclasses
+sed -i 's/"num_classes" : 10/"num_classes" : 5/' fewclasses/fashion-mnist-train.manifest.json
+expect_failure "labels out of range (2 ranks)" "is outside 0..<5" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/fewclasses/fashion-mnist-train.manifest.json" --set data.test=null --out r4
+
+expect_failure "missing manifest" "nowhere.manifest.json: manifest not found" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train=nowhere.manifest.json --out r5
+
+expect_failure "unknown recipe key" "unknown recipe key 'optimizer.momentun'" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" --set optimizer.momentun=0.9 --out r6
+
+expect_failure "wrongly typed recipe value" "recipe key 'training.epochs' must be an integer, got two" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" --set training.epochs=two --out r7
+
+expect_failure "batch larger than a rank's data" "exceeds the 60000 training samples" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" --set training.batch_per_rank=40000 --out r8
+
+expect_failure "missing recipe" "no-such-recipe.yaml: recipe not found" -- "$run" -n 2 -- train no-such-recipe.yaml
+
+expect_failure "weights of another model" "1.weight: file has [512, 784], model expects [64, 784]" -- \
+  "$run" -n 2 -- eval "$recipe" "${data[@]}" --set 'model.hidden=[64]' --weights mlp/model.h5
+
+# --- launcher ----------------------------------------------------------------------------------
+dry=$("$run" -n 4 --dry-run -- train x.yaml)
+cores=$(nproc)
+if echo "$dry" | grep -q "mpirun -np 4" && echo "$dry" | grep -q "OPENBLAS_NUM_THREADS=1" \
+   && { [ "$cores" -ge 4 ] || echo "$dry" | grep -q -- "--oversubscribe"; }; then
+  ok "launch/run --dry-run: $dry"
+else
+  bad "launch/run --dry-run" "$dry"
+fi
+
+echo "multi-rank: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
