@@ -34,6 +34,8 @@ public protocol Layer: AnyObject {
     var kind: String { get }
     /// This layer's parameters, and its children's for containers.
     var parameters: [Parameter] { get }
+    /// This layer's non-trainable state, and its children's for containers.
+    var buffers: [Buffer] { get }
     /// Validates the input shape, creates parameters, returns the output shape.
     func build(inputShape: [Int]) throws -> [Int]
     /// Computes the output for a batch `input` of shape [N] + inputShape.
@@ -42,8 +44,20 @@ public protocol Layer: AnyObject {
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor?
 }
 
+extension Layer {
+    /// Non-trainable state (running statistics); none by default.
+    public var buffers: [Buffer] { [] }
+}
+
 /// A layer made of other layers; it reports its children's gradients itself.
 public protocol LayerContainer: Layer {}
+
+/// A layer that draws random numbers (dropout). Containers give each such layer a key
+/// derived from its position in the model, so its stream is the same in every process that
+/// builds the same architecture, and different from every other layer's.
+public protocol KeyedLayer: Layer {
+    var layerKey: UInt64 { get set }
+}
 
 /// A shape or configuration error a user can cause, naming the layer (by its dotted path from
 /// the model root, as the parameter names) and what was expected.

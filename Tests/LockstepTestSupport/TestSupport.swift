@@ -135,3 +135,29 @@ public func randomTensor(_ shape: [Int], seed: UInt64, lo: Float = -1, hi: Float
         return v
     })
 }
+
+extension TorchCase {
+    /// Runs `layer` (built for the case's input) on the case: loads its parameters and
+    /// buffers by PyTorch name, checks y, then backward with gy against gx and every grad_P.
+    /// `accumulatedOnto`: a case run earlier on the same PyTorch module without zeroing `.grad`,
+    /// whose gradients are included in this case's and are subtracted.
+    public func check(_ layer: any Layer, training: Bool = true, rtol: Float = 1e-4, atol: Float = 1e-5,
+                      accumulatedOnto earlier: TorchCase? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try tensor("x")
+        _ = try layer.build(inputShape: Array(x.shape.dropFirst()))
+        _ = ParameterArena(parameters: layer.parameters)
+        for p in layer.parameters { p.value.copy(from: try tensor(p.name)) }
+        for b in layer.buffers { b.value.copy(from: try tensor(b.name)) }
+        let name = (try? group.stringAttribute("op")) ?? "case"
+        let y = layer.forward(x, ForwardContext(training: training))
+        assertClose(y.toArray(), try values("y"), rtol: rtol, atol: atol, "\(name) y", file: file, line: line)
+        XCTAssertEqual(y.shape, try group.dataset("y").shape, "\(name) output shape", file: file, line: line)
+        let gx = layer.backward(try tensor("gy"), needsInputGradient: true, nil)
+        assertClose(gx?.toArray() ?? [], try values("gx"), rtol: rtol, atol: atol, "\(name) gx", file: file, line: line)
+        for p in layer.parameters {
+            var expected = try values("grad_" + p.name)
+            if let earlier { expected = zip(expected, try earlier.values("grad_" + p.name)).map { $0 - $1 } }
+            assertClose(p.gradient.toArray(), expected, rtol: rtol, atol: atol, "\(name) grad_\(p.name)", file: file, line: line)
+        }
+    }
+}

@@ -4,99 +4,156 @@ import Glibc
 #endif
 
 /// A scalar nonlinearity y = f(x) with its derivative, applied elementwise by `Activation`.
-public protocol ActivationFunction {
+public protocol ActivationFunction: Sendable {
     /// Name used in recipes and error messages.
-    static var name: String { get }
+    var name: String { get }
     /// f(x).
-    static func value(_ x: Float) -> Float
+    func value(_ x: Float) -> Float
     /// f′(x), given both the input and the output (whichever is cheaper).
-    static func derivative(input x: Float, output y: Float) -> Float
+    func derivative(input x: Float, output y: Float) -> Float
 }
 
 /// An elementwise activation layer; shape-preserving, no parameters.
 ///
 /// Generic over the function so each activation's loops are specialized and vectorized.
 public final class Activation<F: ActivationFunction>: Layer {
-    public var kind: String { F.name }
+    public var kind: String { function.name }
     public var parameters: [Parameter] { [] }
+    public let function: F
     private var input: Tensor?
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
-    public init() {}
+    public init(_ function: F) { self.function = function }
 
     public func build(inputShape: [Int]) throws -> [Int] { inputShape }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         self.input = input
         output.resize(input.shape)
-        let x = input.data, y = output.data
-        for i in 0..<input.count { y[i] = F.value(x[i]) }
+        let x = input.data, y = output.data, f = function
+        for i in 0..<input.count { y[i] = f.value(x[i]) }
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard needsInputGradient, let input else { return nil }
         inputGradient.resize(input.shape)
-        let x = input.data, y = output.data, dy = outputGradient.data, dx = inputGradient.data
-        for i in 0..<input.count { dx[i] = dy[i] * F.derivative(input: x[i], output: y[i]) }
+        let x = input.data, y = output.data, dy = outputGradient.data, dx = inputGradient.data, f = function
+        for i in 0..<input.count { dx[i] = dy[i] * f.derivative(input: x[i], output: y[i]) }
         return inputGradient
     }
 }
 
 /// f(x) = x.
-public enum IdentityFunction: ActivationFunction {
-    public static let name = "identity"
-    @inlinable public static func value(_ x: Float) -> Float { x }
-    @inlinable public static func derivative(input x: Float, output y: Float) -> Float { 1 }
+public struct IdentityFunction: ActivationFunction {
+    public var name: String { "identity" }
+    public init() {}
+    @inlinable public func value(_ x: Float) -> Float { x }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float { 1 }
 }
 
 /// f(x) = max(0, x); f′(0) = 0 as PyTorch.
-public enum ReLUFunction: ActivationFunction {
-    public static let name = "relu"
-    @inlinable public static func value(_ x: Float) -> Float { x > 0 ? x : 0 }
-    @inlinable public static func derivative(input x: Float, output y: Float) -> Float { x > 0 ? 1 : 0 }
+public struct ReLUFunction: ActivationFunction {
+    public var name: String { "relu" }
+    public init() {}
+    @inlinable public func value(_ x: Float) -> Float { x > 0 ? x : 0 }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float { x > 0 ? 1 : 0 }
+}
+
+/// f(x) = x for x > 0, slope·x otherwise (PyTorch's default slope 0.01).
+public struct LeakyReLUFunction: ActivationFunction {
+    public var name: String { "leaky_relu" }
+    public let slope: Float
+    public init(slope: Float = 0.01) { self.slope = slope }
+    @inlinable public func value(_ x: Float) -> Float { x > 0 ? x : slope * x }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float { x > 0 ? 1 : slope }
+}
+
+/// f(x) = x for x > 0, α(eˣ − 1) otherwise; f′ = y + α for x ≤ 0.
+public struct ELUFunction: ActivationFunction {
+    public var name: String { "elu" }
+    public let alpha: Float
+    public init(alpha: Float = 1) { self.alpha = alpha }
+    @inlinable public func value(_ x: Float) -> Float { x > 0 ? x : alpha * (expf(x) - 1) }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float { x > 0 ? 1 : y + alpha }
+}
+
+/// GELU, exact (erf) form: f(x) = x·Φ(x) = ½x(1 + erf(x/√2)); f′ = Φ(x) + x·φ(x).
+public struct GELUFunction: ActivationFunction {
+    public var name: String { "gelu" }
+    public init() {}
+    @inlinable public func value(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678)) }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float {
+        0.5 * (1 + erff(x * 0.70710678)) + x * 0.39894228 * expf(-0.5 * x * x)
+    }
+}
+
+/// Swish / SiLU: f(x) = x·σ(x); f′ = σ(x)·(1 + x(1 − σ(x))).
+public struct SwishFunction: ActivationFunction {
+    public var name: String { "swish" }
+    public init() {}
+    @inlinable public func value(_ x: Float) -> Float { x * SigmoidFunction().value(x) }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float {
+        let s = SigmoidFunction().value(x)
+        return s * (1 + x * (1 - s))
+    }
 }
 
 /// f(x) = 1 / (1 + e^(−x)); f′ = y(1 − y). Written to avoid overflow for large |x|.
-public enum SigmoidFunction: ActivationFunction {
-    public static let name = "sigmoid"
-    @inlinable public static func value(_ x: Float) -> Float {
+public struct SigmoidFunction: ActivationFunction {
+    public var name: String { "sigmoid" }
+    public init() {}
+    @inlinable public func value(_ x: Float) -> Float {
         if x >= 0 { return 1 / (1 + expf(-x)) }
         let e = expf(x)
         return e / (1 + e)
     }
-    @inlinable public static func derivative(input x: Float, output y: Float) -> Float { y * (1 - y) }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float { y * (1 - y) }
 }
 
 /// f(x) = tanh(x); f′ = 1 − y².
-public enum TanhFunction: ActivationFunction {
-    public static let name = "tanh"
-    @inlinable public static func value(_ x: Float) -> Float { tanhf(x) }
-    @inlinable public static func derivative(input x: Float, output y: Float) -> Float { 1 - y * y }
+public struct TanhFunction: ActivationFunction {
+    public var name: String { "tanh" }
+    public init() {}
+    @inlinable public func value(_ x: Float) -> Float { tanhf(x) }
+    @inlinable public func derivative(input x: Float, output y: Float) -> Float { 1 - y * y }
 }
 
 /// Rectified linear unit.
-public typealias ReLU = Activation<ReLUFunction>
+public func ReLU() -> Activation<ReLUFunction> { Activation(ReLUFunction()) }
+/// Leaky ReLU with a fixed negative slope.
+public func LeakyReLU(slope: Float = 0.01) -> Activation<LeakyReLUFunction> { Activation(LeakyReLUFunction(slope: slope)) }
+/// Exponential linear unit.
+public func ELU(alpha: Float = 1) -> Activation<ELUFunction> { Activation(ELUFunction(alpha: alpha)) }
+/// Gaussian error linear unit (erf form).
+public func GELU() -> Activation<GELUFunction> { Activation(GELUFunction()) }
+/// Swish (SiLU).
+public func Swish() -> Activation<SwishFunction> { Activation(SwishFunction()) }
 /// Logistic sigmoid.
-public typealias Sigmoid = Activation<SigmoidFunction>
+public func Sigmoid() -> Activation<SigmoidFunction> { Activation(SigmoidFunction()) }
 /// Hyperbolic tangent.
-public typealias Tanh = Activation<TanhFunction>
+public func Tanh() -> Activation<TanhFunction> { Activation(TanhFunction()) }
 /// Identity (a no-op layer, useful as a configurable activation).
-public typealias Identity = Activation<IdentityFunction>
+public func Identity() -> Activation<IdentityFunction> { Activation(IdentityFunction()) }
 
 /// Activations by recipe name.
 public enum Activations {
     /// Names accepted by `make`.
-    public static let names = ["identity", "relu", "sigmoid", "tanh"]
+    public static let names = ["identity", "relu", "leaky_relu", "elu", "gelu", "swish", "sigmoid", "tanh", "prelu"]
 
-    /// A fresh activation layer called `name`.
+    /// A fresh activation layer called `name` (parameterized ones with their defaults).
     public static func make(_ name: String) throws -> any Layer {
         switch name {
         case "identity", "linear": return Identity()
         case "relu": return ReLU()
+        case "leaky_relu": return LeakyReLU()
+        case "elu": return ELU()
+        case "gelu": return GELU()
+        case "swish", "silu": return Swish()
         case "sigmoid": return Sigmoid()
         case "tanh": return Tanh()
+        case "prelu": return PReLU()
         default: throw LayerError(kind: "Activation", message: "unknown activation \"\(name)\"; known: \(names.joined(separator: ", "))")
         }
     }

@@ -13,30 +13,48 @@ public enum LayerBuilder {
 }
 
 /// Layers applied one after another. Children are named by index, as PyTorch's
-/// `nn.Sequential` (`0.weight`, `2.bias`, …), so state dicts line up.
-public final class Sequential: LayerContainer {
+/// `nn.Sequential` (`0.weight`, `2.bias`, …), or by the names given (`conv1.weight`), so
+/// state dicts line up with torchvision's.
+public final class Sequential: LayerContainer, KeyedLayer {
     public var kind: String { "Sequential" }
     /// The children in order.
     public let layers: [any Layer]
+    /// The children's names (their indices unless named).
+    public let names: [String]
+    public var layerKey: UInt64 = 0
     private var built = false
 
-    public init(_ layers: [any Layer]) { self.layers = layers }
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+        self.names = layers.indices.map(String.init)
+    }
+
+    /// Children with explicit names, e.g. `[("conv1", Conv2D(…)), ("bn1", BatchNorm())]`.
+    public init(named children: [(String, any Layer)]) {
+        self.layers = children.map(\.1)
+        self.names = children.map(\.0)
+    }
 
     public convenience init(@LayerBuilder _ content: () -> [any Layer]) { self.init(content()) }
 
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+    public var buffers: [Buffer] { layers.flatMap { $0.buffers } }
 
     public func build(inputShape: [Int]) throws -> [Int] {
         precondition(!built, "a Sequential is built once")
         built = true
         var shape = inputShape
         for (i, layer) in layers.enumerated() {
+            if let keyed = layer as? any KeyedLayer {
+                keyed.layerKey = CounterRNG.mix(layerKey ^ CounterRNG.mix(UInt64(i) &+ 0x51ED))
+            }
             do {
                 shape = try layer.build(inputShape: shape)
             } catch let error as LayerError {
-                throw error.prefixed(String(i))
+                throw error.prefixed(names[i])
             }
-            for p in layer.parameters { p.name = "\(i).\(p.name)" }
+            for p in layer.parameters { p.name = "\(names[i]).\(p.name)" }
+            for b in layer.buffers { b.name = "\(names[i]).\(b.name)" }
         }
         return shape
     }

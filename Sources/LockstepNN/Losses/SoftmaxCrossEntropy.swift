@@ -3,15 +3,22 @@ import LockstepTensor
 import Glibc
 #endif
 
-/// Softmax followed by cross-entropy, fused: L = (1/N) Σ_n [logsumexp(x_n) − x_n,label].
+/// Softmax followed by cross-entropy, fused: L = (1/N) Σ_n Σ_c −q_n,c · log softmax(x_n)_c,
+/// with targets q = (1 − ε)·onehot(label) + ε/K (label smoothing ε, 0 by default), as
+/// `F.cross_entropy(x, t, label_smoothing=ε)`.
 ///
 /// Takes logits [N, K] and class indices. Computing log-softmax with the row maximum
-/// subtracted keeps it finite for any logits. Gradient: (softmax(x) − onehot(label)) / N.
+/// subtracted keeps it finite for any logits. Gradient: (softmax(x) − q) / N.
 public final class SoftmaxCrossEntropy: Loss {
     public var name: String { "cross_entropy" }
+    /// Label smoothing ε in [0, 1).
+    public let labelSmoothing: Float
     private let gradient = Tensor(shape: [0])
 
-    public init() {}
+    public init(labelSmoothing: Float = 0) {
+        precondition(labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must be in [0, 1), got \(labelSmoothing)")
+        self.labelSmoothing = labelSmoothing
+    }
 
     public func forward(_ prediction: Tensor, _ targets: Targets) throws -> Float {
         guard case .classes(let labels) = targets else {
@@ -36,10 +43,13 @@ public final class SoftmaxCrossEntropy: Loss {
             var s: Float = 0
             for c in 0..<k { let e = expf(xr[c] - m); gr[c] = e; s += e }
             let lse = m + logf(s)
-            total += Double(lse - xr[label])
+            let eps = labelSmoothing, uniform = eps / Float(k)
+            var smooth: Double = 0
+            if eps > 0 { for c in 0..<k { smooth += Double(lse - xr[c]) } }
+            total += Double(1 - eps) * Double(lse - xr[label]) + Double(uniform) * smooth
             let inv = invN / s
-            for c in 0..<k { gr[c] *= inv }
-            gr[label] -= invN
+            for c in 0..<k { gr[c] = gr[c] * inv - uniform * invN }
+            gr[label] -= (1 - eps) * invN
         }
         return Float(total / Double(n))
     }

@@ -1,0 +1,127 @@
+import LockstepTensor
+
+/// Batch normalization (Ioffe & Szegedy 2015) with PyTorch's conventions, over the channel
+/// dimension of [N, C] (BatchNorm1d) or [N, C, H, W] (BatchNorm2d) inputs:
+///
+///     training:   y = γ·(x − μ_B)/√(σ²_B + ε) + β, μ_B and biased σ²_B over N(·H·W);
+///                 running ← (1 − m)·running + m·batch (unbiased variance), m = momentum
+///     evaluation: the running statistics instead of the batch's.
+///
+/// Parameters `weight` (γ, ones) and `bias` (β, zeros); buffers `running_mean` (zeros) and
+/// `running_var` (ones). In data-parallel training each rank normalizes with its own batch,
+/// as PyTorch DDP without SyncBatchNorm; the trainer averages running statistics over ranks.
+public final class BatchNorm: Layer {
+    public var kind: String { spatial ? "BatchNorm2d" : "BatchNorm1d" }
+    public let momentum: Float
+    public let epsilon: Float
+    public private(set) var weight: Parameter!
+    public private(set) var bias: Parameter!
+    public private(set) var runningMean: Buffer!
+    public private(set) var runningVar: Buffer!
+    private var spatial = false
+    private var channels = 0
+    private var trainedForward = false
+    private var input: Tensor?
+    private var mean: [Float] = []
+    private var invStd: [Float] = []
+    private let normalized = Tensor(shape: [0])
+    private let output = Tensor(shape: [0])
+    private let inputGradient = Tensor(shape: [0])
+
+    public init(momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public var parameters: [Parameter] { weight == nil ? [] : [weight, bias] }
+    public var buffers: [Buffer] { runningMean == nil ? [] : [runningMean, runningVar] }
+
+    public func build(inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 1 || inputShape.count == 3, inputShape[0] > 0 else {
+            throw LayerError.shape(self, expected: "[C] or [C, H, W]", got: inputShape)
+        }
+        spatial = inputShape.count == 3
+        channels = inputShape[0]
+        weight = Parameter(name: "weight", shape: [channels], initializer: .ones)
+        bias = Parameter(name: "bias", shape: [channels], initializer: .zeros)
+        runningMean = Buffer(name: "running_mean", shape: [channels], fill: 0)
+        runningVar = Buffer(name: "running_var", shape: [channels], fill: 1)
+        return inputShape
+    }
+
+    public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        let n = input.shape[0], c = channels, hw = input.count / max(n * c, 1), m = n * hw
+        self.input = input
+        trainedForward = context.training
+        output.resize(input.shape)
+        normalized.resize(input.shape)
+        if mean.count != c { mean = [Float](repeating: 0, count: c); invStd = mean }
+        let x = input.data, y = output.data, xh = normalized.data
+        let gamma = weight.value.data, beta = bias.value.data
+        let rm = runningMean.value.data, rv = runningVar.value.data
+        // Element (s, ch, p) is at x[(s·C + ch)·hw + p]; for 1-D inputs hw = 1.
+        for ch in 0..<c {
+            var mu: Float = 0, variance: Float = 0
+            if context.training {
+                var sum = 0.0
+                for s in 0..<n { let b = x + (s * c + ch) * hw; for p in 0..<hw { sum += Double(b[p]) } }
+                mu = Float(sum / Double(m))
+                var sq = 0.0
+                for s in 0..<n { let b = x + (s * c + ch) * hw; for p in 0..<hw { let d = Double(b[p] - mu); sq += d * d } }
+                variance = Float(sq / Double(m))
+                rm[ch] = (1 - momentum) * rm[ch] + momentum * mu
+                rv[ch] = (1 - momentum) * rv[ch] + momentum * (m > 1 ? variance * Float(m) / Float(m - 1) : variance)
+            } else {
+                mu = rm[ch]
+                variance = rv[ch]
+            }
+            let inv = 1 / (variance + epsilon).squareRoot()
+            mean[ch] = mu
+            invStd[ch] = inv
+            let g = gamma[ch], b0 = beta[ch]
+            for s in 0..<n {
+                let o = (s * c + ch) * hw
+                for p in 0..<hw {
+                    let v = (x[o + p] - mu) * inv
+                    xh[o + p] = v
+                    y[o + p] = g * v + b0
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
+        guard let input else { preconditionFailure("BatchNorm.backward before forward") }
+        let n = input.shape[0], c = channels, hw = input.count / max(n * c, 1), m = Float(n * hw)
+        let dy = outputGradient.data, xh = normalized.data
+        let gamma = weight.value.data, dgamma = weight.gradient.data, dbeta = bias.gradient.data
+        if needsInputGradient { inputGradient.resize(input.shape) }
+        let dx = inputGradient.data
+        for ch in 0..<c {
+            var sumDy: Float = 0, sumDyXh: Float = 0
+            for s in 0..<n {
+                let o = (s * c + ch) * hw
+                for p in 0..<hw { sumDy += dy[o + p]; sumDyXh += dy[o + p] * xh[o + p] }
+            }
+            dgamma[ch] = sumDyXh
+            dbeta[ch] = sumDy
+            guard needsInputGradient else { continue }
+            let k = gamma[ch] * invStd[ch]
+            if trainedForward {
+                // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
+                let a = sumDy / m, b = sumDyXh / m
+                for s in 0..<n {
+                    let o = (s * c + ch) * hw
+                    for p in 0..<hw { dx[o + p] = k * (dy[o + p] - a - xh[o + p] * b) }
+                }
+            } else {
+                for s in 0..<n {
+                    let o = (s * c + ch) * hw
+                    for p in 0..<hw { dx[o + p] = k * dy[o + p] }
+                }
+            }
+        }
+        return needsInputGradient ? inputGradient : nil
+    }
+}

@@ -1,0 +1,78 @@
+import LockstepTensor
+
+/// Max pooling over k×k windows, as `nn.MaxPool2d(kernel, stride, padding)`.
+///
+/// Shapes: x [N, C, H, W] → y [N, C, H′, W′], H′ = ⌊(H + 2p − k)/s⌋ + 1; padding counts as −∞.
+/// Backward routes each output gradient to the (first) maximal input of its window.
+public final class MaxPool2D: Layer {
+    public var kind: String { "MaxPool2D" }
+    public var parameters: [Parameter] { [] }
+    public let kernel: Int, stride: Int, padding: Int
+    private var geometry: ConvGeometry!
+    private var argmax: [Int32] = []
+    private var inputShape: [Int] = []
+    private let output = Tensor(shape: [0])
+    private let inputGradient = Tensor(shape: [0])
+
+    public init(kernel: Int, stride: Int? = nil, padding: Int = 0) {
+        self.kernel = kernel
+        self.stride = stride ?? kernel
+        self.padding = padding
+    }
+
+    public func build(inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 3 else { throw LayerError.shape(self, expected: "[C, H, W]", got: inputShape) }
+        let g = ConvGeometry(channels: inputShape[0], height: inputShape[1], width: inputShape[2], kernel: (kernel, kernel),
+                             stride: (stride, stride), padding: (padding, padding))
+        guard g.fits, padding * 2 <= kernel else {
+            throw LayerError.shape(self, expected: "an image at least \(kernel)×\(kernel) after padding \(padding) (and padding ≤ kernel/2)",
+                                   got: inputShape)
+        }
+        geometry = g
+        return [g.channels, g.outH, g.outW]
+    }
+
+    public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        let g = geometry!
+        let n = input.shape[0], planes = n * g.channels, hw = g.height * g.width, ohw = g.outH * g.outW
+        inputShape = input.shape
+        output.resize([n, g.channels, g.outH, g.outW])
+        if argmax.count < planes * ohw { argmax = [Int32](repeating: 0, count: planes * ohw) }
+        argmax.withUnsafeMutableBufferPointer { am in
+            for p in 0..<planes {
+                let x = input.data + p * hw, y = output.data + p * ohw, a = am.baseAddress! + p * ohw
+                for oy in 0..<g.outH {
+                    let y0 = oy * stride - padding
+                    for ox in 0..<g.outW {
+                        let x0 = ox * stride - padding
+                        var best = -Float.infinity, at: Int32 = -1
+                        for i in max(0, y0)..<min(g.height, y0 + kernel) {
+                            for j in max(0, x0)..<min(g.width, x0 + kernel) where x[i * g.width + j] > best || at < 0 {
+                                best = x[i * g.width + j]
+                                at = Int32(i * g.width + j)
+                            }
+                        }
+                        y[oy * g.outW + ox] = best
+                        a[oy * g.outW + ox] = at
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
+        guard needsInputGradient else { return nil }
+        let g = geometry!
+        let planes = inputShape[0] * g.channels, hw = g.height * g.width, ohw = g.outH * g.outW
+        inputGradient.resize(inputShape)
+        inputGradient.fill(0)
+        argmax.withUnsafeBufferPointer { am in
+            for p in 0..<planes {
+                let dx = inputGradient.data + p * hw, dy = outputGradient.data + p * ohw
+                for q in 0..<ohw { dx[Int(am[p * ohw + q])] += dy[q] }
+            }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,14 @@
+/// Non-trainable state saved with a model (BatchNorm's running statistics): no gradient,
+/// not touched by optimizers, but checkpointed, broadcast and averaged over ranks.
+public final class Buffer: @unchecked Sendable {
+    /// Dotted name, as PyTorch's state dict (`layer1.0.bn1.running_mean`).
+    public var name: String
+    /// The values.
+    public let value: Tensor
+
+    public init(name: String, shape: [Int], fill: Float) {
+        self.name = name
+        self.value = Tensor(shape: shape)
+        value.fill(fill)
+    }
+}
