@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "LockstepOptimizersTests", dependencies: ["LockstepOptimizers", "LockstepTensor", "LockstepTestSupport"]),
         .testTarget(name: "LockstepHDF5Tests", dependencies: ["LockstepHDF5", "LockstepTestSupport"]),
         .testTarget(name: "LockstepDistributedTests", dependencies: ["LockstepDistributed", "LockstepNN", "LockstepTensor"]),
+        .testTarget(name: "LockstepModelsTests", dependencies: ["LockstepModels", "LockstepNN", "LockstepTensor", "LockstepHDF5", "LockstepTestSupport"]),
         .testTarget(name: "LockstepDataTests", dependencies: ["LockstepData", "LockstepHDF5", "LockstepTestSupport"]),
         .testTarget(name: "LockstepTrainTests", dependencies: [
             "LockstepTrain", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",

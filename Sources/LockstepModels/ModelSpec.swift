@@ -2,33 +2,66 @@ import LockstepNN
 
 /// Which network to build, as a recipe's `model:` section says.
 public struct ModelSpec: Sendable, Equatable {
-    /// Builder name (`mlp`).
+    /// Builder name: mlp, lenet5, vgg11, vgg11_bn, vgg16, vgg16_bn, resnet18, resnet34, resnet50.
     public var name: String
     /// Hidden layer widths (MLP).
     public var hidden: [Int]
-    /// Hidden activation (MLP).
+    /// Hidden activation (MLP, LeNet).
     public var activation: String
+    /// ResNet stem: "imagenet" (7×7/2 + max-pool) or "cifar" (3×3/1, no max-pool).
+    public var stem: String
+    /// Stage widths (ResNet) overriding the standard ones, for narrow variants.
+    public var widths: [Int]?
+    /// Dropout probability in VGG's classifier.
+    public var dropout: Float
 
-    public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu") {
+    public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu", stem: String = "imagenet",
+                widths: [Int]? = nil, dropout: Float = 0.5) {
         self.name = name
         self.hidden = hidden
         self.activation = activation
+        self.stem = stem
+        self.widths = widths
+        self.dropout = dropout
     }
 }
 
 /// Builds networks by name with PyTorch-compatible parameter names.
 public enum ModelZoo {
     /// Builder names the zoo knows.
-    public static let names = ["mlp"]
+    public static let names = ["mlp", "lenet5", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50"]
 
     /// The network `spec` describes, for per-sample `inputShape` and `classes` outputs, built
     /// and bound to a parameter arena. Shape errors name the layer and both shapes.
     public static func build(_ spec: ModelSpec, inputShape: [Int], classes: Int) throws -> Model {
-        let root: any Layer
+        try Model(inputShape: inputShape, root: try network(spec, inputChannels: inputShape.first ?? 1, classes: classes))
+    }
+
+    /// The unbuilt network.
+    public static func network(_ spec: ModelSpec, inputChannels: Int, classes: Int) throws -> any Layer {
+        guard classes > 0 else { throw LayerError(kind: "Model", message: "needs a positive number of classes, got \(classes)") }
         switch spec.name {
-        case "mlp": root = try MLP.make(hidden: spec.hidden, outputs: classes, activation: spec.activation)
-        default: throw LayerError(kind: "Model", message: "unknown model \"\(spec.name)\"; known: \(names.joined(separator: ", "))")
+        case "mlp":
+            return try MLP.make(hidden: spec.hidden, outputs: classes, activation: spec.activation)
+        case "lenet5", "lenet":
+            return try LeNet.make(classes: classes, activation: spec.activation)
+        case let name where name.hasPrefix("vgg"):
+            let base = name.hasSuffix("_bn") ? String(name.dropLast(3)) : name
+            guard let items = VGG.configurations[base] else { break }
+            return VGG.make(features: items, batchNorm: name.hasSuffix("_bn"), dropout: spec.dropout, classes: classes)
+        case let name where ResNet.depths[name] != nil:
+            guard ["imagenet", "cifar"].contains(spec.stem) else {
+                throw LayerError(kind: "ResNet", message: "unknown stem \"\(spec.stem)\"; known: imagenet, cifar")
+            }
+            let (block, layers) = ResNet.depths[name]!
+            let widths = spec.widths ?? [64, 128, 256, 512]
+            guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else {
+                throw LayerError(kind: "ResNet", message: "widths must be 4 positive stage widths, got \(widths)")
+            }
+            return ResNet.make(block: block, layers: layers, widths: widths, classes: classes, inputChannels: inputChannels,
+                               cifarStem: spec.stem == "cifar")
+        default: break
         }
-        return try Model(inputShape: inputShape, root: root)
+        throw LayerError(kind: "Model", message: "unknown model \"\(spec.name)\"; known: \(names.joined(separator: ", "))")
     }
 }

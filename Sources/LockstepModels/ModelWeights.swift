@@ -2,27 +2,32 @@ import LockstepHDF5
 import LockstepNN
 import LockstepTensor
 
-/// Model parameters in HDF5: one float32 dataset per parameter under `/model/<name>`,
-/// with PyTorch names and layouts (readable with h5py as a state dict).
+/// Model state (parameters and BatchNorm buffers) in HDF5: one float32 dataset per tensor
+/// under `/model/<name>`, PyTorch names and layouts (readable with h5py as a state dict).
 public enum ModelWeights {
-    /// Writes `model`'s parameters to `path` atomically, with `attributes` on the root.
+    /// Writes `model`'s parameters and buffers to `path` atomically, with `attributes` on the root.
     public static func save(_ model: Model, to path: String, attributes: [String: String] = [:]) throws {
         try HDF5File.writeAtomically(to: path) { f in
             try f.setAttribute("format", "lockstep-weights")
             for (k, v) in attributes.sorted(by: { $0.key < $1.key }) { try f.setAttribute(k, v) }
             let g = try f.createGroup("model")
-            for p in model.parameters {
-                let d = try g.createDataset(p.name, of: Float.self, shape: p.shape)
-                try d.write(UnsafeBufferPointer(p.value.buffer))
+            for (name, tensor) in state(of: model) {
+                let d = try g.createDataset(name, of: Float.self, shape: tensor.shape)
+                try d.write(UnsafeBufferPointer(tensor.buffer))
             }
         }
     }
 
-    /// Parameter names and values stored in `path` under `/model`.
-    public static func read(_ path: String) throws -> [(name: String, shape: [Int], values: [Float])] {
+    /// Every tensor of the model's state by name: parameters, then buffers.
+    public static func state(of model: Model) -> [(name: String, tensor: Tensor)] {
+        model.parameters.map { ($0.name, $0.value) } + model.buffers.map { ($0.name, $0.value) }
+    }
+
+    /// The tensors stored in `path` under `/model` (nested groups joined with dots).
+    public static func read(_ path: String) throws -> [NamedTensor] {
         let f = try HDF5File.open(path)
         let g = try f.group("model")
-        var out: [(String, [Int], [Float])] = []
+        var out: [NamedTensor] = []
         func walk(_ group: HDF5Group, prefix: String) throws {
             for member in try group.memberNames() {
                 let name = prefix.isEmpty ? member : prefix + "." + member
@@ -30,7 +35,7 @@ public enum ModelWeights {
                     try walk(try group.group(member), prefix: name)
                 } else {
                     let d = try group.dataset(member)
-                    out.append((name, d.shape, try d.read(as: Float.self)))
+                    out.append(NamedTensor(name: name, shape: d.shape, values: try d.read(as: Float.self)))
                 }
             }
         }
@@ -38,24 +43,28 @@ public enum ModelWeights {
         return out
     }
 
-    /// Loads `path` into `model`; every parameter must be present with its shape. The error
-    /// lists the missing, unexpected and mis-shaped names.
+    /// Loads an HDF5 weight file into `model` (see `apply`).
     public static func load(_ path: String, into model: Model) throws {
-        let stored = try read(path)
-        let byName = Dictionary(stored.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        try apply(try read(path), to: model, source: path)
+    }
+
+    /// Copies `tensors` into the model's parameters and buffers. Every model tensor must be
+    /// present with its shape and nothing else may be left over; the error lists the missing,
+    /// unexpected and mis-shaped names (the first ten) with both shapes.
+    public static func apply(_ tensors: [NamedTensor], to model: Model, source: String) throws {
+        let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let targets = state(of: model)
         var problems: [String] = []
-        for p in model.parameters {
-            guard let s = byName[p.name] else { problems.append("missing \(p.name) \(p.shape)"); continue }
-            if s.shape != p.shape { problems.append("\(p.name): file has \(s.shape), model expects \(p.shape)") }
+        for (name, t) in targets {
+            guard let s = byName[name] else { problems.append("missing \(name) \(t.shape)"); continue }
+            if s.shape != t.shape { problems.append("\(name): file has \(s.shape), model expects \(t.shape)") }
         }
-        let known = Set(model.parameters.map(\.name))
-        for s in stored where !known.contains(s.name) { problems.append("unexpected \(s.name) \(s.shape)") }
+        let known = Set(targets.map(\.name))
+        for s in tensors where !known.contains(s.name) { problems.append("unexpected \(s.name) \(s.shape)") }
         guard problems.isEmpty else {
-            throw HDF5Error(file: path, object: "/model", message: "does not match the model: " + problems.prefix(10).joined(separator: "; ")
-                            + (problems.count > 10 ? "; … (\(problems.count) differences)" : ""))
+            throw HDF5Error(file: source, object: "", message: "does not match the model: " + problems.prefix(10).joined(separator: "; ")
+                            + (problems.count > 10 ? "; … (\(problems.count) differences in all)" : ""))
         }
-        for p in model.parameters {
-            byName[p.name]!.values.withUnsafeBufferPointer { p.value.data.update(from: $0.baseAddress!, count: p.count) }
-        }
+        for (name, t) in targets { t.assign(byName[name]!.values) }
     }
 }

@@ -23,6 +23,9 @@ public final class Model {
     /// All parameters, in arena order.
     public var parameters: [Parameter] { arena.parameters }
 
+    /// All non-trainable state (BatchNorm running statistics), in layer order.
+    public var buffers: [Buffer] { root.buffers }
+
     /// Runs the network on a batch [N] + inputShape.
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         precondition(Array(input.shape.dropFirst()) == inputShape,

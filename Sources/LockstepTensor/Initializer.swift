@@ -10,6 +10,8 @@ public enum Initializer: Sendable, Equatable {
     case normal(std: Float)
     /// He (Kaiming) normal: N(0, 2/fanIn), for ReLU networks.
     case heNormal
+    /// He (Kaiming) normal in fan-out mode: N(0, 2/fanOut), torchvision's ResNet/VGG conv init.
+    case heNormalFanOut
     /// He (Kaiming) uniform: U(±√(6/fanIn)).
     case heUniform
     /// Glorot (Xavier) uniform: U(±√(6/(fanIn+fanOut))), Keras's default.
@@ -36,6 +38,7 @@ public enum Initializer: Sendable, Equatable {
         case .uniform(let bound): Initializer.uniform(values, bound: bound, rng: &rng)
         case .normal(let std): Initializer.normal(values, std: std, rng: &rng)
         case .heNormal: Initializer.normal(values, std: (2 / Float(fanIn)).squareRoot(), rng: &rng)
+        case .heNormalFanOut: Initializer.normal(values, std: (2 / Float(fanOut)).squareRoot(), rng: &rng)
         case .heUniform: Initializer.uniform(values, bound: (6 / Float(fanIn)).squareRoot(), rng: &rng)
         case .glorotUniform:
             Initializer.uniform(values, bound: (6 / Float(fanIn + fanOut)).squareRoot(), rng: &rng)

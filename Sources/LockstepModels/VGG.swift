@@ -1,0 +1,42 @@
+import LockstepNN
+import LockstepTensor
+
+/// VGG (Simonyan & Zisserman 2015) as torchvision builds it: `features` (3×3 convs with
+/// padding 1, optional BN, ReLU; "M" = 2×2 max-pool), `avgpool` (adaptive to 7×7, so any
+/// input size works), `classifier` (Linear–ReLU–Dropout–Linear–ReLU–Dropout–Linear).
+/// Names: `features.0.weight`, `classifier.6.bias`. Initialization as torchvision: convs He
+/// normal (fan-out) with zero bias, BN γ=1 β=0, linears N(0, 0.01) with zero bias.
+public enum VGG {
+    /// A feature configuration entry: a conv's output channels, or a max-pool.
+    public enum Item: Sendable, Equatable { case conv(Int), pool }
+
+    /// torchvision's configurations "A" (VGG-11) and "D" (VGG-16).
+    public static let configurations: [String: [Item]] = [
+        "vgg11": [.conv(64), .pool, .conv(128), .pool, .conv(256), .conv(256), .pool, .conv(512), .conv(512), .pool,
+                  .conv(512), .conv(512), .pool],
+        "vgg16": [.conv(64), .conv(64), .pool, .conv(128), .conv(128), .pool, .conv(256), .conv(256), .conv(256), .pool,
+                  .conv(512), .conv(512), .conv(512), .pool, .conv(512), .conv(512), .conv(512), .pool],
+    ]
+
+    public static func make(features items: [Item], batchNorm: Bool, classifierWidth: Int = 4096, dropout: Float = 0.5,
+                            pooledSize: Int = 7, classes: Int) -> Sequential {
+        var features: [any Layer] = []
+        var channels = 0
+        for item in items {
+            switch item {
+            case .pool: features.append(MaxPool2D(kernel: 2, stride: 2))
+            case .conv(let c):
+                features.append(Conv2D(outChannels: c, kernel: 3, padding: 1, weightInitializer: .heNormalFanOut))
+                if batchNorm { features.append(BatchNorm()) }
+                features.append(ReLU())
+                channels = c
+            }
+        }
+        precondition(channels > 0, "VGG needs at least one convolution")
+        let linear = { (n: Int) in Dense(outputSize: n, weightInitializer: .normal(std: 0.01)) }
+        let classifier = Sequential([linear(classifierWidth), ReLU(), Dropout(probability: dropout),
+                                     linear(classifierWidth), ReLU(), Dropout(probability: dropout), linear(classes)])
+        return Sequential(named: [("features", Sequential(features)), ("avgpool", AdaptiveAvgPool2D(outputSize: (pooledSize, pooledSize))),
+                                  ("flatten", Flatten()), ("classifier", classifier)])
+    }
+}
