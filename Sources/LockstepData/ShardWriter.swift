@@ -1,5 +1,6 @@
 import Foundation
 import LockstepHDF5
+import LockstepTensor
 
 /// Writes a labelled dataset as `NAME-0000k-of-0000n.h5` shards plus `NAME.manifest.json`.
 ///
@@ -93,6 +94,37 @@ public enum DatasetConverter {
             let writer = ShardWriter(directory: output, name: "\(name)-\(split)", shards: shards)
             try writer.write(images: ibytes, sampleShape: [idims[1], idims[2], 1], labels: lbytes.map { Int32($0) },
                              numClasses: max(labelNames.count, Int(lbytes.max() ?? 0) + 1), labelNames: labelNames)
+            written.append(writer.manifestPath)
+        }
+        return written
+    }
+
+    /// A learnable synthetic image dataset: class c's images are a fixed random template
+    /// (drawn from the seed) blended 60/40 with per-sample noise. For tests and benchmarks
+    /// that need image-shaped data of any size without downloads. Writes NAME-train and NAME-test.
+    public static func synthetic(output: String, name: String, shards: Int, sampleShape: [Int], classes: Int,
+                                 trainSamples: Int, testSamples: Int, seed: UInt64) throws -> [String] {
+        guard sampleShape.count == 3, sampleShape.allSatisfy({ $0 > 0 }), classes > 0 else {
+            throw DataError("synthetic: needs an image shape H×W×C and classes > 0, got \(sampleShape) and \(classes)")
+        }
+        let size = sampleShape.reduce(1, *)
+        let templates: [[Float]] = (0..<classes).map { c in
+            var rng = CounterRNG(seed: seed, streams: 0x7E3, UInt64(c))
+            return (0..<size).map { _ in rng.nextUniform() * 255 }
+        }
+        var written: [String] = []
+        for (split, count, stream) in [("train", trainSamples, UInt64(1)), ("test", testSamples, UInt64(2))] {
+            var rng = CounterRNG(seed: seed, streams: 0x5A4, stream)
+            var images = [UInt8](repeating: 0, count: count * size)
+            var labels = [Int32](repeating: 0, count: count)
+            for i in 0..<count {
+                let c = Int(rng.next() % UInt64(classes))
+                labels[i] = Int32(c)
+                for p in 0..<size { images[i * size + p] = UInt8(0.6 * templates[c][p] + 0.4 * rng.nextUniform() * 255) }
+            }
+            let writer = ShardWriter(directory: output, name: "\(name)-\(split)", shards: min(shards, max(count, 1)))
+            try writer.write(images: images, sampleShape: sampleShape, labels: labels, numClasses: classes,
+                             labelNames: (0..<classes).map { "class \($0)" })
             written.append(writer.manifestPath)
         }
         return written

@@ -1,4 +1,5 @@
 import LockstepNN
+import LockstepTensor
 import LockstepOptimizers
 
 extension Recipe.OptimizerSettings {
@@ -15,7 +16,29 @@ extension Recipe.OptimizerSettings {
     }
 }
 
-/// The loss called `name` (validated by `Recipe`).
-public func makeLoss(_ name: String) -> any Loss {
-    name == "mse" ? MeanSquaredError() : SoftmaxCrossEntropy()
+extension Recipe {
+    /// The recipe's loss.
+    public func makeLoss() -> any Loss {
+        switch loss {
+        case "mse": return MeanSquaredError()
+        case "mae": return MeanAbsoluteError()
+        case "binary_cross_entropy": return BinaryCrossEntropy()
+        default: return SoftmaxCrossEntropy(labelSmoothing: Float(labelSmoothing))
+        }
+    }
+
+    /// Whether targets are class indices (else one-hot values of the output's shape).
+    public var usesClassTargets: Bool { loss == "cross_entropy" }
+
+    /// The learning-rate schedule for a run with `globalBatch` and `stepsPerEpoch`.
+    public func makeSchedule(globalBatch: Int, stepsPerEpoch: Int) -> LearningRateSchedule {
+        var base = Float(optimizer.learningRate)
+        if let reference = schedule.referenceBatch {
+            base = LearningRateSchedule.linearlyScaled(base, globalBatch: globalBatch, referenceBatch: reference)
+        }
+        return LearningRateSchedule(kind: schedule.kind, baseRate: base,
+                                    warmupSteps: schedule.warmupSteps + schedule.warmupEpochs * stepsPerEpoch,
+                                    stepEpochs: schedule.stepEpochs, gamma: Float(schedule.gamma),
+                                    minimumRate: Float(schedule.minimumRate))
+    }
 }

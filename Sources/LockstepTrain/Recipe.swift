@@ -1,6 +1,7 @@
 import Foundation
 import LockstepData
 import LockstepModels
+import LockstepOptimizers
 
 /// Everything a training run needs, read from a YAML recipe plus `--set key=value` overrides.
 ///
@@ -44,20 +45,38 @@ public struct Recipe: Sendable {
         public var beta1: Double
         public var beta2: Double
         public var epsilon: Double
+        /// Clip gradients to this global L2 norm (after averaging), if set.
+        public var clipGradNorm: Double?
+    }
+
+    /// How the learning rate moves; `referenceBatch` turns on the linear scaling rule.
+    public struct Schedule: Sendable {
+        public var kind: LearningRateSchedule.Kind
+        public var warmupSteps: Int
+        public var warmupEpochs: Int
+        public var stepEpochs: Int
+        public var gamma: Double
+        public var minimumRate: Double
+        public var referenceBatch: Int?
     }
 
     public var name: String
     public var seed: UInt64
     public var output: String
     public var loss: String
+    /// Label smoothing for cross-entropy.
+    public var labelSmoothing: Double
     public var model: ModelSpec
     public var data: Data
     public var training: Training
     public var optimizer: OptimizerSettings
+    public var schedule: Schedule
+    /// Penalty groups (L1, L2, elastic-net) on parameters selected by name.
+    public var regularization: [Regularizer]
     /// The recipe as YAML with overrides applied (saved into the run directory).
     public var resolvedYAML: String
 
-    public static let losses = ["cross_entropy", "mse"]
+    public static let losses = ["cross_entropy", "mse", "mae", "binary_cross_entropy"]
     public static let optimizers = ["sgd", "adam", "adamw"]
 
     /// Reads the recipe at `path` and applies `overrides` (`key.path=value`).
@@ -75,13 +94,19 @@ public struct Recipe: Sendable {
         let seedValue = try doc.int("seed", default: 0, min: 0)
         seed = UInt64(seedValue)
         output = try doc.string("output", default: "runs/\(name)")
-        loss = try doc.string("loss", default: "cross_entropy")
+        loss = try doc.string("loss.name", default: "cross_entropy")
         guard Self.losses.contains(loss) else {
             throw RecipeError("\(source): recipe key 'loss' is \"\(loss)\"; known: \(Self.losses.joined(separator: ", "))")
         }
+        labelSmoothing = try doc.double("loss.label_smoothing", default: 0, min: 0)
+        guard labelSmoothing < 1 else { throw RecipeError("\(source): recipe key 'loss.label_smoothing' must be < 1, got \(labelSmoothing)") }
+        let widths = try doc.intList("model.widths", default: [])
         model = ModelSpec(name: try doc.string("model.name"),
                           hidden: try doc.intList("model.hidden", default: [512, 256]),
-                          activation: try doc.string("model.activation", default: "relu"))
+                          activation: try doc.string("model.activation", default: "relu"),
+                          stem: try doc.string("model.stem", default: "imagenet"),
+                          widths: widths.isEmpty ? nil : widths,
+                          dropout: Float(try doc.double("model.dropout", default: 0.5, min: 0)))
         let mean = try doc.doubleList("data.normalize.mean", default: [0]).map(Float.init)
         let std = try doc.doubleList("data.normalize.std", default: [1]).map(Float.init)
         if std.contains(where: { $0 <= 0 }) { throw RecipeError("\(source): recipe key 'data.normalize.std' must be positive, got \(std)") }
@@ -109,7 +134,23 @@ public struct Recipe: Sendable {
                                       weightDecay: try doc.double("optimizer.weight_decay", default: opt == "adamw" ? 0.01 : 0, min: 0),
                                       beta1: try doc.double("optimizer.beta1", default: 0.9, min: 0),
                                       beta2: try doc.double("optimizer.beta2", default: 0.999, min: 0),
-                                      epsilon: try doc.double("optimizer.eps", default: 1e-8, min: 0))
+                                      epsilon: try doc.double("optimizer.eps", default: 1e-8, min: 0),
+                                      clipGradNorm: doc.node("optimizer.clip_grad_norm") == nil ? nil
+                                          : try doc.double("optimizer.clip_grad_norm", min: 0))
+        let kindName = try doc.string("schedule.name", default: "constant")
+        guard let kind = LearningRateSchedule.Kind(rawValue: kindName) else {
+            throw RecipeError("\(source): recipe key 'schedule.name' is \"\(kindName)\"; known: \(LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        schedule = Schedule(kind: kind, warmupSteps: try doc.int("schedule.warmup_steps", default: 0, min: 0),
+                            warmupEpochs: try doc.int("schedule.warmup_epochs", default: 0, min: 0),
+                            stepEpochs: try doc.int("schedule.step_epochs", default: 30, min: 1),
+                            gamma: try doc.double("schedule.gamma", default: 0.1, min: 0),
+                            minimumRate: try doc.double("schedule.min_lr", default: 0, min: 0),
+                            referenceBatch: try doc.optionalInt("schedule.reference_batch", min: 1))
+        regularization = try doc.items("regularization").map { item in
+            Regularizer(l1: Float(try item.double("l1", default: 0, min: 0)), l2: Float(try item.double("l2", default: 0, min: 0)),
+                        patterns: try item.stringList("params", default: Regularizer.weightsOnly))
+        }
         if optimizer.nesterov && (optimizer.momentum == 0 || optimizer.dampening != 0) {
             throw RecipeError("\(source): optimizer.nesterov needs momentum > 0 and dampening 0")
         }

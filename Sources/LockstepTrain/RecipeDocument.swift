@@ -6,17 +6,26 @@ import Yams
 struct RecipeDocument {
     let source: String
     private(set) var root: Node.Mapping
+    /// Path of this document inside the recipe, for items of list sections ("regularization[1].").
+    private(set) var prefix = ""
 
     /// Every accepted key, by section ("" is the top level). A section maps to nil when it
     /// holds free-form keys.
     static let schema: [String: [String]] = [
-        "": ["name", "seed", "output", "loss", "model", "data", "training", "optimizer"],
-        "model": ["name", "hidden", "activation"],
+        "": ["name", "seed", "output", "loss", "model", "data", "training", "optimizer", "schedule", "regularization"],
+        "model": ["name", "hidden", "activation", "stem", "widths", "dropout"],
+        "loss": ["name", "label_smoothing"],
         "data": ["train", "test", "normalize", "verify_checksums", "prefetch"],
         "data.normalize": ["scale", "mean", "std"],
         "training": ["epochs", "batch_per_rank", "eval_batch_per_rank", "log_every", "max_steps", "bucket_mb"],
-        "optimizer": ["name", "lr", "momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2", "eps"],
+        "optimizer": ["name", "lr", "momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2", "eps", "clip_grad_norm"],
+        "schedule": ["name", "warmup_steps", "warmup_epochs", "step_epochs", "gamma", "min_lr", "reference_batch"],
+        "regularization": ["l1", "l2", "params"],
     ]
+    /// Sections that may also be written as one scalar, their `name` (`loss: mse`).
+    static let nameShorthand: Set<String> = ["loss", "schedule"]
+    /// Sections that may also be a list of such mappings (`regularization: [{l2: 1e-4}, …]`).
+    static let listSections: Set<String> = ["regularization"]
 
     init(text: String, source: String, overrides: [String]) throws {
         self.source = source
@@ -41,20 +50,26 @@ struct RecipeDocument {
         do { value = try Yams.compose(yaml: text) ?? Node("", Tag(.str)) } catch {
             throw RecipeError("--set \(override): value is not valid YAML: \(error)")
         }
-        root = try Self.setting(root, path[...], value, whole: override)
+        root = try Self.setting(root, path[...], value, whole: override, section: "")
     }
 
-    private static func setting(_ mapping: Node.Mapping, _ path: ArraySlice<String>, _ value: Node, whole: String) throws -> Node.Mapping {
+    private static func setting(_ mapping: Node.Mapping, _ path: ArraySlice<String>, _ value: Node, whole: String,
+                                section: String) throws -> Node.Mapping {
         var m = mapping
         let key = path.first!
+        let full = section.isEmpty ? key : section + "." + key
         if path.count == 1 {
             m[key] = value
         } else {
-            let child = m[key]?.mapping ?? Node.Mapping([])
-            if let existing = m[key], existing.mapping == nil {
-                throw RecipeError("--set \(whole): \(key) is not a section")
+            var child = m[key]?.mapping ?? Node.Mapping([])
+            if let existing = m[key], existing.mapping == nil, existing.null == nil {
+                // `loss: mse` is shorthand for `loss: {name: mse}`; other scalars are not sections.
+                guard nameShorthand.contains(full), existing.scalar != nil else {
+                    throw RecipeError("--set \(whole): \(full) is not a section")
+                }
+                child = Node.Mapping([(Node("name"), existing)])
             }
-            m[key] = Node.mapping(try setting(child, path.dropFirst(), value, whole: whole))
+            m[key] = Node.mapping(try setting(child, path.dropFirst(), value, whole: whole, section: full))
         }
         return m
     }
@@ -69,16 +84,26 @@ struct RecipeDocument {
             }
             let full = section.isEmpty ? key : section + "." + key
             if Self.schema[full] != nil {
+                if Self.nameShorthand.contains(full), v.scalar != nil { continue }
+                if Self.listSections.contains(full), let items = v.sequence {
+                    for item in items {
+                        guard let sub = item.mapping else { throw RecipeError("\(source): recipe key '\(full)' must hold mappings") }
+                        try validate(sub, section: full)
+                    }
+                    continue
+                }
                 guard let sub = v.mapping else { throw RecipeError("\(source): recipe key '\(full)' must be a section (a mapping)") }
                 try validate(sub, section: full)
             }
         }
     }
 
-    /// The node at a dotted path, if present.
+    /// The node at a dotted path, if present. `section.name` of a shorthand section written as
+    /// a scalar is that scalar.
     func node(_ path: String) -> Node? {
         var current: Node = .mapping(root)
         for part in path.split(separator: ".") {
+            if current.scalar != nil, part == "name" { break }
             guard let next = current.mapping?[String(part)] else { return nil }
             current = next
         }
@@ -86,15 +111,38 @@ struct RecipeDocument {
         return current
     }
 
+    /// The items of a list section (a single mapping counts as one item), each as a document
+    /// whose errors name `section[i].key`.
+    func items(_ path: String) -> [RecipeDocument] {
+        guard let n = node(path) else { return [] }
+        let mappings = n.sequence.map { $0.compactMap(\.mapping) } ?? n.mapping.map { [$0] } ?? []
+        return mappings.enumerated().map { i, m in
+            var d = self
+            d.root = m
+            d.prefix = prefix + (n.sequence == nil ? "\(path)." : "\(path)[\(i)].")
+            return d
+        }
+    }
+
     private func typeError(_ path: String, _ expected: String, _ node: Node) -> RecipeError {
         let shown = (try? Yams.serialize(node: node).trimmingCharacters(in: .whitespacesAndNewlines)) ?? "\(node)"
-        return RecipeError("\(source): recipe key '\(path)' must be \(expected), got \(shown)")
+        return RecipeError("\(source): recipe key '\(prefix)\(path)' must be \(expected), got \(shown)")
+    }
+
+    func stringList(_ path: String, default value: [String]) throws -> [String] {
+        guard let n = node(path) else { return value }
+        if case .scalar(let s) = n { return [s.string] }
+        guard let seq = n.sequence else { throw typeError(path, "a list of strings", n) }
+        return try seq.map { item in
+            guard case .scalar(let s) = item else { throw typeError(path, "a list of strings", n) }
+            return s.string
+        }
     }
 
     func string(_ path: String, default value: String? = nil) throws -> String {
         guard let n = node(path) else {
             if let value { return value }
-            throw RecipeError("\(source): recipe key '\(path)' is required")
+            throw RecipeError("\(source): recipe key '\(prefix)\(path)' is required")
         }
         guard case .scalar(let s) = n else { throw typeError(path, "a string", n) }
         return s.string
@@ -107,10 +155,10 @@ struct RecipeDocument {
     func int(_ path: String, default value: Int? = nil, min lower: Int? = nil) throws -> Int {
         guard let n = node(path) else {
             if let value { return value }
-            throw RecipeError("\(source): recipe key '\(path)' is required")
+            throw RecipeError("\(source): recipe key '\(prefix)\(path)' is required")
         }
         guard let v = n.int else { throw typeError(path, "an integer", n) }
-        if let lower, v < lower { throw RecipeError("\(source): recipe key '\(path)' must be ≥ \(lower), got \(v)") }
+        if let lower, v < lower { throw RecipeError("\(source): recipe key '\(prefix)\(path)' must be ≥ \(lower), got \(v)") }
         return v
     }
 
@@ -121,10 +169,10 @@ struct RecipeDocument {
     func double(_ path: String, default value: Double? = nil, min lower: Double? = nil) throws -> Double {
         guard let n = node(path) else {
             if let value { return value }
-            throw RecipeError("\(source): recipe key '\(path)' is required")
+            throw RecipeError("\(source): recipe key '\(prefix)\(path)' is required")
         }
         guard let v = n.float, v.isFinite else { throw typeError(path, "a number", n) }
-        if let lower, v < lower { throw RecipeError("\(source): recipe key '\(path)' must be ≥ \(lower), got \(v)") }
+        if let lower, v < lower { throw RecipeError("\(source): recipe key '\(prefix)\(path)' must be ≥ \(lower), got \(v)") }
         return v
     }
 

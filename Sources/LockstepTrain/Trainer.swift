@@ -52,10 +52,11 @@ public final class Trainer {
         }
         // Replicas start identical: rank 0 draws the initial parameters, everyone receives them.
         if isCoordinator { model.arena.initialize(seed: recipe.seed) }
-        try comm.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: 0)
+        try broadcastState(model, root: 0)
 
         let optimizer = recipe.optimizer.make()
-        let loss = makeLoss(recipe.loss)
+        let loss = recipe.makeLoss()
+        let schedule = recipe.makeSchedule(globalBatch: sampler.globalBatch, stepsPerEpoch: sampler.stepsPerEpoch)
         let reducer = GradientReducer(arena: model.arena, communicator: comm,
                                       bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
         let recorder = isCoordinator ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML) : nil
@@ -81,18 +82,21 @@ public final class Trainer {
             while let batch = try loader.next() {
                 let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: comm.rank)
                 let output = model.forward(batch.inputs, context)
-                let value = try loss.forward(output, targets(for: batch, output: output, classes: train.manifest.numClasses))
+                var value = Double(try loss.forward(output, targets(for: batch, output: output, classes: train.manifest.numClasses)))
                 var reduceError: Error?
                 model.backward(loss.backward()) { ready in
                     do { try reducer.gradientsReady(ready) } catch { reduceError = reduceError ?? error }
                 }
                 if let reduceError { throw reduceError }
                 try reducer.finish()
+                for group in recipe.regularization { value += group.apply(model.parameters) }
+                if let maxNorm = recipe.optimizer.clipGradNorm { GradientClipping.clip(model.arena, maxNorm: Float(maxNorm)) }
+                optimizer.learningRate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
                 optimizer.step(model.arena)
                 step += 1
 
                 let n = Double(batch.labels.count)
-                window[0] += Double(value) * n
+                window[0] += value * n
                 window[1] += Double(correctCount(output, batch.labels))
                 window[2] += n
                 let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
@@ -100,9 +104,9 @@ public final class Trainer {
                     let sums = try comm.sum(window)
                     for i in 0..<3 { epochTotals[i] += sums[i] }
                     let elapsed = Date().timeIntervalSince(windowStart)
-                    say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  %.0f samples/s",
+                    say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
                                epoch + 1, recipe.training.epochs, step, totalSteps, sums[0] / sums[2],
-                               100 * sums[1] / sums[2], sums[2] / max(elapsed, 1e-9)))
+                               100 * sums[1] / sums[2], optimizer.learningRate, sums[2] / max(elapsed, 1e-9)))
                     window = [0, 0, 0]
                     windowStart = Date()
                 }
@@ -110,7 +114,8 @@ public final class Trainer {
             let epochTime = Date().timeIntervalSince(epochStart)
             trainTime += epochTime
             lastLoss = epochTotals[0] / max(epochTotals[2], 1)
-            lastAccuracy = recipe.loss == "cross_entropy" ? epochTotals[1] / max(epochTotals[2], 1) : nil
+            lastAccuracy = epochTotals[1] / max(epochTotals[2], 1)
+            try averageBuffers(model)
             try checkReplicasAgree(model, step: step)
             if let test {
                 evaluation = try evaluate(model: model, on: test, loss: loss)
@@ -161,9 +166,26 @@ public final class Trainer {
         return (sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1))
     }
 
+    /// Copies parameters and buffers from `root` to every rank.
+    public func broadcastState(_ model: Model, root: Int) throws {
+        try communicator.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: root)
+        for b in model.buffers { try communicator.broadcast(UnsafeMutableRawBufferPointer(b.value.buffer), root: root) }
+    }
+
+    /// Averages BatchNorm running statistics over ranks (each rank saw its own batches), so
+    /// replicas evaluate and checkpoint the same state, as DDP's buffer broadcast intends.
+    private func averageBuffers(_ model: Model) throws {
+        guard communicator.size > 1 else { return }
+        let scale = 1 / Float(communicator.size)
+        for b in model.buffers {
+            try communicator.allreduceSum(b.value.buffer)
+            VectorOps.scale(b.value.data, count: b.value.count, by: scale)
+        }
+    }
+
     private func targets(for batch: Batch, output: Tensor, classes: Int) -> Targets {
-        guard recipe.loss == "mse" else { return .classes(batch.labels) }
-        // Regression on class data: one-hot targets.
+        guard !recipe.usesClassTargets else { return .classes(batch.labels) }
+        // Regression-style losses on class data: one-hot targets.
         let t = Tensor(shape: output.shape)
         for (r, label) in batch.labels.enumerated() { t[r * classes + Int(label)] = 1 }
         return .values(t)

@@ -24,9 +24,9 @@ struct Eval: ParsableCommand {
             let test = try ShardSet(manifestPath: testPath, verifyChecksums: recipe.data.verifyChecksums)
             let model = try ModelZoo.build(recipe.model, inputShape: test.sampleShape, classes: test.manifest.numClasses)
             if comm.rank == 0 { try ModelWeights.load(weights, into: model) }
-            try comm.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: 0)
             let trainer = Trainer(recipe: recipe, communicator: comm)
-            let result = try trainer.evaluate(model: model, on: test, loss: makeLoss(recipe.loss))
+            try trainer.broadcastState(model, root: 0)
+            let result = try trainer.evaluate(model: model, on: test, loss: recipe.makeLoss())
             if comm.rank == 0 {
                 print(String(format: "test loss %.4f  test accuracy %.2f%% (%d samples, %d rank(s))", result.loss, 100 * result.accuracy,
                              test.count, comm.size))

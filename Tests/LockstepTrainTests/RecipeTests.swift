@@ -69,6 +69,37 @@ final class RecipeTests: XCTestCase {
         }
     }
 
+    func testScheduleRegularizationAndLossSections() throws {
+        let r = try Recipe(yaml: base + """
+
+            loss: {name: cross_entropy, label_smoothing: 0.1}
+            schedule: {name: cosine, warmup_epochs: 1, reference_batch: 256}
+            regularization:
+              - {l2: 0.0001}
+              - {l1: 0.001, params: ["fc.*"]}
+            """, overrides: ["optimizer.clip_grad_norm=2"])
+        XCTAssertEqual(r.labelSmoothing, 0.1)
+        XCTAssertEqual(r.regularization.count, 2)
+        XCTAssertEqual(r.regularization[1].patterns, ["fc.*"])
+        XCTAssertEqual(r.optimizer.clipGradNorm, 2)
+        let s = r.makeSchedule(globalBatch: 512, stepsPerEpoch: 10)
+        XCTAssertEqual(s.baseRate, 0.2, accuracy: 1e-7, "0.1 × 512/256")
+        XCTAssertEqual(s.warmupSteps, 10)
+        // The loss shorthand expands when a --set reaches into it.
+        let short = try Recipe(yaml: base + "\nloss: mse", overrides: ["loss.label_smoothing=0.2"])
+        XCTAssertEqual(short.loss, "mse")
+        XCTAssertEqual(short.labelSmoothing, 0.2)
+        XCTAssertThrowsError(try Recipe(yaml: base + "\nregularization: [{l3: 1}]", source: "r.yaml")) {
+            XCTAssert("\($0)".contains("unknown recipe key 'regularization.l3'"), "\($0)")
+        }
+        XCTAssertThrowsError(try Recipe(yaml: base + "\nregularization: [{l2: high}]", source: "r.yaml")) {
+            XCTAssert("\($0)".contains("'regularization[0].l2' must be a number"), "\($0)")
+        }
+        XCTAssertThrowsError(try Recipe(yaml: base, overrides: ["schedule.name=linear"])) {
+            XCTAssert("\($0)".contains("'schedule.name' is \"linear\""), "\($0)")
+        }
+    }
+
     func testExampleRecipeParses() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("examples/fashion-mnist-mlp.yaml").path

@@ -66,7 +66,7 @@ final class TrainerTests: XCTestCase {
         let model = try ModelZoo.build(r.model, inputShape: test.sampleShape, classes: 3)
         try ModelWeights.load(out + "/model.h5", into: model)
         let trainer = Trainer(recipe: r, communicator: LocalCommunicator(), outputDirectory: out, print: { _ in })
-        let eval = try trainer.evaluate(model: model, on: test, loss: makeLoss("cross_entropy"))
+        let eval = try trainer.evaluate(model: model, on: test, loss: r.makeLoss())
         XCTAssertEqual(eval.accuracy, summary.testAccuracy!, accuracy: 1e-12)
     }
 

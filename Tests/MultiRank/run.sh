@@ -68,6 +68,30 @@ else
   bad "MLP training run failed" "$(tail -5 mlp.log)"
 fi
 
+# --- conv nets: LeNet-5 reaches >= 89 % in 3 epochs; ResNet-18 (CIFAR stem) learns on 32x32x3 ---
+lenet="$root/examples/fashion-mnist-lenet.yaml"
+if timeout 600 "$run" -n 2 -- train "$lenet" "${data[@]}" --out lenet > lenet.log 2>&1; then
+  acc=$(json lenet/summary.json test_accuracy)
+  if awk -v a="$acc" 'BEGIN { exit !(a >= 0.89) }'; then ok "LeNet-5, 3 epochs, 2 ranks: test accuracy $acc >= 0.89"
+  else bad "LeNet-5 test accuracy $acc < 0.89" "$(grep test lenet.log | tail -3)"; fi
+else
+  bad "LeNet-5 training run failed" "$(tail -5 lenet.log)"
+fi
+
+"$bin" shard synthetic --shape 32x32x3 --classes 10 --train-samples 512 --test-samples 128 --shards 2 --out synth > /dev/null
+if timeout 600 "$run" -n 2 -- train "$root/examples/synthetic-resnet18-cifar.yaml" --out resnet \
+     --set data.train="$work/synth/synthetic-train.manifest.json" --set data.test="$work/synth/synthetic-test.manifest.json" \
+     --set training.max_steps=12 --set training.log_every=4 > resnet.log 2>&1; then
+  first=$(grep -m1 -o 'loss [0-9.]*' resnet.log | cut -d' ' -f2); last=$(grep 'step 12/12' resnet.log | grep -o 'loss [0-9.]*' | cut -d' ' -f2)
+  if [ -n "$first" ] && [ -n "$last" ] && awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.9 * a) }'; then
+    ok "ResNet-18 (CIFAR stem) on 32x32x3, 2 ranks, 12 steps: train loss $first -> $last"
+  else
+    bad "ResNet-18 loss did not decrease ($first -> $last)" "$(grep step resnet.log)"
+  fi
+else
+  bad "ResNet-18 training run failed" "$(tail -5 resnet.log)"
+fi
+
 # --- bad input: clear message, non-zero exit on every rank, no hang ---------------------------
 # expect_failure NAME PATTERN -- COMMAND...
 expect_failure() {
@@ -79,6 +103,10 @@ expect_failure() {
   elif ! echo "$out" | grep -qF -- "$pattern"; then bad "$name: message lacks \"$pattern\"" "$(echo "$out" | grep -v '^\s*$' | head -5)"
   else ok "$name: exit $code in $((SECONDS - start)) s, \"$pattern\""; fi
 }
+
+"$bin" shard synthetic --shape 8x8x1 --train-samples 64 --test-samples 16 --shards 1 --out tiny > /dev/null
+expect_failure "input size that does not fit the model" "layer 3 (Conv2D): expected input an image at least as large as the 5×5 kernel after padding 0×0, got input shape [6, 4, 4]" -- \
+  "$run" -n 2 -- train "$lenet" --set data.train="$work/tiny/synthetic-train.manifest.json" --set data.test=null --out r9
 
 cp -r data corrupt
 printf '\xff\xff\xff\xff' | dd of=corrupt/fashion-mnist-train-00001-of-00003.h5 bs=1 seek=100000 conv=notrunc status=none
