@@ -89,3 +89,19 @@ public struct LayerError: Error, CustomStringConvertible {
         "layer \(path.isEmpty ? "<model>" : path.joined(separator: ".")) (\(kind)): \(message)"
     }
 }
+
+extension Layer {
+    /// The window geometry of a k×k pooling layer over a [C, H, W] input, or an error naming
+    /// this layer and the shape when the window does not fit (padding at most half the window,
+    /// as PyTorch requires).
+    func poolingGeometry(inputShape: [Int], kernel: Int, stride: Int, padding: Int) throws -> ConvGeometry {
+        guard inputShape.count == 3 else { throw LayerError.shape(self, expected: "[C, H, W]", got: inputShape) }
+        let g = ConvGeometry(channels: inputShape[0], height: inputShape[1], width: inputShape[2], kernel: (kernel, kernel),
+                             stride: (stride, stride), padding: (padding, padding))
+        guard g.fits, padding * 2 <= kernel else {
+            throw LayerError.shape(self, expected: "an image at least \(kernel)×\(kernel) after padding \(padding) (and padding ≤ kernel/2)",
+                                   got: inputShape)
+        }
+        return g
+    }
+}

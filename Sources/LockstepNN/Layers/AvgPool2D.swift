@@ -20,12 +20,7 @@ public final class AvgPool2D: Layer {
     }
 
     public func build(inputShape: [Int]) throws -> [Int] {
-        guard inputShape.count == 3 else { throw LayerError.shape(self, expected: "[C, H, W]", got: inputShape) }
-        let g = ConvGeometry(channels: inputShape[0], height: inputShape[1], width: inputShape[2], kernel: (kernel, kernel),
-                             stride: (stride, stride), padding: (padding, padding))
-        guard g.fits, padding * 2 <= kernel else {
-            throw LayerError.shape(self, expected: "an image at least \(kernel)×\(kernel) after padding \(padding)", got: inputShape)
-        }
+        let g = try poolingGeometry(inputShape: inputShape, kernel: kernel, stride: stride, padding: padding)
         geometry = g
         return [g.channels, g.outH, g.outW]
     }

@@ -27,3 +27,13 @@ public struct LossError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension Loss {
+    /// The value targets of an elementwise loss, which must have the prediction's shape.
+    func valueTargets(_ targets: Targets, for prediction: Tensor) throws -> Tensor {
+        guard case .values(let t) = targets, t.shape == prediction.shape else {
+            throw LossError("\(name): targets must be values of the prediction's shape \(prediction.shape)")
+        }
+        return t
+    }
+}

@@ -9,9 +9,7 @@ public final class MeanAbsoluteError: Loss {
     public init() {}
 
     public func forward(_ prediction: Tensor, _ targets: Targets) throws -> Float {
-        guard case .values(let t) = targets, t.shape == prediction.shape else {
-            throw LossError("mae: targets must be values of the prediction's shape \(prediction.shape)")
-        }
+        let t = try valueTargets(targets, for: prediction)
         gradient.resize(prediction.shape)
         let m = prediction.count, y = prediction.data, tv = t.data, g = gradient.data
         let scale = 1 / Float(m)
