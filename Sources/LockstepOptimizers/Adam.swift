@@ -35,9 +35,18 @@ public final class Adam: Optimizer {
         return [("exp_avg", m.buffer), ("exp_avg_sq", v.buffer)]
     }
 
+    public func prepareSlots(for arena: ParameterArena) {
+        if m == nil { m = SlotBuffer(count: arena.count); v = SlotBuffer(count: arena.count) }
+    }
+
+    public var hyperparameters: [String: Double] {
+        ["lr": Double(learningRate), "beta1": Double(beta1), "beta2": Double(beta2), "eps": Double(epsilon),
+         "weight_decay": Double(weightDecay)]
+    }
+
     public func step(_ arena: ParameterArena) {
         let n = arena.count, p = arena.values, g = arena.gradients
-        if m == nil { m = SlotBuffer(count: n); v = SlotBuffer(count: n) }
+        prepareSlots(for: arena)
         let mb = m!.buffer.baseAddress!, vb = v!.buffer.baseAddress!
         stepCount += 1
         let t = Double(stepCount)

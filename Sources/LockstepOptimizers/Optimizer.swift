@@ -16,6 +16,11 @@ public protocol Optimizer: AnyObject {
     var slots: [(name: String, buffer: UnsafeMutableBufferPointer<Float>)] { get }
     /// Applies one update using the arena's current gradients.
     func step(_ arena: ParameterArena)
+    /// Allocates the slots for `arena` now (they are otherwise created by the first step), so
+    /// a resumed run can receive them before stepping.
+    func prepareSlots(for arena: ParameterArena)
+    /// Hyperparameters, by name, as recorded in checkpoints.
+    var hyperparameters: [String: Double] { get }
 }
 
 /// A buffer of `count` zeroed floats owned by an optimizer.

@@ -30,13 +30,22 @@ public final class SGD: Optimizer {
         velocity.map { [("momentum", $0.buffer)] } ?? []
     }
 
+    public func prepareSlots(for arena: ParameterArena) {
+        if momentum != 0 && velocity == nil { velocity = SlotBuffer(count: arena.count) }
+    }
+
+    public var hyperparameters: [String: Double] {
+        ["lr": Double(learningRate), "momentum": Double(momentum), "dampening": Double(dampening),
+         "nesterov": nesterov ? 1 : 0, "weight_decay": Double(weightDecay)]
+    }
+
     public func step(_ arena: ParameterArena) {
         let n = arena.count, p = arena.values, g = arena.gradients
         let lr = learningRate, wd = weightDecay, mu = momentum, damp = 1 - dampening
         if mu == 0 {
             for i in 0..<n { p[i] -= lr * (g[i] + wd * p[i]) }
         } else {
-            if velocity == nil { velocity = SlotBuffer(count: n) }
+            prepareSlots(for: arena)
             let b = velocity!.buffer.baseAddress!
             let first = stepCount == 0
             for i in 0..<n {

@@ -71,6 +71,8 @@ public struct Recipe: Sendable {
     public var training: Training
     public var optimizer: OptimizerSettings
     public var schedule: Schedule
+    /// When and where checkpoints are written.
+    public var checkpoint: CheckpointPolicy
     /// Penalty groups (L1, L2, elastic-net) on parameters selected by name.
     public var regularization: [Regularizer]
     /// The recipe as YAML with overrides applied (saved into the run directory).
@@ -147,6 +149,14 @@ public struct Recipe: Sendable {
                             gamma: try doc.double("schedule.gamma", default: 0.1, min: 0),
                             minimumRate: try doc.double("schedule.min_lr", default: 0, min: 0),
                             referenceBatch: try doc.optionalInt("schedule.reference_batch", min: 1))
+        let monitor = try doc.string("checkpoint.monitor", default: "test_accuracy")
+        let mode = try doc.string("checkpoint.mode", default: monitor.hasSuffix("loss") ? "min" : "max")
+        guard ["min", "max"].contains(mode) else { throw RecipeError("\(source): recipe key 'checkpoint.mode' must be min or max, got \(mode)") }
+        checkpoint = CheckpointPolicy(directory: try doc.optionalString("checkpoint.dir"),
+                                      everySteps: try doc.int("checkpoint.every_steps", default: 0, min: 0),
+                                      everyEpoch: try doc.bool("checkpoint.every_epoch", default: true),
+                                      keepLast: try doc.int("checkpoint.keep_last", default: 3, min: 1),
+                                      monitor: monitor == "none" ? nil : monitor, mode: mode)
         regularization = try doc.items("regularization").map { item in
             Regularizer(l1: Float(try item.double("l1", default: 0, min: 0)), l2: Float(try item.double("l2", default: 0, min: 0)),
                         patterns: try item.stringList("params", default: Regularizer.weightsOnly))

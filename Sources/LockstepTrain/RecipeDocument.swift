@@ -12,7 +12,8 @@ struct RecipeDocument {
     /// Every accepted key, by section ("" is the top level). A section maps to nil when it
     /// holds free-form keys.
     static let schema: [String: [String]] = [
-        "": ["name", "seed", "output", "loss", "model", "data", "training", "optimizer", "schedule", "regularization"],
+        "": ["name", "seed", "output", "loss", "model", "data", "training", "optimizer", "schedule", "regularization", "checkpoint"],
+        "checkpoint": ["dir", "every_steps", "every_epoch", "keep_last", "monitor", "mode"],
         "model": ["name", "hidden", "activation", "stem", "widths", "dropout"],
         "loss": ["name", "label_smoothing"],
         "data": ["train", "test", "normalize", "verify_checksums", "prefetch"],

@@ -9,7 +9,9 @@ final class RunRecorder {
 
     static let header = "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_sec,elapsed_s"
 
-    init(directory: String, resolvedRecipe: String) throws {
+    /// `keepRowsThrough`: on resume, the epochs already recorded in an existing metrics.csv
+    /// (rows of later epochs are dropped, they will be recorded again).
+    init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0) throws {
         self.directory = directory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -17,7 +19,11 @@ final class RunRecorder {
             throw RecipeError("\(directory): cannot create the run directory (\(error.localizedDescription))")
         }
         try AtomicFile.write(Array(resolvedRecipe.utf8), to: directory + "/recipe.yaml")
-        try AtomicFile.write(Array((Self.header + "\n").utf8), to: directory + "/metrics.csv")
+        if epochs > 0, let old = FileManager.default.contents(atPath: directory + "/metrics.csv") {
+            rows = String(decoding: old, as: UTF8.self).split(separator: "\n").dropFirst()
+                .filter { Int($0.split(separator: ",").first ?? "") ?? .max <= epochs }.map(String.init)
+        }
+        try AtomicFile.write(Array(([Self.header] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/metrics.csv")
     }
 
     func appendEpoch(_ e: EpochMetrics) throws {

@@ -20,6 +20,11 @@ public enum Runtime {
         }
         do {
             try body(comm)
+        } catch let stop as StoppedBySignal {
+            // Every rank agreed to stop and the checkpoint is on disk: a clean, resumable exit.
+            if comm.rank == 0 { printError("lockstep: \(stop)") }
+            MPICommunicator.finalize()
+            return Coordinator.resumeExitCode
         } catch {
             printError("\(comm.rankTag): error: \(error)")
             if comm.size > 1 { comm.abort(code: failureExitCode) }

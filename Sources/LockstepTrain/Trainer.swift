@@ -33,9 +33,10 @@ public final class Trainer {
 
     private func say(_ line: String) { if isCoordinator { print(line) } }
 
-    /// Runs the recipe to the end and returns the summary (the same on every rank).
+    /// Runs the recipe to the end (or until a signal) and returns the summary (the same on
+    /// every rank). With `resume`, continues from that checkpoint ("auto": the latest, if any).
     @discardableResult
-    public func run() throws -> RunSummary {
+    public func run(resume: String? = nil) throws -> RunSummary {
         let start = Date()
         let comm = communicator
         let train = try ShardSet(manifestPath: recipe.data.train, verifyChecksums: recipe.data.verifyChecksums)
@@ -50,29 +51,49 @@ public final class Trainer {
         guard recipe.loss != "cross_entropy" || model.outputShape == [train.manifest.numClasses] else {
             throw RecipeError("model output \(model.outputShape) does not fit \(train.manifest.numClasses) classes")
         }
-        // Replicas start identical: rank 0 draws the initial parameters, everyone receives them.
-        if isCoordinator { model.arena.initialize(seed: recipe.seed) }
-        try broadcastState(model, root: 0)
-
         let optimizer = recipe.optimizer.make()
+        let coordinator = Coordinator(communicator: comm, runDirectory: outputDirectory, policy: recipe.checkpoint)
+        var position = TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0)
+        if let path = try resume.flatMap({ try coordinator.resolve(resume: $0) }) {
+            position = try coordinator.restore(path, model: model, optimizer: optimizer, expectedSeed: Int(recipe.seed),
+                                               expectedGlobalBatch: sampler.globalBatch)
+            say("lockstep: resuming from \(path) at step \(position.step) (epoch \(position.epoch + 1), step \(position.positionInEpoch) of it)")
+        } else {
+            // Replicas start identical: rank 0 draws the initial parameters, everyone receives them.
+            if isCoordinator { model.arena.initialize(seed: recipe.seed) }
+            try broadcastState(model, root: 0)
+        }
+
         let loss = recipe.makeLoss()
         let schedule = recipe.makeSchedule(globalBatch: sampler.globalBatch, stepsPerEpoch: sampler.stepsPerEpoch)
         let reducer = GradientReducer(arena: model.arena, communicator: comm,
                                       bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
-        let recorder = isCoordinator ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML) : nil
+        let recorder = isCoordinator
+            ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: position.epoch) : nil
+        let signals = SignalMonitor()
 
         let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
         say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
             + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
 
-        var step = 0
+        var step = position.step
         var trainTime = 0.0
         var lastLoss = Double.nan, lastAccuracy: Double? = nil
         var evaluation: (loss: Double, accuracy: Double)?
-        var epochsRun = 0
-        for epoch in 0..<recipe.training.epochs where step < totalSteps {
+        var epochsRun = position.epoch
+        func checkpoint(_ metrics: [String: Double] = [:]) throws -> String {
+            let p = TrainingPosition(step: step, epoch: step / sampler.stepsPerEpoch, positionInEpoch: step % sampler.stepsPerEpoch)
+            try coordinator.save(model: model, optimizer: optimizer,
+                                 header: Checkpoint.Header(position: p, seed: Int(recipe.seed), worldSize: comm.size,
+                                                           globalBatch: sampler.globalBatch, optimizer: optimizer.name,
+                                                           optimizerStep: optimizer.stepCount, recipe: recipe.resolvedYAML,
+                                                           metrics: metrics))
+            return coordinator.directory + "/" + Coordinator.fileName(step: step)
+        }
+        for epoch in position.epoch..<recipe.training.epochs where step < totalSteps {
             epochsRun = epoch + 1
-            let plan = Array(sampler.batches(epoch: epoch).prefix(totalSteps - step))
+            let first = epoch == position.epoch ? position.positionInEpoch : 0
+            let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
             let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, prefetch: recipe.data.prefetch)
             defer { loader.stop() }
             var window = [0.0, 0.0, 0.0]  // loss sum, correct, samples since the last line
@@ -93,6 +114,9 @@ public final class Trainer {
                 if let maxNorm = recipe.optimizer.clipGradNorm { GradientClipping.clip(model.arena, maxNorm: Float(maxNorm)) }
                 optimizer.learningRate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
                 optimizer.step(model.arena)
+                // Running statistics saw only this rank's batch; as DDP, rank 0's become everyone's,
+                // so replicas (and checkpoints) hold one state.
+                try broadcastBuffers(model)
                 step += 1
 
                 let n = Double(batch.labels.count)
@@ -110,12 +134,23 @@ public final class Trainer {
                     window = [0, 0, 0]
                     windowStart = Date()
                 }
+                // Ranks agree on a pending signal at every step boundary (one tiny allreduce).
+                var signal = [Double(signals.pending)]
+                try signal.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
+                if signal[0] > 0 {
+                    let path = try checkpoint()
+                    say("lockstep: signal \(Int(signal[0])) at step \(step): checkpoint \(path) written; exiting with \(Coordinator.resumeExitCode) (resume with --resume auto)")
+                    try comm.barrier()
+                    throw StoppedBySignal(signal: Int32(signal[0]), checkpoint: path)
+                }
+                if coordinator.policy.everySteps > 0 && step % coordinator.policy.everySteps == 0 && !endOfEpoch {
+                    _ = try checkpoint()
+                }
             }
             let epochTime = Date().timeIntervalSince(epochStart)
             trainTime += epochTime
             lastLoss = epochTotals[0] / max(epochTotals[2], 1)
             lastAccuracy = epochTotals[1] / max(epochTotals[2], 1)
-            try averageBuffers(model)
             try checkReplicasAgree(model, step: step)
             if let test {
                 evaluation = try evaluate(model: model, on: test, loss: loss)
@@ -126,13 +161,18 @@ public final class Trainer {
                                                    testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                                                    samplesPerSecond: epochTotals[2] / max(epochTime, 1e-9),
                                                    elapsed: Date().timeIntervalSince(start)))
+            if coordinator.policy.everyEpoch || step == totalSteps {
+                var metrics = ["train_loss": lastLoss]
+                if let evaluation { metrics["test_loss"] = evaluation.loss; metrics["test_accuracy"] = evaluation.accuracy }
+                _ = try checkpoint(metrics)
+            }
         }
 
         let summary = RunSummary(name: recipe.name, worldSize: comm.size, batchPerRank: recipe.training.batchPerRank,
                                  globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
                                  parameterCount: model.arena.parameterCount, finalTrainLoss: lastLoss,
                                  finalTrainAccuracy: lastAccuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
-                                 samplesPerSec: Double(step * sampler.globalBatch) / max(trainTime, 1e-9),
+                                 samplesPerSec: Double((step - position.step) * sampler.globalBatch) / max(trainTime, 1e-9),
                                  wallTimeS: Date().timeIntervalSince(start))
         if let recorder {
             try ModelWeights.save(model, to: outputDirectory + "/model.h5",
@@ -166,21 +206,16 @@ public final class Trainer {
         return (sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1))
     }
 
-    /// Copies parameters and buffers from `root` to every rank.
+    /// Copies parameters and buffers from rank 0 to every rank.
     public func broadcastState(_ model: Model, root: Int) throws {
         try communicator.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: root)
-        for b in model.buffers { try communicator.broadcast(UnsafeMutableRawBufferPointer(b.value.buffer), root: root) }
+        try broadcastBuffers(model)
     }
 
-    /// Averages BatchNorm running statistics over ranks (each rank saw its own batches), so
-    /// replicas evaluate and checkpoint the same state, as DDP's buffer broadcast intends.
-    private func averageBuffers(_ model: Model) throws {
+    /// Copies rank 0's buffers (BatchNorm running statistics) to every rank.
+    private func broadcastBuffers(_ model: Model) throws {
         guard communicator.size > 1 else { return }
-        let scale = 1 / Float(communicator.size)
-        for b in model.buffers {
-            try communicator.allreduceSum(b.value.buffer)
-            VectorOps.scale(b.value.data, count: b.value.count, by: scale)
-        }
+        for b in model.buffers { try communicator.broadcast(UnsafeMutableRawBufferPointer(b.value.buffer), root: 0) }
     }
 
     private func targets(for batch: Batch, output: Tensor, classes: Int) -> Targets {

@@ -3,7 +3,13 @@ import LockstepTrain
 
 /// `lockstep train RECIPE [--set key=value …] [--out DIR]`.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train a model as a recipe describes, on every rank in lockstep.")
+    static let configuration = CommandConfiguration(
+        abstract: "Train a model as a recipe describes, on every rank in lockstep.",
+        discussion: """
+            SIGUSR1, SIGTERM or SIGINT on any rank: all ranks stop at the next step boundary, rank 0
+            writes a checkpoint, and every rank exits with code 75 ("resume me": run again with
+            --resume auto). Other failures exit with 1.
+            """)
 
     @Argument(help: "The YAML recipe (see examples/).")
     var recipe: String
@@ -14,11 +20,14 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("out"), help: "Run directory (default: the recipe's `output`).")
     var output: String?
 
+    @Option(help: ArgumentHelp("Continue from a checkpoint: auto (the run's latest, if any) or a checkpoint file.", valueName: "auto|PATH"))
+    var resume: String?
+
     func run() throws {
         let code = Runtime.distributed { comm in
             Runtime.warnIfOversubscribed(comm)
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
-            try Trainer(recipe: recipe, communicator: comm, outputDirectory: output).run()
+            try Trainer(recipe: recipe, communicator: comm, outputDirectory: output).run(resume: resume)
         }
         if code != 0 { throw ExitCode(code) }
     }

@@ -92,6 +92,66 @@ else
   bad "ResNet-18 training run failed" "$(tail -5 resnet.log)"
 fi
 
+# --- coordinator: checkpoints, bitwise resume, signals, crash safety, world-size change ----------
+ck=(--set data.test=null --set training.log_every=20)
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out full --set training.max_steps=60 > full.log 2>&1 \
+  || bad "uninterrupted 60-step run" "$(tail -3 full.log)"
+# Interrupted at a mid-epoch step by the step limit, then resumed.
+if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.max_steps=37 > cut1.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.max_steps=60 --resume auto > cut2.log 2>&1 \
+   && grep -q "resuming from .*ckpt-000000037.h5 at step 37" cut2.log \
+   && out=$("$bin" compare cut/model.h5 full/model.h5 --rtol 0); then
+  ok "stop at step 37, resume to 60 (2 ranks): parameters bitwise equal to an uninterrupted run ($out)"
+else
+  bad "interrupt-and-resume bitwise" "$(tail -2 cut1.log)" "$(tail -2 cut2.log)" "${out:-}"
+fi
+# SIGUSR1 to mpirun: every rank stops at a step boundary, rank 0 checkpoints, exit code 75.
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out sig --set training.max_steps=60 > sig1.log 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "step 20/60" sig1.log 2>/dev/null && break; sleep 0.1; done
+pkill -USR1 -f "mpirun.*--out sig" ; wait $pid; code=$?
+if [ $code = 75 ] && grep -q "checkpoint .* written; exiting with 75" sig1.log && [ -f sig/checkpoints/latest ]; then
+  at=$(sed -n 's/.*signal 10 at step \([0-9]*\).*/\1/p' sig1.log)
+  if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out sig --set training.max_steps=60 --resume auto > sig2.log 2>&1 \
+     && out=$("$bin" compare sig/model.h5 full/model.h5 --rtol 0); then
+    ok "SIGUSR1 at step $at: checkpoint, exit 75; --resume auto completes bitwise equal to the uninterrupted run"
+  else
+    bad "resume after SIGUSR1" "$(tail -3 sig2.log)" "${out:-}"
+  fi
+else
+  bad "SIGUSR1: exit $code (expected 75)" "$(grep -v '^-' sig1.log | tail -4)"
+fi
+# SIGTERM to one rank directly (as Slurm's --signal does to each task).
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out term --set training.max_steps=400 > term.log 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "step 20/400" term.log 2>/dev/null && break; sleep 0.1; done
+rank1=$(pgrep -f "lockstep train .*--out term" | tail -1)
+kill -TERM "$rank1" 2>/dev/null; wait $pid; code=$?
+if [ $code = 75 ] && grep -q "signal 15 at step" term.log; then ok "SIGTERM to one rank: all ranks checkpoint and exit 75"
+else bad "SIGTERM to one rank: exit $code" "$(grep -v '^-' term.log | tail -4)"; fi
+# kill -9 of rank 0 in the middle of writing its 2nd checkpoint: latest still names a complete one.
+LOCKSTEP_FAULT_INJECTION=checkpoint-write:2 timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out crash \
+  --set training.max_steps=60 --set checkpoint.every_steps=25 > crash.log 2>&1; code=$?
+latest=$(cat crash/checkpoints/latest 2>/dev/null)
+if [ $code != 0 ] && [ "$latest" = ckpt-000000025.h5 ] && "$bin" inspect crash/checkpoints/"$latest" > /dev/null \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out crash --set training.max_steps=60 \
+        --set checkpoint.every_steps=25 --resume auto > crash2.log 2>&1 \
+   && out=$("$bin" compare crash/model.h5 full/model.h5 --rtol 0); then
+  ok "kill -9 of rank 0 while writing a checkpoint: latest = $latest (valid); resume completes bitwise equal"
+else
+  bad "crash during checkpoint write (exit $code, latest '$latest')" "$(ls crash/checkpoints 2>&1 | tr '\n' ' ')" "$(tail -2 crash2.log 2>/dev/null)"
+fi
+# Checkpoint written with 4 ranks, resumed on 2 (same global batch).
+if timeout 300 "$run" -n 4 -- train "$recipe" "${data[@]}" "${ck[@]}" --out w4 --set training.batch_per_rank=32 --set training.max_steps=30 > w4a.log 2>&1 \
+   && cp -r w4 w2 \
+   && timeout 300 "$run" -n 4 -- train "$recipe" "${data[@]}" "${ck[@]}" --out w4 --set training.batch_per_rank=32 --set training.max_steps=50 --resume auto > w4b.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out w2 --set training.batch_per_rank=64 --set training.max_steps=50 --resume auto > w2.log 2>&1 \
+   && out=$("$bin" compare w2/model.h5 w4/model.h5 --rtol 1e-5); then
+  ok "4-rank checkpoint resumed on 2 ranks: after 20 more steps within 1e-5 of the 4-rank continuation ($out)"
+else
+  bad "4 -> 2 rank resume" "$(tail -2 w4b.log)" "$(tail -2 w2.log)" "${out:-}"
+fi
+
 # --- bad input: clear message, non-zero exit on every rank, no hang ---------------------------
 # expect_failure NAME PATTERN -- COMMAND...
 expect_failure() {
@@ -144,6 +204,25 @@ expect_failure "missing recipe" "no-such-recipe.yaml: recipe not found" -- "$run
 
 expect_failure "weights of another model" "1.weight: file has [512, 784], model expects [64, 784]" -- \
   "$run" -n 2 -- eval "$recipe" "${data[@]}" --set 'model.hidden=[64]' --weights mlp/model.h5
+
+cp -r cut badckpt
+head -c 20000 cut/checkpoints/ckpt-000000060.h5 > badckpt/checkpoints/ckpt-000000060.h5
+expect_failure "truncated checkpoint" "ckpt-000000060.h5: cannot read the checkpoint" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out badckpt --set training.max_steps=80 --resume auto
+expect_failure "checkpoint of another model" "1.weight: file has [512, 784], model expects [128, 784]" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set 'model.hidden=[128, 256]' --set training.max_steps=80 --resume auto
+expect_failure "optimizer changed since the checkpoint" "written with optimizer sgd, the recipe now uses adam" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set optimizer.name=adam --set training.max_steps=80 --resume auto
+expect_failure "global batch changed since the checkpoint" "written with global batch 128 (2 ranks), this run's is 64" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.batch_per_rank=32 --set training.max_steps=80 --resume auto
+mkdir -p readonly && chmod 555 readonly
+if [ "$(id -u)" != 0 ]; then
+  expect_failure "unwritable checkpoint directory" "cannot create the checkpoint directory" -- \
+    "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out rw --set checkpoint.dir="$work/readonly/ck" --set training.max_steps=5
+else
+  expect_failure "checkpoint directory that is a file" "cannot create the checkpoint directory" -- \
+    "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out rw --set checkpoint.dir="$work/shard.log/ck" --set training.max_steps=5
+fi
 
 # --- launcher ----------------------------------------------------------------------------------
 dry=$("$run" -n 4 --dry-run -- train x.yaml)

@@ -1,0 +1,161 @@
+import Foundation
+import LockstepDistributed
+import LockstepHDF5
+import LockstepModels
+import LockstepNN
+import LockstepOptimizers
+import LockstepTensor
+
+/// When and where checkpoints are written, as a recipe's `checkpoint:` section says.
+public struct CheckpointPolicy: Sendable {
+    /// Directory of the checkpoint files (default: RUN/checkpoints).
+    public var directory: String?
+    /// Also checkpoint every this many steps (0: only at epoch ends, on signals and at the end).
+    public var everySteps: Int
+    /// Checkpoint at the end of every epoch.
+    public var everyEpoch: Bool
+    /// How many of the most recent checkpoints to keep (the best is kept besides).
+    public var keepLast: Int
+    /// Metric that selects the best checkpoint (`test_accuracy`, `test_loss`, `train_loss`), if any.
+    public var monitor: String?
+    /// Whether larger ("max") or smaller ("min") is better.
+    public var mode: String
+
+    public init(directory: String? = nil, everySteps: Int = 0, everyEpoch: Bool = true, keepLast: Int = 3,
+                monitor: String? = "test_accuracy", mode: String = "max") {
+        self.directory = directory
+        self.everySteps = everySteps
+        self.everyEpoch = everyEpoch
+        self.keepLast = keepLast
+        self.monitor = monitor
+        self.mode = mode
+    }
+}
+
+/// Rank 0's duties beyond training: writing checkpoints (atomically, with a `latest` pointer,
+/// keeping the last k and the best), and restoring them for every rank on resume.
+///
+/// Files in the checkpoint directory: `ckpt-000001200.h5` (by step), `latest` and `best`
+/// (text files naming a checkpoint, each replaced atomically). A crash at any moment leaves
+/// `latest` naming a complete checkpoint.
+public final class Coordinator {
+    public let communicator: any Communicator
+    public let directory: String
+    public let policy: CheckpointPolicy
+    private var bestValue: Double?
+    /// Fault injection for tests: LOCKSTEP_FAULT_INJECTION=checkpoint-write:N makes rank 0
+    /// kill itself (SIGKILL) in the middle of writing its N-th checkpoint.
+    private let crashDuringCheckpoint: Int?
+    private var checkpointsWritten = 0
+
+    /// Exit code of a run stopped by a signal after writing its checkpoint: "resume me".
+    public static let resumeExitCode: Int32 = 75
+
+    public init(communicator: any Communicator, runDirectory: String, policy: CheckpointPolicy) {
+        self.communicator = communicator
+        self.policy = policy
+        self.directory = policy.directory ?? runDirectory + "/checkpoints"
+        let spec = ProcessInfo.processInfo.environment["LOCKSTEP_FAULT_INJECTION"] ?? ""
+        crashDuringCheckpoint = spec.hasPrefix("checkpoint-write:") ? Int(spec.dropFirst("checkpoint-write:".count)) : nil
+        if let best = Self.pointer(directory, "best"), let file = try? HDF5File.open(best),
+           let header = try? Checkpoint.header(of: file), let monitor = policy.monitor {
+            bestValue = header.metrics[monitor]
+        }
+    }
+
+    /// The checkpoint file name for `step`.
+    public static func fileName(step: Int) -> String { String(format: "ckpt-%09d.h5", step) }
+
+    /// The checkpoint a pointer file (`latest`, `best`) names, if it exists.
+    public static func pointer(_ directory: String, _ name: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
+        let file = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return file.isEmpty ? nil : directory + "/" + file
+    }
+
+    /// Resolves `--resume`: "auto" is the latest checkpoint if there is one (else a fresh
+    /// start), anything else a checkpoint path that must exist.
+    public func resolve(resume: String) throws -> String? {
+        if resume == "auto" {
+            guard let latest = Self.pointer(directory, "latest") else { return nil }
+            guard FileManager.default.fileExists(atPath: latest) else {
+                throw CheckpointError("\(directory)/latest names \(latest), which does not exist")
+            }
+            return latest
+        }
+        guard FileManager.default.fileExists(atPath: resume) else { throw CheckpointError("\(resume): no such checkpoint") }
+        return resume
+    }
+
+    /// Rank 0 writes a checkpoint and updates `latest` (and `best`), then prunes old ones.
+    /// Other ranks do nothing; they hold the same state.
+    public func save(model: Model, optimizer: any Optimizer, header: Checkpoint.Header) throws {
+        guard communicator.rank == 0 else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError("\(directory): cannot create the checkpoint directory (\(error.localizedDescription))")
+        }
+        checkpointsWritten += 1
+        let crashNow = crashDuringCheckpoint == checkpointsWritten
+        var tensors = 0
+        let name = Self.fileName(step: header.position.step)
+        do {
+            try Checkpoint.write(to: directory + "/" + name, model: model, optimizer: optimizer, header: header) {
+                tensors += 1
+                if crashNow && tensors == 2 { kill(getpid(), SIGKILL) }
+            }
+            try AtomicFile.write(Array((name + "\n").utf8), to: directory + "/latest")
+            if let monitor = policy.monitor, let value = header.metrics[monitor],
+               bestValue.map({ policy.mode == "min" ? value < $0 : value > $0 }) ?? true {
+                bestValue = value
+                try AtomicFile.write(Array((name + "\n").utf8), to: directory + "/best")
+            }
+        } catch let e as HDF5Error {
+            throw CheckpointError("checkpoint at step \(header.position.step) not written (\(e)); the previous checkpoint is intact")
+        }
+        prune()
+    }
+
+    /// Removes all but the newest `keepLast` checkpoints, never the one `best` or `latest` names.
+    private func prune() {
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let checkpoints = files.filter { $0.hasPrefix("ckpt-") && $0.hasSuffix(".h5") }.sorted()
+        let keep = Set(checkpoints.suffix(max(policy.keepLast, 1)))
+            .union([Self.pointer(directory, "best"), Self.pointer(directory, "latest")].compactMap { $0?.split(separator: "/").last.map(String.init) })
+        for f in checkpoints where !keep.contains(f) { try? FileManager.default.removeItem(atPath: directory + "/" + f) }
+    }
+
+    /// Restores `path` on every rank: rank 0 reads and verifies it, then parameters, buffers,
+    /// optimizer state and counters are broadcast. Throws on rank 0 for a bad file (the caller
+    /// aborts every rank).
+    public func restore(_ path: String, model: Model, optimizer: any Optimizer, expectedSeed: Int,
+                        expectedGlobalBatch: Int) throws -> TrainingPosition {
+        var counters = [Int64](repeating: 0, count: 4)
+        optimizer.prepareSlots(for: model.arena)
+        if communicator.rank == 0 {
+            let header = try Checkpoint.load(path, into: model, optimizer: optimizer)
+            guard header.seed == expectedSeed else {
+                throw CheckpointError("\(path): written with seed \(header.seed), the recipe has seed \(expectedSeed); the data order would differ")
+            }
+            guard header.globalBatch == expectedGlobalBatch else {
+                throw CheckpointError("\(path): written with global batch \(header.globalBatch) (\(header.worldSize) ranks), this run's is \(expectedGlobalBatch) (\(communicator.size) ranks × batch_per_rank); set batch_per_rank to \(header.globalBatch / communicator.size) to resume on \(communicator.size) ranks")
+            }
+            counters = [Int64(header.position.step), Int64(header.position.epoch), Int64(header.position.positionInEpoch),
+                        Int64(header.optimizerStep)]
+        }
+        try counters.withUnsafeMutableBytes { try communicator.broadcast($0, root: 0) }
+        try communicator.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: 0)
+        for b in model.buffers { try communicator.broadcast(UnsafeMutableRawBufferPointer(b.value.buffer), root: 0) }
+        for (_, buffer) in optimizer.slots { try communicator.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0) }
+        optimizer.stepCount = Int(counters[3])
+        return TrainingPosition(step: Int(counters[0]), epoch: Int(counters[1]), positionInEpoch: Int(counters[2]))
+    }
+}
+
+/// Thrown on every rank when a signal asked the run to stop and the checkpoint is written.
+public struct StoppedBySignal: Error, CustomStringConvertible {
+    public let signal: Int32
+    public let checkpoint: String
+    public var description: String { "stopped by signal \(signal); resume from \(checkpoint)" }
+}

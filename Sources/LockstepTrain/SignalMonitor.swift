@@ -1,0 +1,31 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Catches SIGUSR1, SIGTERM and SIGINT (Slurm sends the first two before a time limit or
+/// preemption, and mpirun forwards them) and remembers the last one; the trainer checks it at
+/// every step boundary, where all ranks agree to stop together.
+public final class SignalMonitor: @unchecked Sendable {
+    /// The signals that request a checkpoint-and-stop.
+    public static let signals: [Int32] = [SIGUSR1, SIGTERM, SIGINT]
+    private let caught = Atomic<Int32>(0)
+    private var sources: [DispatchSourceSignal] = []
+
+    public init() {
+        for s in Self.signals {
+            signal(s, SIG_IGN)  // delivered to the dispatch source instead of killing the process
+            let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
+            source.setEventHandler { [weak self] in self?.caught.store(s, ordering: .relaxed) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+        for s in Self.signals { signal(s, SIG_DFL) }
+    }
+
+    /// The last signal caught, or 0.
+    public var pending: Int32 { caught.load(ordering: .relaxed) }
+}

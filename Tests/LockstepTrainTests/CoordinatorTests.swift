@@ -1,0 +1,85 @@
+import Foundation
+import LockstepData
+import LockstepDistributed
+import LockstepHDF5
+import LockstepModels
+import LockstepTensor
+import LockstepTestSupport
+import LockstepTrain
+import XCTest
+
+final class CoordinatorTests: XCTestCase {
+    var dir = ""
+    override func setUp() { dir = temporaryDirectory() }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// A small ResNet (BatchNorm buffers) trained with Adam (two slots) on synthetic 8×8 images.
+    func recipe(_ extra: [String] = []) throws -> Recipe {
+        let manifests = try DatasetConverter.synthetic(output: dir + "/data", name: "s", shards: 2, sampleShape: [8, 8, 1], classes: 3,
+                                                       trainSamples: 96, testSamples: 24, seed: 3)
+        return try Recipe(yaml: """
+            name: ck
+            seed: 5
+            model: {name: resnet18, stem: cifar, widths: [4, 4, 4, 4]}
+            data: {train: \(manifests[0]), test: \(manifests[1])}
+            training: {epochs: 3, batch_per_rank: 8, log_every: 100}
+            optimizer: {name: adam, lr: 0.01}
+            checkpoint: {keep_last: 2}
+            """, overrides: extra)
+    }
+
+    func state(_ run: String) throws -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: try ModelWeights.read(dir + "/\(run)/model.h5").map { ($0.name, $0.values) })
+    }
+
+    func train(_ run: String, _ extra: [String] = [], resume: String? = nil) throws -> RunSummary {
+        try Trainer(recipe: try recipe(extra), communicator: LocalCommunicator(), outputDirectory: dir + "/" + run, print: { _ in })
+            .run(resume: resume)
+    }
+
+    func testResumeMidEpochIsBitwiseIdenticalIncludingBuffersAndOptimizerState() throws {
+        _ = try train("full")
+        _ = try train("cut", ["training.max_steps=17"])  // 12 steps per epoch: stops inside epoch 2
+        let resumed = try train("cut", resume: "auto")
+        XCTAssertEqual(resumed.steps, 36)
+        XCTAssertEqual(try state("cut"), try state("full"), "parameters and BN running statistics bitwise equal")
+        let rows = try String(contentsOfFile: dir + "/cut/metrics.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 4, "header + epochs 1, 2, 3 (the partial epoch-2 row was replaced)")
+    }
+
+    func testKeepsTheLastKAndTheBestAndPointsLatestAtTheNewest() throws {
+        _ = try train("run", ["checkpoint.every_steps=5"])
+        let ck = dir + "/run/checkpoints"
+        let files = try FileManager.default.contentsOfDirectory(atPath: ck).filter { $0.hasSuffix(".h5") }.sorted()
+        XCTAssertEqual(Coordinator.pointer(ck, "latest"), ck + "/ckpt-000000036.h5")
+        let best = try XCTUnwrap(Coordinator.pointer(ck, "best"))
+        XCTAssert(files.suffix(2) == ["ckpt-000000035.h5", "ckpt-000000036.h5"], "\(files)")
+        XCTAssert(files.contains(String(best.split(separator: "/").last!)), "the best checkpoint is kept: \(best) in \(files)")
+        XCTAssertLessThanOrEqual(files.count, 3)
+        let header = try Checkpoint.header(of: try HDF5File.open(best))
+        XCTAssertNotNil(header.metrics["test_accuracy"])
+        XCTAssertEqual(header.worldSize, 1)
+        XCTAssertEqual(header.optimizer, "adam")
+        let f = try HDF5File.open(ck + "/ckpt-000000036.h5")
+        XCTAssertEqual(try f.group("optimizer").memberNames(), ["exp_avg", "exp_avg_sq"])
+        XCTAssertEqual(try f.dataset("model/layer1.0.bn1.running_var").shape, [4])
+    }
+
+    func testBadCheckpointsAreRefusedWithTheReason() throws {
+        _ = try train("run", ["training.max_steps=5"])
+        let path = dir + "/run/checkpoints/ckpt-000000005.h5"
+        XCTAssertThrowsError(try train("other", ["optimizer.name=sgd"], resume: path)) {
+            XCTAssert("\($0)".contains("written with optimizer adam, the recipe now uses sgd"), "\($0)")
+        }
+        XCTAssertThrowsError(try train("other", ["model.widths=[4, 4, 4, 8]"], resume: path)) {
+            XCTAssert("\($0)".contains("layer4.0.conv1.weight: file has [4, 4, 3, 3], model expects [8, 4, 3, 3]"), "\($0)")
+        }
+        XCTAssertThrowsError(try train("other", ["seed=6"], resume: path)) { XCTAssert("\($0)".contains("seed 5"), "\($0)") }
+        XCTAssertThrowsError(try train("other", resume: dir + "/nope.h5")) { XCTAssert("\($0)".contains("nope.h5: no such checkpoint"), "\($0)") }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/half.h5"))
+        XCTAssertThrowsError(try train("other", resume: dir + "/half.h5")) { XCTAssert("\($0)".contains("half.h5: cannot read the checkpoint"), "\($0)") }
+        // A fresh run with --resume auto and no checkpoint starts from scratch.
+        XCTAssertEqual(try train("fresh", ["training.max_steps=3"], resume: "auto").steps, 3)
+    }
+}
