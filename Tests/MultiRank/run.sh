@@ -234,6 +234,14 @@ else
   bad "launch/run --dry-run" "$dry"
 fi
 
+script=$("$root/launch/sbatch" -n 8 --time 00:30:00 --dry-run -- "$recipe")
+if echo "$script" | grep -q -- "--signal=USR1@120" && echo "$script" | grep -q -- "--resume auto" \
+   && echo "$script" | grep -q 'scontrol requeue' && echo "$script" | grep -q -- "--cluster slurm -n 8"; then
+  ok "launch/sbatch --dry-run: USR1 120 s before the limit, requeue on exit 75, --resume auto"
+else
+  bad "launch/sbatch --dry-run" "$script"
+fi
+
 echo "multi-rank: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
