@@ -61,7 +61,8 @@ public struct RunSummary: Codable, Sendable {
     public var epochs: Int
     public var steps: Int
     public var parameterCount: Int
-    public var finalTrainLoss: Double
+    /// Mean training loss of the last epoch run (nil when this invocation ran no step).
+    public var finalTrainLoss: Double?
     public var finalTrainAccuracy: Double?
     public var testLoss: Double?
     public var testAccuracy: Double?

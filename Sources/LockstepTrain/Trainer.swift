@@ -78,7 +78,7 @@ public final class Trainer {
 
         var step = position.step
         var trainTime = 0.0
-        var lastLoss = Double.nan, lastAccuracy: Double? = nil
+        var lastLoss: Double?, lastAccuracy: Double?
         var evaluation: (loss: Double, accuracy: Double)?
         var epochsRun = position.epoch
         func checkpoint(_ metrics: [String: Double] = [:]) throws -> String {
@@ -149,7 +149,8 @@ public final class Trainer {
             }
             let epochTime = Date().timeIntervalSince(epochStart)
             trainTime += epochTime
-            lastLoss = epochTotals[0] / max(epochTotals[2], 1)
+            let epochLoss = epochTotals[0] / max(epochTotals[2], 1)
+            lastLoss = epochLoss
             lastAccuracy = epochTotals[1] / max(epochTotals[2], 1)
             try checkReplicasAgree(model, step: step)
             if let test {
@@ -157,12 +158,12 @@ public final class Trainer {
                 say(String(format: "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
                            epoch + 1, recipe.training.epochs, evaluation!.loss, 100 * evaluation!.accuracy, test.count))
             }
-            try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: lastLoss, trainAccuracy: lastAccuracy,
+            try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: epochLoss, trainAccuracy: lastAccuracy,
                                                    testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                                                    samplesPerSecond: epochTotals[2] / max(epochTime, 1e-9),
                                                    elapsed: Date().timeIntervalSince(start)))
             if coordinator.policy.everyEpoch || step == totalSteps {
-                var metrics = ["train_loss": lastLoss]
+                var metrics = lastLoss.map { ["train_loss": $0] } ?? [:]
                 if let evaluation { metrics["test_loss"] = evaluation.loss; metrics["test_accuracy"] = evaluation.accuracy }
                 _ = try checkpoint(metrics)
             }

@@ -45,6 +45,11 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(try state("cut"), try state("full"), "parameters and BN running statistics bitwise equal")
         let rows = try String(contentsOfFile: dir + "/cut/metrics.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 4, "header + epochs 1, 2, 3 (the partial epoch-2 row was replaced)")
+        // Resuming a finished run runs no step and leaves the state as it was.
+        let again = try train("cut", resume: "auto")
+        XCTAssertEqual(again.steps, 36)
+        XCTAssertNil(again.finalTrainLoss)
+        XCTAssertEqual(try state("cut"), try state("full"))
     }
 
     func testKeepsTheLastKAndTheBestAndPointsLatestAtTheNewest() throws {
