@@ -29,7 +29,8 @@ public struct ModelSpec: Sendable, Equatable {
 /// Builds networks by name with PyTorch-compatible parameter names.
 public enum ModelZoo {
     /// Builder names the zoo knows.
-    public static let names = ["mlp", "lenet5", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50"]
+    public static let names = ["mlp", "lenet5", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50",
+                               "resnet50-keras"]
 
     /// The network `spec` describes, for per-sample `inputShape` and `classes` outputs, built
     /// and bound to a parameter arena. Shape errors name the layer and both shapes.
@@ -49,17 +50,18 @@ public enum ModelZoo {
             let base = name.hasSuffix("_bn") ? String(name.dropLast(3)) : name
             guard let items = VGG.configurations[base] else { break }
             return VGG.make(features: items, batchNorm: name.hasSuffix("_bn"), dropout: spec.dropout, classes: classes)
-        case let name where ResNet.depths[name] != nil:
+        case let name where ResNet.depths[name] != nil || name == "resnet50-keras":
             guard ["imagenet", "cifar"].contains(spec.stem) else {
                 throw LayerError(kind: "ResNet", message: "unknown stem \"\(spec.stem)\"; known: imagenet, cifar")
             }
-            let (block, layers) = ResNet.depths[name]!
+            let keras = name.hasSuffix("-keras")
+            let (block, layers) = ResNet.depths[keras ? "resnet50" : name]!
             let widths = spec.widths ?? [64, 128, 256, 512]
             guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else {
                 throw LayerError(kind: "ResNet", message: "widths must be 4 positive stage widths, got \(widths)")
             }
             return ResNet.make(block: block, layers: layers, widths: widths, classes: classes, inputChannels: inputChannels,
-                               cifarStem: spec.stem == "cifar")
+                               cifarStem: spec.stem == "cifar", variant: keras ? .keras() : ResNet.Variant())
         default: break
         }
         throw LayerError(kind: "Model", message: "unknown model \"\(spec.name)\"; known: \(names.joined(separator: ", "))")

@@ -18,30 +18,51 @@ public enum ResNet {
         "resnet18": (.basic, [2, 2, 2, 2]), "resnet34": (.basic, [3, 4, 6, 3]), "resnet50": (.bottleneck, [3, 4, 6, 3]),
     ]
 
+    /// Where keras.applications' ResNet50 differs from torchvision's: every conv has a bias,
+    /// BatchNorm ε is 1.001e-5, a bottleneck strides on its first 1×1 conv (ResNet v1), and the
+    /// stem's width is set on its own.
+    public struct Variant: Sendable {
+        public var convBias = false
+        public var batchNormEpsilon: Float = 1e-5
+        public var strideOnFirst1x1 = false
+        public var stemWidth: Int?
+        public init() {}
+        /// keras.applications.ResNet50's conventions.
+        public static func keras(stemWidth: Int? = nil) -> Variant {
+            var v = Variant()
+            v.convBias = true
+            v.batchNormEpsilon = 1.001e-5
+            v.strideOnFirst1x1 = true
+            v.stemWidth = stemWidth
+            return v
+        }
+    }
+
     /// A ResNet with `block`s, `layers` blocks per stage, stage widths `widths` (64, 128, 256,
     /// 512 for the standard nets), `classes` outputs, and the ImageNet or CIFAR stem.
     public static func make(block: Block, layers: [Int], widths: [Int] = [64, 128, 256, 512], classes: Int,
-                            inputChannels: Int = 3, cifarStem: Bool = false) -> Sequential {
+                            inputChannels: Int = 3, cifarStem: Bool = false, variant: Variant = Variant()) -> Sequential {
         precondition(layers.count == widths.count && !layers.isEmpty, "ResNet needs one width per stage")
         let expansion = block == .basic ? 1 : 4
+        let stem = variant.stemWidth ?? widths[0]
         var children: [(String, any Layer)] = []
         if cifarStem {
-            children.append(("conv1", Conv2D(outChannels: widths[0], kernel: 3, stride: 1, padding: 1, bias: false, weightInitializer: .heNormalFanOut)))
+            children.append(("conv1", Conv2D(outChannels: stem, kernel: 3, stride: 1, padding: 1, bias: variant.convBias, weightInitializer: .heNormalFanOut)))
         } else {
-            children.append(("conv1", Conv2D(outChannels: widths[0], kernel: 7, stride: 2, padding: 3, bias: false, weightInitializer: .heNormalFanOut)))
+            children.append(("conv1", Conv2D(outChannels: stem, kernel: 7, stride: 2, padding: 3, bias: variant.convBias, weightInitializer: .heNormalFanOut)))
         }
-        children.append(("bn1", BatchNorm()))
+        children.append(("bn1", BatchNorm(epsilon: variant.batchNormEpsilon)))
         children.append(("relu", ReLU()))
         if !cifarStem { children.append(("maxpool", MaxPool2D(kernel: 3, stride: 2, padding: 1))) }
-        var inplanes = widths[0]
+        var inplanes = stem
         for (stage, (depth, width)) in zip(layers, widths).enumerated() {
             var blocks: [any Layer] = []
             for i in 0..<depth {
                 let stride = (stage > 0 && i == 0) ? 2 : 1
                 let out = width * expansion
                 let shortcut = (stride != 1 || inplanes != out)
-                    ? Sequential { conv(out, 1, stride); BatchNorm() } : nil
-                blocks.append(Residual(body: self.body(block, width: width, stride: stride), shortcut: shortcut, post: ReLU()))
+                    ? Sequential { conv(out, 1, stride, variant); BatchNorm(epsilon: variant.batchNormEpsilon) } : nil
+                blocks.append(Residual(body: self.body(block, width: width, stride: stride, variant), shortcut: shortcut, post: ReLU()))
                 inplanes = out
             }
             children.append(("layer\(stage + 1)", Sequential(blocks)))
@@ -52,19 +73,21 @@ public enum ResNet {
         return Sequential(named: children)
     }
 
-    private static func conv(_ out: Int, _ kernel: Int, _ stride: Int) -> Conv2D {
-        Conv2D(outChannels: out, kernel: kernel, stride: stride, padding: kernel / 2, bias: false, weightInitializer: .heNormalFanOut)
+    private static func conv(_ out: Int, _ kernel: Int, _ stride: Int, _ v: Variant) -> Conv2D {
+        Conv2D(outChannels: out, kernel: kernel, stride: stride, padding: kernel / 2, bias: v.convBias, weightInitializer: .heNormalFanOut)
     }
 
-    private static func body(_ block: Block, width: Int, stride: Int) -> Sequential {
+    private static func body(_ block: Block, width: Int, stride: Int, _ v: Variant) -> Sequential {
+        let bn = { BatchNorm(epsilon: v.batchNormEpsilon) }
         switch block {
         case .basic:
-            return Sequential(named: [("conv1", conv(width, 3, stride)), ("bn1", BatchNorm()), ("relu", ReLU()),
-                                      ("conv2", conv(width, 3, 1)), ("bn2", BatchNorm())])
+            return Sequential(named: [("conv1", conv(width, 3, stride, v)), ("bn1", bn()), ("relu", ReLU()),
+                                      ("conv2", conv(width, 3, 1, v)), ("bn2", bn())])
         case .bottleneck:
-            return Sequential(named: [("conv1", conv(width, 1, 1)), ("bn1", BatchNorm()), ("relu1", ReLU()),
-                                      ("conv2", conv(width, 3, stride)), ("bn2", BatchNorm()), ("relu2", ReLU()),
-                                      ("conv3", conv(width * 4, 1, 1)), ("bn3", BatchNorm())])
+            let (s1, s2) = v.strideOnFirst1x1 ? (stride, 1) : (1, stride)
+            return Sequential(named: [("conv1", conv(width, 1, s1, v)), ("bn1", bn()), ("relu1", ReLU()),
+                                      ("conv2", conv(width, 3, s2, v)), ("bn2", bn()), ("relu2", ReLU()),
+                                      ("conv3", conv(width * 4, 1, 1, v)), ("bn3", bn())])
         }
     }
 }

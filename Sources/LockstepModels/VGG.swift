@@ -18,8 +18,9 @@ public enum VGG {
                   .conv(512), .conv(512), .conv(512), .pool, .conv(512), .conv(512), .conv(512), .pool],
     ]
 
+    /// `pooledSize` nil drops the adaptive pool (Keras's VGG flattens the last feature map directly).
     public static func make(features items: [Item], batchNorm: Bool, classifierWidth: Int = 4096, dropout: Float = 0.5,
-                            pooledSize: Int = 7, classes: Int) -> Sequential {
+                            pooledSize: Int? = 7, classes: Int) -> Sequential {
         var features: [any Layer] = []
         var channels = 0
         for item in items {
@@ -36,7 +37,8 @@ public enum VGG {
         let linear = { (n: Int) in Dense(outputSize: n, weightInitializer: .normal(std: 0.01)) }
         let classifier = Sequential([linear(classifierWidth), ReLU(), Dropout(probability: dropout),
                                      linear(classifierWidth), ReLU(), Dropout(probability: dropout), linear(classes)])
-        return Sequential(named: [("features", Sequential(features)), ("avgpool", AdaptiveAvgPool2D(outputSize: (pooledSize, pooledSize))),
-                                  ("flatten", Flatten()), ("classifier", classifier)])
+        var children: [(String, any Layer)] = [("features", Sequential(features))]
+        if let pooledSize { children.append(("avgpool", AdaptiveAvgPool2D(outputSize: (pooledSize, pooledSize)))) }
+        return Sequential(named: children + [("flatten", Flatten()), ("classifier", classifier)])
     }
 }

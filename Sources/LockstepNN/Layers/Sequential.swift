@@ -22,6 +22,9 @@ public final class Sequential: LayerContainer, KeyedLayer {
     /// The children's names (their indices unless named).
     public let names: [String]
     public var layerKey: UInt64 = 0
+    /// Each child's per-sample input shape, known once built (importers use it to find, e.g.,
+    /// the feature-map shape a Flatten flattens).
+    public private(set) var inputShapes: [[Int]] = []
     private var built = false
 
     public init(_ layers: [any Layer]) {
@@ -45,6 +48,7 @@ public final class Sequential: LayerContainer, KeyedLayer {
         built = true
         var shape = inputShape
         for (i, layer) in layers.enumerated() {
+            inputShapes.append(shape)
             if let keyed = layer as? any KeyedLayer {
                 keyed.layerKey = CounterRNG.mix(layerKey ^ CounterRNG.mix(UInt64(i) &+ 0x51ED))
             }
