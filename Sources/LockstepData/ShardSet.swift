@@ -1,5 +1,6 @@
 import Foundation
 import LockstepHDF5
+import LockstepTensor
 
 /// Per-channel input normalization: x = (v · scale − mean[c]) / std[c].
 public struct Normalization: Sendable, Equatable {
@@ -39,8 +40,12 @@ public struct Normalization: Sendable, Equatable {
 public final class ShardSet: @unchecked Sendable {
     public let manifest: ShardManifest
     public let manifestPath: String
-    /// All labels, in global sample order.
+    /// All labels of the files, in global sample order.
     public let labels: [Int32]
+    /// The samples in use (ascending file indices), when restricted to a subset.
+    private var selection: [Int]?
+    /// Label map of a class subset: file label → label seen by the model (−1: excluded).
+    private var relabel: [Int32]?
     private let files: [HDF5File]
     private let inputs: [HDF5Dataset]
     private let starts: [Int]
@@ -104,8 +109,41 @@ public final class ShardSet: @unchecked Sendable {
         }
     }
 
-    /// Number of samples.
-    public var count: Int { labels.count }
+    /// Number of samples in use.
+    public var count: Int { selection?.count ?? labels.count }
+
+    /// Number of classes the model sees (the subset's, when restricted to classes).
+    public private(set) lazy var numClasses: Int = manifest.numClasses
+
+    /// Restricts the set to samples of `classes` (relabelled 0..<classes.count in the order
+    /// given) and then to `limit` of them, drawn by a seeded shuffle; indices seen by samplers
+    /// and `read` are positions in this subset.
+    public func restrict(classes: [Int]?, limit: Int?, seed: UInt64) throws {
+        var keep = Array(0..<labels.count)
+        if let classes {
+            guard !classes.isEmpty, Set(classes).count == classes.count, classes.allSatisfy({ $0 >= 0 && $0 < manifest.numClasses }) else {
+                throw DataError("\(manifestPath): data.classes \(classes) must be distinct labels in 0..<\(manifest.numClasses)")
+            }
+            var map = [Int32](repeating: -1, count: manifest.numClasses)
+            for (i, c) in classes.enumerated() { map[c] = Int32(i) }
+            relabel = map
+            numClasses = classes.count
+            keep = keep.filter { map[Int(labels[$0])] >= 0 }
+        }
+        if let limit, limit < keep.count {
+            guard limit > 0 else { throw DataError("\(manifestPath): data.limit must be positive, got \(limit)") }
+            var rng = CounterRNG(seed: seed, streams: 0x5E1EC7)
+            for i in stride(from: keep.count - 1, to: 0, by: -1) { keep.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            keep = Array(keep.prefix(limit)).sorted()
+        }
+        selection = keep
+    }
+
+    /// The model-side label of subset sample `i`.
+    public func label(_ i: Int) -> Int32 {
+        let l = labels[selection?[i] ?? i]
+        return relabel.map { $0[Int(l)] } ?? l
+    }
 
     /// Per-sample shape as the model sees it ([C, H, W] or [D]).
     public var sampleShape: [Int] { manifest.modelInputShape }
@@ -115,6 +153,8 @@ public final class ShardSet: @unchecked Sendable {
 
     /// Reads samples `indices` (ascending) into `out` as normalized Float, NCHW, and returns their labels.
     public func read(_ indices: [Int], into out: UnsafeMutablePointer<Float>, normalization: Normalization) throws -> [Int32] {
+        let subsetIndices = indices
+        let indices = selection.map { sel in indices.map { sel[$0] } } ?? indices
         let size = sampleSize
         let channels = manifest.sampleShape.count == 3 ? manifest.sampleShape[2] : 1
         let coef = try normalization.coefficients(channels: channels)
@@ -124,9 +164,10 @@ public final class ShardSet: @unchecked Sendable {
         var shard = 0
         while i < indices.count {
             let first = indices[i]
-            precondition(first >= 0 && first < count && (i == 0 || first > indices[i - 1]), "sample indices must be ascending and in range")
+            // File indices from here on (a subset's positions were mapped above).
+            precondition(first >= 0 && first < labels.count && (i == 0 || first > indices[i - 1]), "sample indices must be ascending and in range")
             while shard + 1 < starts.count && starts[shard + 1] <= first { shard += 1 }
-            let shardEnd = shard + 1 < starts.count ? starts[shard + 1] : count
+            let shardEnd = shard + 1 < starts.count ? starts[shard + 1] : labels.count
             var j = i + 1
             while j < indices.count && indices[j] == indices[j - 1] + 1 && indices[j] < shardEnd { j += 1 }
             let rows = (first - starts[shard])..<(first - starts[shard] + j - i)
@@ -146,7 +187,7 @@ public final class ShardSet: @unchecked Sendable {
             }
             i = j
         }
-        return indices.map { labels[$0] }
+        return subsetIndices.map(label)
     }
 
     /// HWC samples → CHW floats, x = v·a[c] + b[c].

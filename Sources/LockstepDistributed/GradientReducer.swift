@@ -34,18 +34,23 @@ public final class GradientReducer {
         let limit = max(bucketBytes / MemoryLayout<Float>.stride, 1)
         var buckets: [Bucket] = []
         var map: [ObjectIdentifier: Int] = [:]
-        var upper = arena.count, lower = arena.count, members = 0
-        for p in arena.parameters.reversed() {
+        // Walk trainable parameters last to first; a bucket closes at the size limit or where a
+        // frozen parameter interrupts the run (frozen gradients are never sent).
+        var upper = -1, lower = 0, members = 0
+        func close() {
+            if members > 0 { buckets.append(Bucket(range: lower..<upper, parameterCount: members)) }
+            members = 0
+        }
+        for p in arena.parameters.reversed() where !p.isFrozen {
+            let end = p.offset + (p.count + ParameterArena.alignment - 1) / ParameterArena.alignment * ParameterArena.alignment
+            if members > 0 && end != lower { close() }
+            if members == 0 { upper = end }
             lower = p.offset
             map[ObjectIdentifier(p)] = buckets.count
             members += 1
-            if upper - lower >= limit {
-                buckets.append(Bucket(range: lower..<upper, parameterCount: members))
-                upper = lower
-                members = 0
-            }
+            if upper - lower >= limit { close() }
         }
-        if members > 0 { buckets.append(Bucket(range: 0..<upper, parameterCount: members)) }
+        close()
         self.buckets = buckets
         self.bucketOfParameter = map
         self.remaining = buckets.map(\.parameterCount)
@@ -73,7 +78,7 @@ public final class GradientReducer {
         guard communicator.size > 1 else { return }
         for b in buckets.indices where pending[b] == nil { try start(b) }
         for case let r? in pending { try r.wait() }
-        VectorOps.scale(arena.gradients, count: arena.count, by: 1 / Float(communicator.size))
+        for b in buckets { VectorOps.scale(arena.gradients + b.range.lowerBound, count: b.range.count, by: 1 / Float(communicator.size)) }
     }
 
     private func start(_ b: Int) throws {

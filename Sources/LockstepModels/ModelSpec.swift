@@ -38,6 +38,16 @@ public enum ModelZoo {
         try Model(inputShape: inputShape, root: try network(spec, inputChannels: inputShape.first ?? 1, classes: classes))
     }
 
+    /// The name prefix of the network's last (classification) layer, which fine-tuning replaces.
+    public static func headPrefix(_ spec: ModelSpec) -> String {
+        switch spec.name {
+        case "mlp": return "\(2 * spec.hidden.count + 1)."
+        case "lenet5", "lenet": return "11."
+        case let name where name.hasPrefix("vgg"): return "classifier.6."
+        default: return "fc."
+        }
+    }
+
     /// The unbuilt network.
     public static func network(_ spec: ModelSpec, inputChannels: Int, classes: Int) throws -> any Layer {
         guard classes > 0 else { throw LayerError(kind: "Model", message: "needs a positive number of classes, got \(classes)") }

@@ -51,9 +51,12 @@ public enum ModelWeights {
     /// Copies `tensors` into the model's parameters and buffers. Every model tensor must be
     /// present with its shape and nothing else may be left over; the error lists the missing,
     /// unexpected and mis-shaped names (the first ten) with both shapes.
-    public static func apply(_ tensors: [NamedTensor], to model: Model, source: String) throws {
+    /// `excluding` names tensors taken from neither side (a replaced head keeps its fresh values).
+    public static func apply(_ tensors: [NamedTensor], to model: Model, source: String,
+                             excluding: (String) -> Bool = { _ in false }) throws {
+        let tensors = tensors.filter { !excluding($0.name) }
         let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let targets = state(of: model)
+        let targets = state(of: model).filter { !excluding($0.name) }
         var problems: [String] = []
         for (name, t) in targets {
             guard let s = byName[name] else { problems.append("missing \(name) \(t.shape)"); continue }

@@ -45,23 +45,26 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ arena: ParameterArena) {
-        let n = arena.count, p = arena.values, g = arena.gradients
+        let p = arena.values, g = arena.gradients
         prepareSlots(for: arena)
         let mb = m!.buffer.baseAddress!, vb = v!.buffer.baseAddress!
         stepCount += 1
         let t = Double(stepCount)
         let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t))
-        let lr = learningRate, b1 = beta1, b2 = beta2, eps = epsilon
-        let stepSize = lr / c1, invSqrtC2 = 1 / c2.squareRoot()
+        let b1 = beta1, b2 = beta2, eps = epsilon, invSqrtC2 = 1 / c2.squareRoot()
         let coupled = decoupledWeightDecay ? 0 : weightDecay
-        let decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1
-        for i in 0..<n {
-            let gi = g[i] + coupled * p[i]
-            let mi = b1 * mb[i] + (1 - b1) * gi
-            let vi = b2 * vb[i] + (1 - b2) * gi * gi
-            mb[i] = mi
-            vb[i] = vi
-            p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
+        for (range, scale) in arena.updateRanges {
+            let lr = learningRate * scale
+            let stepSize = lr / c1
+            let decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1
+            for i in range {
+                let gi = g[i] + coupled * p[i]
+                let mi = b1 * mb[i] + (1 - b1) * gi
+                let vi = b2 * vb[i] + (1 - b2) * gi * gi
+                mb[i] = mi
+                vb[i] = vi
+                p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
+            }
         }
     }
 }

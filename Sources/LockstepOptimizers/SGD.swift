@@ -40,15 +40,19 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ arena: ParameterArena) {
-        let n = arena.count, p = arena.values, g = arena.gradients
-        let lr = learningRate, wd = weightDecay, mu = momentum, damp = 1 - dampening
-        if mu == 0 {
-            for i in 0..<n { p[i] -= lr * (g[i] + wd * p[i]) }
-        } else {
-            prepareSlots(for: arena)
-            let b = velocity!.buffer.baseAddress!
-            let first = stepCount == 0
-            for i in 0..<n {
+        let p = arena.values, g = arena.gradients
+        let wd = weightDecay, mu = momentum, damp = 1 - dampening
+        if mu != 0 { prepareSlots(for: arena) }
+        let b = velocity?.buffer.baseAddress
+        let first = stepCount == 0
+        for (range, scale) in arena.updateRanges {
+            let lr = learningRate * scale
+            if mu == 0 {
+                for i in range { p[i] -= lr * (g[i] + wd * p[i]) }
+                continue
+            }
+            let b = b!
+            for i in range {
                 let gi = g[i] + wd * p[i]
                 let bi = first ? gi : mu * b[i] + damp * gi
                 b[i] = bi

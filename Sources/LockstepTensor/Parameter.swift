@@ -11,6 +11,11 @@ public final class Parameter: @unchecked Sendable {
     public let count: Int
     /// How initial values are drawn.
     public let initializer: Initializer
+    /// A frozen parameter gets no gradient computed, no allreduce traffic and no update
+    /// (transfer learning's fixed backbone).
+    public var isFrozen = false
+    /// Multiplies the optimizer's learning rate for this parameter (per-group rates).
+    public var learningRateScale: Float = 1
     /// Offset of the first element in the arena's value and gradient buffers.
     public internal(set) var offset: Int = -1
     private var boundValue: Tensor?

@@ -78,6 +78,21 @@ public final class ParameterArena: @unchecked Sendable {
         }
     }
 
+    /// Contiguous ranges of trainable (not frozen) parameters with equal learning-rate scale,
+    /// padding between merged neighbours included (it stays zero). Optimizers update only these.
+    public var updateRanges: [(range: Range<Int>, learningRateScale: Float)] {
+        var out: [(range: Range<Int>, learningRateScale: Float)] = []
+        for p in parameters where !p.isFrozen {
+            let end = p.offset + (p.count + Self.alignment - 1) / Self.alignment * Self.alignment
+            if let last = out.last, last.range.upperBound == p.offset, last.learningRateScale == p.learningRateScale {
+                out[out.count - 1].range = last.range.lowerBound..<end
+            } else {
+                out.append((p.offset..<end, p.learningRateScale))
+            }
+        }
+        return out
+    }
+
     /// Sets all gradients to zero.
     public func zeroGradients() { gradients.update(repeating: 0, count: count) }
 

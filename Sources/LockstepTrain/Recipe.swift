@@ -22,6 +22,25 @@ public struct Recipe: Sendable {
         public var normalization: Normalization
         public var verifyChecksums: Bool
         public var prefetch: Int
+        /// Use only these classes (relabelled 0..<count in this order), train and test.
+        public var classes: [Int]?
+        /// Use at most this many training samples (a seeded draw).
+        public var limit: Int?
+    }
+
+    /// Transfer learning: start from pretrained weights, replace the head, freeze some layers.
+    public struct FineTuning: Sendable {
+        /// Weights file (Keras .h5, .safetensors, Lockstep weights or checkpoint), read by rank 0.
+        public var pretrained: String?
+        public var format: String
+        /// A new, randomly initialized last layer with this many classes (the file's is not loaded).
+        public var headClasses: Int?
+        /// Name patterns of parameters to freeze.
+        public var freeze: [String]
+        /// Unfreeze everything from this epoch on (0-based count of epochs done).
+        public var unfreezeAfterEpochs: Int?
+        /// Learning-rate multipliers by name pattern; the first matching group wins.
+        public var parameterGroups: [(patterns: [String], learningRateScale: Double)]
     }
 
     public struct Training: Sendable {
@@ -73,6 +92,7 @@ public struct Recipe: Sendable {
     public var schedule: Schedule
     /// When and where checkpoints are written.
     public var checkpoint: CheckpointPolicy
+    public var fineTuning: FineTuning
     /// Penalty groups (L1, L2, elastic-net) on parameters selected by name.
     public var regularization: [Regularizer]
     /// The recipe as YAML with overrides applied (saved into the run directory).
@@ -116,7 +136,9 @@ public struct Recipe: Sendable {
                     test: try doc.optionalString("data.test"),
                     normalization: Normalization(scale: Float(try doc.double("data.normalize.scale", default: 1.0 / 255)), mean: mean, std: std),
                     verifyChecksums: try doc.bool("data.verify_checksums", default: true),
-                    prefetch: try doc.int("data.prefetch", default: 2, min: 1))
+                    prefetch: try doc.int("data.prefetch", default: 2, min: 1),
+                    classes: doc.node("data.classes") == nil ? nil : try doc.intList("data.classes", default: []),
+                    limit: try doc.optionalInt("data.limit", min: 1))
         let batch = try doc.int("training.batch_per_rank", min: 1)
         training = Training(epochs: try doc.int("training.epochs", default: 1, min: 1),
                             batchPerRank: batch,
@@ -157,6 +179,17 @@ public struct Recipe: Sendable {
                                       everyEpoch: try doc.bool("checkpoint.every_epoch", default: true),
                                       keepLast: try doc.int("checkpoint.keep_last", default: 3, min: 1),
                                       monitor: monitor == "none" ? nil : monitor, mode: mode)
+        fineTuning = FineTuning(pretrained: try doc.optionalString("pretrained.file"),
+                                format: try doc.string("pretrained.format", default: "auto"),
+                                headClasses: try doc.optionalInt("head.classes", min: 1),
+                                freeze: try doc.stringList("freeze", default: []),
+                                unfreezeAfterEpochs: try doc.optionalInt("unfreeze_after_epochs", min: 0),
+                                parameterGroups: try doc.items("optimizer.param_groups").map {
+                                    (try $0.stringList("params", default: []), try $0.double("lr_scale", min: 0))
+                                })
+        if let f = fineTuning.pretrained, !FileManager.default.fileExists(atPath: f) {
+            throw RecipeError("\(source): pretrained weights \(f) not found")
+        }
         regularization = try doc.items("regularization").map { item in
             Regularizer(l1: Float(try item.double("l1", default: 0, min: 0)), l2: Float(try item.double("l2", default: 0, min: 0)),
                         patterns: try item.stringList("params", default: Regularizer.weightsOnly))

@@ -12,21 +12,27 @@ struct RecipeDocument {
     /// Every accepted key, by section ("" is the top level). A section maps to nil when it
     /// holds free-form keys.
     static let schema: [String: [String]] = [
-        "": ["name", "seed", "output", "loss", "model", "data", "training", "optimizer", "schedule", "regularization", "checkpoint"],
+        "": ["name", "seed", "output", "loss", "model", "data", "training", "optimizer", "schedule", "regularization", "checkpoint",
+             "pretrained", "head", "freeze", "unfreeze_after_epochs"],
+        "pretrained": ["file", "format"],
+        "head": ["classes"],
+        "optimizer.param_groups": ["params", "lr_scale"],
         "checkpoint": ["dir", "every_steps", "every_epoch", "keep_last", "monitor", "mode"],
         "model": ["name", "hidden", "activation", "stem", "widths", "dropout"],
         "loss": ["name", "label_smoothing"],
-        "data": ["train", "test", "normalize", "verify_checksums", "prefetch"],
+        "data": ["train", "test", "normalize", "verify_checksums", "prefetch", "classes", "limit"],
         "data.normalize": ["scale", "mean", "std"],
         "training": ["epochs", "batch_per_rank", "eval_batch_per_rank", "log_every", "max_steps", "bucket_mb"],
-        "optimizer": ["name", "lr", "momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2", "eps", "clip_grad_norm"],
+        "optimizer": ["name", "lr", "momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2", "eps", "clip_grad_norm",
+                      "param_groups"],
         "schedule": ["name", "warmup_steps", "warmup_epochs", "step_epochs", "gamma", "min_lr", "reference_batch"],
         "regularization": ["l1", "l2", "params"],
     ]
-    /// Sections that may also be written as one scalar, their `name` (`loss: mse`).
-    static let nameShorthand: Set<String> = ["loss", "schedule"]
+    /// Sections that may also be written as one scalar, standing for one of their keys
+    /// (`loss: mse` is `loss: {name: mse}`, `pretrained: w.h5` is `pretrained: {file: w.h5}`).
+    static let shorthand: [String: String] = ["loss": "name", "schedule": "name", "pretrained": "file"]
     /// Sections that may also be a list of such mappings (`regularization: [{l2: 1e-4}, …]`).
-    static let listSections: Set<String> = ["regularization"]
+    static let listSections: Set<String> = ["regularization", "optimizer.param_groups"]
 
     init(text: String, source: String, overrides: [String]) throws {
         self.source = source
@@ -65,10 +71,10 @@ struct RecipeDocument {
             var child = m[key]?.mapping ?? Node.Mapping([])
             if let existing = m[key], existing.mapping == nil, existing.null == nil {
                 // `loss: mse` is shorthand for `loss: {name: mse}`; other scalars are not sections.
-                guard nameShorthand.contains(full), existing.scalar != nil else {
+                guard let key = shorthand[full], existing.scalar != nil else {
                     throw RecipeError("--set \(whole): \(full) is not a section")
                 }
-                child = Node.Mapping([(Node("name"), existing)])
+                child = Node.Mapping([(Node(key), existing)])
             }
             m[key] = Node.mapping(try setting(child, path.dropFirst(), value, whole: whole, section: full))
         }
@@ -85,7 +91,7 @@ struct RecipeDocument {
             }
             let full = section.isEmpty ? key : section + "." + key
             if Self.schema[full] != nil {
-                if Self.nameShorthand.contains(full), v.scalar != nil { continue }
+                if Self.shorthand[full] != nil, v.scalar != nil { continue }
                 if Self.listSections.contains(full), let items = v.sequence {
                     for item in items {
                         guard let sub = item.mapping else { throw RecipeError("\(source): recipe key '\(full)' must hold mappings") }
@@ -99,12 +105,14 @@ struct RecipeDocument {
         }
     }
 
-    /// The node at a dotted path, if present. `section.name` of a shorthand section written as
-    /// a scalar is that scalar.
+    /// The node at a dotted path, if present. The shorthand key of a section written as a
+    /// scalar (`loss.name` of `loss: mse`) is that scalar.
     func node(_ path: String) -> Node? {
         var current: Node = .mapping(root)
+        var walked = ""
         for part in path.split(separator: ".") {
-            if current.scalar != nil, part == "name" { break }
+            if current.scalar != nil, Self.shorthand[walked] == String(part) { break }
+            walked = walked.isEmpty ? String(part) : walked + "." + part
             guard let next = current.mapping?[String(part)] else { return nil }
             current = next
         }

@@ -40,16 +40,22 @@ public final class Trainer {
         let start = Date()
         let comm = communicator
         let train = try ShardSet(manifestPath: recipe.data.train, verifyChecksums: recipe.data.verifyChecksums)
+        try train.restrict(classes: recipe.data.classes, limit: recipe.data.limit, seed: recipe.seed)
         let test = try recipe.data.test.map { try ShardSet(manifestPath: $0, verifyChecksums: recipe.data.verifyChecksums) }
-        if let test, test.sampleShape != train.sampleShape || test.manifest.numClasses != train.manifest.numClasses {
-            throw DataError("\(test.manifestPath): samples \(test.sampleShape) with \(test.manifest.numClasses) classes do not match the training set's \(train.sampleShape) with \(train.manifest.numClasses)")
+        try test?.restrict(classes: recipe.data.classes, limit: nil, seed: recipe.seed)
+        if let test, test.sampleShape != train.sampleShape || test.numClasses != train.numClasses {
+            throw DataError("\(test.manifestPath): samples \(test.sampleShape) with \(test.numClasses) classes do not match the training set's \(train.sampleShape) with \(train.numClasses)")
+        }
+        let tuning = recipe.fineTuning
+        if let k = tuning.headClasses, k != train.numClasses {
+            throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
         }
         let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
                                              rank: comm.rank, worldSize: comm.size, seed: recipe.seed)
-        let model = try ModelZoo.build(recipe.model, inputShape: train.sampleShape, classes: train.manifest.numClasses)
+        let model = try ModelZoo.build(recipe.model, inputShape: train.sampleShape, classes: train.numClasses)
         self.model = model
-        guard recipe.loss != "cross_entropy" || model.outputShape == [train.manifest.numClasses] else {
-            throw RecipeError("model output \(model.outputShape) does not fit \(train.manifest.numClasses) classes")
+        guard recipe.loss != "cross_entropy" || model.outputShape == [train.numClasses] else {
+            throw RecipeError("model output \(model.outputShape) does not fit \(train.numClasses) classes")
         }
         let optimizer = recipe.optimizer.make()
         let coordinator = Coordinator(communicator: comm, runDirectory: outputDirectory, policy: recipe.checkpoint)
@@ -59,14 +65,37 @@ public final class Trainer {
                                                expectedGlobalBatch: sampler.globalBatch)
             say("lockstep: resuming from \(path) at step \(position.step) (epoch \(position.epoch + 1), step \(position.positionInEpoch) of it)")
         } else {
-            // Replicas start identical: rank 0 draws the initial parameters, everyone receives them.
-            if isCoordinator { model.arena.initialize(seed: recipe.seed) }
+            // Replicas start identical: rank 0 draws the initial parameters (and reads the
+            // pretrained file, which other ranks never touch), everyone receives them.
+            if isCoordinator {
+                model.arena.initialize(seed: recipe.seed)
+                if let file = tuning.pretrained {
+                    let head = ModelZoo.headPrefix(recipe.model)
+                    try Pretrained.load(file, format: tuning.format, into: model,
+                                        excluding: tuning.headClasses == nil ? { _ in false } : { $0.hasPrefix(head) })
+                    say("lockstep: loaded pretrained weights \(file)\(tuning.headClasses.map { " with a new \($0)-class head (\(head)*)" } ?? "")")
+                }
+            }
             try broadcastState(model, root: 0)
         }
+        for p in model.parameters {
+            p.learningRateScale = Float(tuning.parameterGroups.first { $0.patterns.contains { Glob.matches($0, p.name) } }?.learningRateScale ?? 1)
+        }
+        func applyFreezing(epoch: Int) -> Int {
+            let thawed = tuning.unfreezeAfterEpochs.map { epoch >= $0 } ?? false
+            var frozen = 0
+            for p in model.parameters {
+                p.isFrozen = !thawed && tuning.freeze.contains { Glob.matches($0, p.name) }
+                if p.isFrozen { frozen += p.count }
+            }
+            return frozen
+        }
+        let frozenAtStart = applyFreezing(epoch: position.epoch)
+        if !tuning.freeze.isEmpty { say("lockstep: \(frozenAtStart) of \(model.arena.parameterCount) parameters frozen") }
 
         let loss = recipe.makeLoss()
         let schedule = recipe.makeSchedule(globalBatch: sampler.globalBatch, stepsPerEpoch: sampler.stepsPerEpoch)
-        let reducer = GradientReducer(arena: model.arena, communicator: comm,
+        var reducer = GradientReducer(arena: model.arena, communicator: comm,
                                       bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
         let recorder = isCoordinator
             ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: position.epoch) : nil
@@ -92,6 +121,11 @@ public final class Trainer {
         }
         for epoch in position.epoch..<recipe.training.epochs where step < totalSteps {
             epochsRun = epoch + 1
+            if let n = tuning.unfreezeAfterEpochs, epoch == n, epoch > position.epoch, !tuning.freeze.isEmpty {
+                _ = applyFreezing(epoch: epoch)
+                reducer = GradientReducer(arena: model.arena, communicator: comm, bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+                say("lockstep: epoch \(epoch + 1): all parameters unfrozen")
+            }
             let first = epoch == position.epoch ? position.positionInEpoch : 0
             let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
             let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, prefetch: recipe.data.prefetch)
@@ -103,7 +137,7 @@ public final class Trainer {
             while let batch = try loader.next() {
                 let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: comm.rank)
                 let output = model.forward(batch.inputs, context)
-                var value = Double(try loss.forward(output, targets(for: batch, output: output, classes: train.manifest.numClasses)))
+                var value = Double(try loss.forward(output, targets(for: batch, output: output, classes: train.numClasses)))
                 var reduceError: Error?
                 model.backward(loss.backward()) { ready in
                     do { try reducer.gradientsReady(ready) } catch { reduceError = reduceError ?? error }
@@ -198,7 +232,7 @@ public final class Trainer {
         var totals = [0.0, 0.0, 0.0]
         while let batch = try loader.next() {
             let output = model.forward(batch.inputs, ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank))
-            let value = try loss.forward(output, targets(for: batch, output: output, classes: data.manifest.numClasses))
+            let value = try loss.forward(output, targets(for: batch, output: output, classes: data.numClasses))
             totals[0] += Double(value) * Double(batch.labels.count)
             totals[1] += Double(correctCount(output, batch.labels))
             totals[2] += Double(batch.labels.count)

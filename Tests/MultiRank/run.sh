@@ -152,6 +152,21 @@ else
   bad "4 -> 2 rank resume" "$(tail -2 w4b.log)" "$(tail -2 w2.log)" "${out:-}"
 fi
 
+# --- transfer learning demo at reduced size: fine-tuning beats training from scratch -----------
+tl=(--set model.widths=[8,16,32,64] "${data[@]}")
+if timeout 600 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${tl[@]}" --set data.limit=4000 --out tpre > tpre.log 2>&1 \
+   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/finetune.yaml" "${tl[@]}" --set pretrained="$work/tpre/model.h5" --out tft > tft.log 2>&1 \
+   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/scratch.yaml" "${tl[@]}" --out tscratch > tscratch.log 2>&1; then
+  ft=$(json tft/summary.json test_accuracy); sc=$(json tscratch/summary.json test_accuracy)
+  if grep -q "loaded pretrained weights .* new 5-class head" tft.log && awk -v a="$ft" -v b="$sc" 'BEGIN { exit !(a > b) }'; then
+    ok "transfer: 500 samples of classes 5-9, fine-tuned $ft > from scratch $sc"
+  else
+    bad "transfer: fine-tuned $ft vs from scratch $sc" "$(grep -E 'loaded|frozen|test acc' tft.log | tail -3)"
+  fi
+else
+  bad "transfer-learning demo runs" "$(tail -2 tpre.log)" "$(tail -2 tft.log)" "$(tail -2 tscratch.log 2>/dev/null)"
+fi
+
 # --- bad input: clear message, non-zero exit on every rank, no hang ---------------------------
 # expect_failure NAME PATTERN -- COMMAND...
 expect_failure() {

@@ -52,7 +52,9 @@ public final class BatchNorm: Layer {
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         let n = input.shape[0], c = channels, hw = input.count / max(n * c, 1), m = n * hw
         self.input = input
-        trainedForward = context.training
+        // A frozen BatchNorm (fine-tuning a fixed backbone) normalizes with its running
+        // statistics and leaves them unchanged, as Keras's trainable=False.
+        trainedForward = context.training && !weight.isFrozen
         output.resize(input.shape)
         normalized.resize(input.shape)
         if mean.count != c { mean = [Float](repeating: 0, count: c); invStd = mean }
@@ -62,7 +64,7 @@ public final class BatchNorm: Layer {
         // Element (s, ch, p) is at x[(s·C + ch)·hw + p]; for 1-D inputs hw = 1.
         for ch in 0..<c {
             var mu: Float = 0, variance: Float = 0
-            if context.training {
+            if trainedForward {
                 var sum = 0.0
                 for s in 0..<n { let b = x + (s * c + ch) * hw; for p in 0..<hw { sum += Double(b[p]) } }
                 mu = Float(sum / Double(m))
@@ -104,8 +106,8 @@ public final class BatchNorm: Layer {
                 let o = (s * c + ch) * hw
                 for p in 0..<hw { sumDy += dy[o + p]; sumDyXh += dy[o + p] * xh[o + p] }
             }
-            dgamma[ch] = sumDyXh
-            dbeta[ch] = sumDy
+            if !weight.isFrozen { dgamma[ch] = sumDyXh }
+            if !bias.isFrozen { dbeta[ch] = sumDy }
             guard needsInputGradient else { continue }
             let k = gamma[ch] * invStd[ch]
             if trainedForward {

@@ -90,15 +90,19 @@ public final class Conv2D: Layer {
         let n = input.shape[0], o = outChannels, k = g.patchSize, hw = g.outH * g.outW
         let inSize = g.channels * g.height * g.width
         if needsInputGradient { inputGradient.resize(input.shape) }
-        if let bias { bias.gradient.fill(0) }
+        let weightGradient = !weight.isFrozen
+        let biasGradient = bias.map { !$0.isFrozen } ?? false
+        if biasGradient { bias!.gradient.fill(0) }
         for s in 0..<n {
             let x = input.data + s * inSize, dy = outputGradient.data + s * o * hw
-            let c: UnsafePointer<Float>
-            if isPointwise { c = UnsafePointer(x) } else { Im2Col.forward(x, cols.data, g); c = UnsafePointer(cols.data) }
-            // dW[o, k] (+)= dy_s[o, hw] · colsᵀ[hw, k]
-            BLAS.sgemm(transB: true, m: o, n: k, k: hw, a: dy, lda: hw, b: c, ldb: hw, beta: s == 0 ? 0 : 1,
-                       c: weight.gradient.data, ldc: k)
-            if let bias {
+            if weightGradient {
+                let c: UnsafePointer<Float>
+                if isPointwise { c = UnsafePointer(x) } else { Im2Col.forward(x, cols.data, g); c = UnsafePointer(cols.data) }
+                // dW[o, k] (+)= dy_s[o, hw] · colsᵀ[hw, k]
+                BLAS.sgemm(transB: true, m: o, n: k, k: hw, a: dy, lda: hw, b: c, ldb: hw, beta: s == 0 ? 0 : 1,
+                           c: weight.gradient.data, ldc: k)
+            }
+            if biasGradient, let bias {
                 let db = bias.gradient.data
                 for oc in 0..<o {
                     let row = dy + oc * hw
@@ -117,7 +121,7 @@ public final class Conv2D: Layer {
                 Im2Col.backward(cols.data, dx, g)
             }
         }
-        if n == 0 { weight.gradient.fill(0) }
+        if n == 0 && weightGradient { weight.gradient.fill(0) }
         return needsInputGradient ? inputGradient : nil
     }
 }

@@ -57,9 +57,11 @@ public final class Dense: Layer {
         let n = input.shape[0], k = inputSize!, m = outputSize
         let dy = outputGradient.data
         // dW[m, k] = dyᵀ[m, n] · x[n, k]
-        BLAS.sgemm(transA: true, m: m, n: k, k: n, a: dy, lda: m, b: input.data, ldb: k,
-                   c: weight.gradient.data, ldc: k)
-        if let bias { VectorOps.sumRows(dy, rows: n, cols: m, into: bias.gradient.data) }
+        if !weight.isFrozen {
+            BLAS.sgemm(transA: true, m: m, n: k, k: n, a: dy, lda: m, b: input.data, ldb: k,
+                       c: weight.gradient.data, ldc: k)
+        }
+        if let bias, !bias.isFrozen { VectorOps.sumRows(dy, rows: n, cols: m, into: bias.gradient.data) }
         guard needsInputGradient else { return nil }
         // dx[n, k] = dy[n, m] · W[m, k]
         inputGradient.resize(input.shape)

@@ -71,9 +71,10 @@ public final class Sequential: LayerContainer, KeyedLayer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         var g: Tensor? = outputGradient
-        for (i, layer) in layers.enumerated().reversed() {
-            // The first layer's input gradient is only needed if our caller wants it.
-            let needs = i > 0 || needsInputGradient
+        // Below the first layer with a trainable parameter nothing needs a gradient, unless our caller does.
+        let first = needsInputGradient ? 0 : (layers.firstIndex { $0.parameters.contains { !$0.isFrozen } } ?? layers.count)
+        for (i, layer) in layers.enumerated().reversed() where i >= first {
+            let needs = i > first || needsInputGradient
             g = layer.backward(g!, needsInputGradient: needs, ready)
             if !(layer is any LayerContainer), let ready, !layer.parameters.isEmpty { ready(layer.parameters) }
         }
