@@ -27,7 +27,9 @@ public final class BatchLoader: @unchecked Sendable {
     private let plan: [[Int]]
 
     /// Starts reading `plan` (a list of ascending index lists) from `source`.
-    public init(source: ShardSet, plan: [[Int]], normalization: Normalization, prefetch: Int = 2) {
+    /// `transform` (resizing, channel changes, preset normalizations) runs on the reader thread too.
+    public init(source: ShardSet, plan: [[Int]], normalization: Normalization, transform: ImageTransform = ImageTransform(),
+                prefetch: Int = 2) {
         self.plan = plan
         let queue = self.queue
         let depth = max(prefetch, 1)
@@ -41,7 +43,7 @@ public final class BatchLoader: @unchecked Sendable {
                 let result = Result { () throws -> Batch in
                     let t = Tensor(shape: [indices.count] + source.sampleShape)
                     let labels = try source.read(indices, into: t.data, normalization: normalization)
-                    return Batch(inputs: t, labels: labels, indices: indices)
+                    return Batch(inputs: transform.isIdentity ? t : try transform.apply(t), labels: labels, indices: indices)
                 }
                 queue.condition.lock()
                 queue.ready[i] = result

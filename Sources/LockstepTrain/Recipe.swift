@@ -26,6 +26,8 @@ public struct Recipe: Sendable {
         public var classes: [Int]?
         /// Use at most this many training samples (a seeded draw).
         public var limit: Int?
+        /// Channel replication, resizing, cropping and preset normalization after reading.
+        public var transform: ImageTransform
     }
 
     /// Transfer learning: start from pretrained weights, replace the head, freeze some layers.
@@ -129,16 +131,41 @@ public struct Recipe: Sendable {
                           stem: try doc.string("model.stem", default: "imagenet"),
                           widths: widths.isEmpty ? nil : widths,
                           dropout: Float(try doc.double("model.dropout", default: 0.5, min: 0)))
-        let mean = try doc.doubleList("data.normalize.mean", default: [0]).map(Float.init)
-        let std = try doc.doubleList("data.normalize.std", default: [1]).map(Float.init)
+        var mean = try doc.doubleList("data.normalize.mean", default: [0]).map(Float.init)
+        var std = try doc.doubleList("data.normalize.std", default: [1]).map(Float.init)
+        var scale = Float(try doc.double("data.normalize.scale", default: 1.0 / 255))
         if std.contains(where: { $0 <= 0 }) { throw RecipeError("\(source): recipe key 'data.normalize.std' must be positive, got \(std)") }
+        let preprocess = try doc.string("data.preprocess", default: "none")
+        var transform: ImageTransform
+        switch preprocess {
+        case "none": transform = ImageTransform()
+        case "caffe", "torch":
+            guard doc.node("data.normalize") == nil else {
+                throw RecipeError("\(source): data.preprocess \(preprocess) sets the normalization itself; remove data.normalize")
+            }
+            // The preset normalizes after channel replication and resizing; reading only scales.
+            transform = preprocess == "caffe" ? .caffe() : .torch()
+            (scale, mean, std) = (preprocess == "caffe" ? 1 : 1.0 / 255, [0], [1])
+        default:
+            throw RecipeError("\(source): recipe key 'data.preprocess' is \"\(preprocess)\"; known: none, caffe (Keras weights), torch (torchvision weights)")
+        }
+        transform.channels = try doc.optionalInt("data.channels", min: 1)
+        func size(_ key: String) throws -> (Int, Int)? {
+            let v = try doc.intList(key, default: [])
+            if v.isEmpty { return nil }
+            guard v.count == 2, v.allSatisfy({ $0 > 0 }) else { throw RecipeError("\(source): recipe key '\(key)' must be [height, width], got \(v)") }
+            return (v[0], v[1])
+        }
+        transform.resize = try size("data.resize")
+        transform.crop = try size("data.crop")
         data = Data(train: try doc.string("data.train"),
                     test: try doc.optionalString("data.test"),
-                    normalization: Normalization(scale: Float(try doc.double("data.normalize.scale", default: 1.0 / 255)), mean: mean, std: std),
+                    normalization: Normalization(scale: scale, mean: mean, std: std),
                     verifyChecksums: try doc.bool("data.verify_checksums", default: true),
                     prefetch: try doc.int("data.prefetch", default: 2, min: 1),
                     classes: doc.node("data.classes") == nil ? nil : try doc.intList("data.classes", default: []),
-                    limit: try doc.optionalInt("data.limit", min: 1))
+                    limit: try doc.optionalInt("data.limit", min: 1),
+                    transform: transform)
         let batch = try doc.int("training.batch_per_rank", min: 1)
         training = Training(epochs: try doc.int("training.epochs", default: 1, min: 1),
                             batchPerRank: batch,

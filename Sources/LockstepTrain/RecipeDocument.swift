@@ -20,7 +20,7 @@ struct RecipeDocument {
         "checkpoint": ["dir", "every_steps", "every_epoch", "keep_last", "monitor", "mode"],
         "model": ["name", "hidden", "activation", "stem", "widths", "dropout"],
         "loss": ["name", "label_smoothing"],
-        "data": ["train", "test", "normalize", "verify_checksums", "prefetch", "classes", "limit"],
+        "data": ["train", "test", "normalize", "verify_checksums", "prefetch", "classes", "limit", "preprocess", "channels", "resize", "crop"],
         "data.normalize": ["scale", "mean", "std"],
         "training": ["epochs", "batch_per_rank", "eval_batch_per_rank", "log_every", "max_steps", "bucket_mb"],
         "optimizer": ["name", "lr", "momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2", "eps", "clip_grad_norm",

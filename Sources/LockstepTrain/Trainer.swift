@@ -52,7 +52,8 @@ public final class Trainer {
         }
         let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
                                              rank: comm.rank, worldSize: comm.size, seed: recipe.seed)
-        let model = try ModelZoo.build(recipe.model, inputShape: train.sampleShape, classes: train.numClasses)
+        let model = try ModelZoo.build(recipe.model, inputShape: try recipe.data.transform.outputShape(train.sampleShape),
+                                       classes: train.numClasses)
         self.model = model
         guard recipe.loss != "cross_entropy" || model.outputShape == [train.numClasses] else {
             throw RecipeError("model output \(model.outputShape) does not fit \(train.numClasses) classes")
@@ -128,7 +129,8 @@ public final class Trainer {
             }
             let first = epoch == position.epoch ? position.positionInEpoch : 0
             let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
-            let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, prefetch: recipe.data.prefetch)
+            let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization,
+                                     transform: recipe.data.transform, prefetch: recipe.data.prefetch)
             defer { loader.stop() }
             var window = [0.0, 0.0, 0.0]  // loss sum, correct, samples since the last line
             var epochTotals = [0.0, 0.0, 0.0]
@@ -227,7 +229,7 @@ public final class Trainer {
         let sampler = EvaluationSampler(numSamples: data.count, batchPerRank: recipe.training.evalBatchPerRank,
                                         rank: communicator.rank, worldSize: communicator.size)
         let loader = BatchLoader(source: data, plan: sampler.batches, normalization: recipe.data.normalization,
-                                 prefetch: recipe.data.prefetch)
+                                 transform: recipe.data.transform, prefetch: recipe.data.prefetch)
         defer { loader.stop() }
         var totals = [0.0, 0.0, 0.0]
         while let batch = try loader.next() {

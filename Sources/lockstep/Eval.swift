@@ -23,7 +23,8 @@ struct Eval: ParsableCommand {
             guard let testPath = recipe.data.test else { throw RecipeError("\(self.recipe): data.test is needed for eval") }
             let test = try ShardSet(manifestPath: testPath, verifyChecksums: recipe.data.verifyChecksums)
             try test.restrict(classes: recipe.data.classes, limit: nil, seed: recipe.seed)
-            let model = try ModelZoo.build(recipe.model, inputShape: test.sampleShape, classes: test.numClasses)
+            let model = try ModelZoo.build(recipe.model, inputShape: try recipe.data.transform.outputShape(test.sampleShape),
+                                           classes: test.numClasses)
             if comm.rank == 0 { try ModelWeights.load(weights, into: model) }
             let trainer = Trainer(recipe: recipe, communicator: comm)
             try trainer.broadcastState(model, root: 0)

@@ -56,6 +56,17 @@ final class FineTuningTests: XCTestCase {
         XCTAssertNotEqual(g["1.weight"], pre["1.weight"])
     }
 
+    func testPreprocessingResizesAndConvertsToRGBBeforeTheModel() throws {
+        let s = try train("rgb", ["model.name=resnet18", "model.stem=cifar", "model.widths=[4, 4, 4, 4]", "data.preprocess=torch",
+                                  "data.channels=3", "data.resize=[12, 12]", "data.crop=[10, 10]", "training.max_steps=4"])
+        XCTAssertEqual(s.steps, 4)
+        XCTAssertThrowsError(try train("x", ["data.preprocess=caffe", "data.normalize.mean=0.5"])) {
+            XCTAssert("\($0)".contains("sets the normalization itself"), "\($0)")
+        }
+        XCTAssertThrowsError(try train("x", ["data.preprocess=keras"])) { XCTAssert("\($0)".contains("known: none, caffe"), "\($0)") }
+        XCTAssertThrowsError(try train("x", ["data.resize=[12]"])) { XCTAssert("\($0)".contains("must be [height, width]"), "\($0)") }
+    }
+
     func testBadFineTuningInputs() throws {
         _ = try train("pre", [])
         XCTAssertThrowsError(try train("x", ["pretrained=\(dir)/pre/model.h5", "model.hidden=[16, 9]"])) {
