@@ -13,6 +13,9 @@ public enum Runtime {
     /// it with this rank's name and aborts all ranks (a one-rank run just exits).
     public static func distributed(_ body: (any Communicator) throws -> Void) -> Int32 {
         configureThreads()
+        // A full disk or a file-size limit must surface as a write error (so the checkpoint
+        // code can report it and keep the previous checkpoint), not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         let comm: MPICommunicator
         do { comm = try MPICommunicator.initialize() } catch {
             printError("lockstep: cannot start MPI: \(error)")

@@ -230,6 +230,18 @@ expect_failure "optimizer changed since the checkpoint" "written with optimizer 
   "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set optimizer.name=adam --set training.max_steps=80 --resume auto
 expect_failure "global batch changed since the checkpoint" "written with global batch 128 (2 ranks), this run's is 64" -- \
   "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.batch_per_rank=32 --set training.max_steps=80 --resume auto
+# Disk full while writing: a file-size limit on the ranks (not on mpirun, whose PMIx store
+# needs room) makes the step-40 checkpoint fail with EFBIG; step 20's must survive and load.
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out dfull --set training.max_steps=20 > dfull1.log 2>&1
+printf '#!/usr/bin/env bash\nulimit -f 3000\nexec %q "$@"\n' "$bin" > limited-lockstep && chmod +x limited-lockstep
+expect_failure "disk full while writing a checkpoint" "checkpoint at step 40 not written" -- \
+  "$run" -n 2 --bin "$work/limited-lockstep" -- train "$recipe" "${data[@]}" "${ck[@]}" --out dfull --set training.max_steps=40 --resume auto
+if [ "$(cat dfull/checkpoints/latest)" = ckpt-000000020.h5 ] && [ -z "$(ls -A dfull/checkpoints | grep tmp)" ] \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out dfull --set training.max_steps=40 --resume auto > dfull3.log 2>&1; then
+  ok "after the failed write: latest still names step 20, no temporary left, resume completes"
+else
+  bad "state after a failed checkpoint write" "$(ls -A dfull/checkpoints | tr '\n' ' ')" "$(tail -2 dfull3.log)"
+fi
 mkdir -p readonly && chmod 555 readonly
 if [ "$(id -u)" != 0 ]; then
   expect_failure "unwritable checkpoint directory" "cannot create the checkpoint directory" -- \
