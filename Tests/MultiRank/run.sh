@@ -129,6 +129,14 @@ rank1=$(pgrep -f "lockstep train .*--out term" | tail -1)
 kill -TERM "$rank1" 2>/dev/null; wait $pid; code=$?
 if [ $code = 75 ] && grep -q "signal 15 at step" term.log; then ok "SIGTERM to one rank: all ranks checkpoint and exit 75"
 else bad "SIGTERM to one rank: exit $code" "$(grep -v '^-' term.log | tail -4)"; fi
+# SIGINT (Ctrl-C in an interactive allocation) to rank 0.
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out int --set training.max_steps=400 > int.log 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do grep -q "step 20/400" int.log 2>/dev/null && break; sleep 0.1; done
+rank0=$(pgrep -f "lockstep train .*--out int" | sort -n | grep -v "^$(pgrep -f 'mpirun.*--out int')$" | head -1)
+kill -INT "$rank0" 2>/dev/null; wait $pid; code=$?
+if [ $code = 75 ] && grep -q "signal 2 at step" int.log; then ok "SIGINT to a rank: all ranks checkpoint and exit 75"
+else bad "SIGINT to a rank: exit $code" "$(grep -v '^-' int.log | tail -4)"; fi
 # kill -9 of rank 0 in the middle of writing its 2nd checkpoint: latest still names a complete one.
 LOCKSTEP_FAULT_INJECTION=checkpoint-write:2 timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out crash \
   --set training.max_steps=60 --set checkpoint.every_steps=25 > crash.log 2>&1; code=$?
