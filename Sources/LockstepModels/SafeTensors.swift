@@ -1,4 +1,5 @@
 import Foundation
+import LockstepHDF5
 
 /// A named tensor of a state dict, converted to Float32.
 public struct NamedTensor: Sendable {
@@ -85,6 +86,25 @@ public enum SafeTensors {
             contents.tensors.append(NamedTensor(name: name, shape: shape, values: values))
         }
         return contents
+    }
+
+    /// Writes `tensors` as F32 safetensors (PyTorch loads it with `safetensors.torch.load_file`),
+    /// atomically.
+    public static func write(_ tensors: [NamedTensor], to path: String, metadata: [String: String] = ["format": "pt"]) throws {
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        for t in tensors {
+            header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]]
+            offset += 4 * t.values.count
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }  // pad with spaces so the data is 8-byte aligned
+        var bytes = [UInt8](repeating: 0, count: 8)
+        for i in 0..<8 { bytes[i] = UInt8((UInt64(json.count) >> (8 * UInt64(i))) & 0xFF) }
+        bytes += json
+        bytes.reserveCapacity(bytes.count + offset)
+        for t in tensors { for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } } }
+        try AtomicFile.write(bytes, to: path)
     }
 
     /// IEEE 754 binary16 → Float32 (subnormals, infinities and NaN included).

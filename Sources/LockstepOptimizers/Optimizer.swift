@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LockstepTensor
 
 /// Updates all parameters of an arena from their gradients, in one flat loop.
@@ -23,12 +26,17 @@ public protocol Optimizer: AnyObject {
     var hyperparameters: [String: Double] { get }
 }
 
-/// A buffer of `count` zeroed floats owned by an optimizer.
+/// A buffer of `count` zeroed floats owned by an optimizer, one float per arena element.
+///
+/// Allocated with calloc: the kernel maps zero pages lazily, and optimizers write only the
+/// ranges of trainable parameters, so the state of frozen parameters never occupies memory.
 final class SlotBuffer {
     let buffer: UnsafeMutableBufferPointer<Float>
     init(count: Int) {
-        buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
-        buffer.initialize(repeating: 0)
+        guard let raw = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+            fatalError("out of memory allocating \(count) floats of optimizer state")
+        }
+        buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: max(count, 1)), count: max(count, 1))
     }
-    deinit { buffer.deallocate() }
+    deinit { free(buffer.baseAddress) }
 }

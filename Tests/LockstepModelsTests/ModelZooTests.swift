@@ -169,3 +169,48 @@ final class ModelZooTests: XCTestCase {
         }
     }
 }
+
+final class PretrainedImportTests: XCTestCase {
+    /// torchvision's vgg_mini state dict rewritten with timm's VGG names and shapes
+    /// (pre_logits.fc1 as a 7×7 conv, fc2 as a 1×1 conv, head.fc) through SafeTensors.write;
+    /// Pretrained.load must map it back and reproduce PyTorch's outputs.
+    func testTimmNamedSafeTensorsReproducePyTorch() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let torch = try SafeTensors.read(fixturePath("vgg_mini.safetensors")).tensors
+        let timm = torch.map { t -> NamedTensor in
+            switch t.name {
+            case "classifier.0.weight": return NamedTensor(name: "pre_logits.fc1.weight", shape: [64, 32, 7, 7], values: t.values)
+            case "classifier.0.bias": return NamedTensor(name: "pre_logits.fc1.bias", shape: t.shape, values: t.values)
+            case "classifier.3.weight": return NamedTensor(name: "pre_logits.fc2.weight", shape: [64, 64, 1, 1], values: t.values)
+            case "classifier.3.bias": return NamedTensor(name: "pre_logits.fc2.bias", shape: t.shape, values: t.values)
+            case let n where n.hasPrefix("classifier.6."): return NamedTensor(name: "head.fc." + n.dropFirst(13), shape: t.shape, values: t.values)
+            default: return t
+            }
+        }
+        let path = dir + "/vgg_mini_timm.safetensors"
+        try SafeTensors.write(timm, to: path)
+        XCTAssertEqual(try SafeTensors.read(path).tensors.map(\.name).sorted(), timm.map(\.name).sorted(), "round trip")
+        let net = VGG.make(features: [.conv(8), .pool, .conv(16), .pool, .conv(32), .conv(32), .pool], batchNorm: false,
+                           classifierWidth: 64, dropout: 0, classes: 10)
+        let model = try Model(inputShape: [3, 56, 56], root: net)
+        try Pretrained.load(path, into: model)
+        let g = try HDF5File.open(fixturePath("torch_models.h5")).group("vgg_mini")
+        let x = try g.dataset("x_eval")
+        let y = model.forward(Tensor(shape: x.shape, values: try x.read()), ForwardContext(training: false))
+        assertClose(y.toArray(), try g.dataset("y_eval").read(), "timm-named vgg_mini eval output")
+    }
+
+    func testFormatDetectionAndUnknownFiles() throws {
+        let model = try Model(inputShape: [3, 32, 32], root: VGG.make(features: [.conv(8), .conv(8), .pool, .conv(16), .conv(16), .pool,
+                                                                                 .conv(32), .conv(32), .conv(32), .pool],
+                                                                      batchNorm: false, classifierWidth: 64, dropout: 0, pooledSize: nil, classes: 10))
+        try Pretrained.load(fixturePath("keras3_vgg_mini.h5"), into: model)  // detected as Keras
+        XCTAssertThrowsError(try Pretrained.load(fixturePath("torch_layers.h5"), into: model)) {
+            XCTAssert("\($0)".contains("neither Keras layer_names nor a /model group"), "\($0)")
+        }
+        XCTAssertThrowsError(try Pretrained.load(fixturePath("keras3_vgg_mini.h5"), format: "onnx", into: model)) {
+            XCTAssert("\($0)".contains("format \"onnx\" is unknown"), "\($0)")
+        }
+    }
+}
