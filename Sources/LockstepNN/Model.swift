@@ -18,13 +18,15 @@ public final class Model {
         self.inputShape = inputShape
         self.outputShape = try root.build(inputShape: inputShape)
         self.arena = ParameterArena(parameters: root.parameters)
+        self.buffers = root.buffers
     }
 
     /// All parameters, in arena order.
     public var parameters: [Parameter] { arena.parameters }
 
-    /// All non-trainable state (BatchNorm running statistics), in layer order.
-    public var buffers: [Buffer] { root.buffers }
+    /// All non-trainable state (BatchNorm running statistics), in layer order (gathered once:
+    /// the trainer broadcasts them every step).
+    public let buffers: [Buffer]
 
     /// Runs the network on a batch [N] + inputShape.
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
