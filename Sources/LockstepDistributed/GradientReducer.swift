@@ -42,7 +42,7 @@ public final class GradientReducer {
             members = 0
         }
         for p in arena.parameters.reversed() where !p.isFrozen {
-            let end = p.offset + (p.count + ParameterArena.alignment - 1) / ParameterArena.alignment * ParameterArena.alignment
+            let end = p.offset + ParameterArena.paddedSize(p.count)
             if members > 0 && end != lower { close() }
             if members == 0 { upper = end }
             lower = p.offset

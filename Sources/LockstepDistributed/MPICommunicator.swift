@@ -17,6 +17,11 @@ public final class MPICommunicator: Communicator {
     /// Largest element count per MPI call (counts are Int32 in MPI).
     static let maxChunk = 1 << 28
 
+    /// (start, count) pieces of `total` elements, each small enough for one MPI call.
+    static func chunks(_ total: Int) -> [(start: Int, count: Int)] {
+        stride(from: 0, to: total, by: maxChunk).map { ($0, min(maxChunk, total - $0)) }
+    }
+
     private init(comm: MPI_Comm) throws {
         self.comm = comm
         var r: Int32 = 0, s: Int32 = 0
@@ -62,37 +67,28 @@ public final class MPICommunicator: Communicator {
     }
 
     private func reduce<T>(_ buffer: UnsafeMutableBufferPointer<T>, type: MPI_Datatype, op: MPI_Op, _ what: String) throws {
-        var start = 0
-        while start < buffer.count {
-            let n = min(MPICommunicator.maxChunk, buffer.count - start)
+        for (start, n) in MPICommunicator.chunks(buffer.count) {
             try MPICommunicator.check(MPI_Allreduce(lockstep_mpi_in_place(), buffer.baseAddress! + start, Int32(n), type, op, comm),
                                       what, rank: rank)
-            start += n
         }
     }
 
     public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
         let pending = MPIPendingReduction(rank: rank)
-        var start = 0
-        while start < buffer.count {
-            let n = min(MPICommunicator.maxChunk, buffer.count - start)
+        for (start, n) in MPICommunicator.chunks(buffer.count) {
             var request: MPI_Request? = lockstep_mpi_request_null()
             try MPICommunicator.check(MPI_Iallreduce(lockstep_mpi_in_place(), buffer.baseAddress! + start, Int32(n),
                                                      lockstep_mpi_float(), lockstep_mpi_sum(), comm, &request),
                                       "MPI_Iallreduce", rank: rank)
             pending.requests.append(request)
-            start += n
         }
         return pending
     }
 
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
-        var start = 0
-        while start < buffer.count {
-            let n = min(MPICommunicator.maxChunk, buffer.count - start)
+        for (start, n) in MPICommunicator.chunks(buffer.count) {
             try MPICommunicator.check(MPI_Bcast(buffer.baseAddress! + start, Int32(n), lockstep_mpi_byte(), Int32(root), comm),
                                       "MPI_Bcast", rank: rank)
-            start += n
         }
     }
 

@@ -19,6 +19,9 @@ public final class ParameterArena: @unchecked Sendable {
     /// Floats per alignment unit (64 bytes).
     public static let alignment = 16
 
+    /// Floats a parameter of `count` elements occupies, padded to the alignment.
+    public static func paddedSize(_ count: Int) -> Int { (count + alignment - 1) / alignment * alignment }
+
     /// Lays out `parameters` and binds each one's value and gradient views.
     /// Names must be unique.
     public init(parameters: [Parameter]) {
@@ -28,7 +31,7 @@ public final class ParameterArena: @unchecked Sendable {
         for p in parameters {
             precondition(seen.insert(p.name).inserted, "duplicate parameter name \(p.name)")
             offsets.append(offset)
-            offset += (p.count + Self.alignment - 1) / Self.alignment * Self.alignment
+            offset += Self.paddedSize(p.count)
         }
         let storage = Storage(count: offset)
         self.storage = storage
@@ -83,7 +86,7 @@ public final class ParameterArena: @unchecked Sendable {
     public var updateRanges: [(range: Range<Int>, learningRateScale: Float)] {
         var out: [(range: Range<Int>, learningRateScale: Float)] = []
         for p in parameters where !p.isFrozen {
-            let end = p.offset + (p.count + Self.alignment - 1) / Self.alignment * Self.alignment
+            let end = p.offset + Self.paddedSize(p.count)
             if let last = out.last, last.range.upperBound == p.offset, last.learningRateScale == p.learningRateScale {
                 out[out.count - 1].range = last.range.lowerBound..<end
             } else {

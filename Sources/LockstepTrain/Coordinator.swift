@@ -145,8 +145,7 @@ public final class Coordinator {
                         Int64(header.optimizerStep)]
         }
         try counters.withUnsafeMutableBytes { try communicator.broadcast($0, root: 0) }
-        try communicator.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: 0)
-        for b in model.buffers { try communicator.broadcast(UnsafeMutableRawBufferPointer(b.value.buffer), root: 0) }
+        try communicator.broadcast(stateOf: model, root: 0)
         for (_, buffer) in optimizer.slots { try communicator.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0) }
         optimizer.stepCount = Int(counters[3])
         return TrainingPosition(step: Int(counters[0]), epoch: Int(counters[1]), positionInEpoch: Int(counters[2]))

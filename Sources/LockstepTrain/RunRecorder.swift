@@ -23,13 +23,18 @@ final class RunRecorder {
             rows = String(decoding: old, as: UTF8.self).split(separator: "\n").dropFirst()
                 .filter { Int($0.split(separator: ",").first ?? "") ?? .max <= epochs }.map(String.init)
         }
-        try AtomicFile.write(Array(([Self.header] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/metrics.csv")
+        try writeMetrics()
     }
 
     func appendEpoch(_ e: EpochMetrics) throws {
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
         rows.append([String(e.epoch), String(e.step), f(e.trainLoss), f(e.trainAccuracy), f(e.testLoss), f(e.testAccuracy),
                      f(e.samplesPerSecond), f(e.elapsed)].joined(separator: ","))
+        try writeMetrics()
+    }
+
+    /// Rewrites metrics.csv (atomically) with every row so far.
+    private func writeMetrics() throws {
         try AtomicFile.write(Array(([Self.header] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/metrics.csv")
     }
 

@@ -77,7 +77,7 @@ public final class Trainer {
                     say("lockstep: loaded pretrained weights \(file)\(tuning.headClasses.map { " with a new \($0)-class head (\(head)*)" } ?? "")")
                 }
             }
-            try broadcastState(model, root: 0)
+            try comm.broadcast(stateOf: model, root: 0)
         }
         for p in model.parameters {
             p.learningRateScale = Float(tuning.parameterGroups.first { $0.patterns.contains { Glob.matches($0, p.name) } }?.learningRateScale ?? 1)
@@ -152,7 +152,7 @@ public final class Trainer {
                 optimizer.step(model.arena)
                 // Running statistics saw only this rank's batch; as DDP, rank 0's become everyone's,
                 // so replicas (and checkpoints) hold one state.
-                try broadcastBuffers(model)
+                try comm.broadcast(buffersOf: model, root: 0)
                 step += 1
 
                 let n = Double(batch.labels.count)
@@ -241,18 +241,6 @@ public final class Trainer {
         }
         let sums = try communicator.sum(totals)
         return (sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1))
-    }
-
-    /// Copies parameters and buffers from rank 0 to every rank.
-    public func broadcastState(_ model: Model, root: Int) throws {
-        try communicator.broadcast(UnsafeMutableRawBufferPointer(model.arena.valueBuffer), root: root)
-        try broadcastBuffers(model)
-    }
-
-    /// Copies rank 0's buffers (BatchNorm running statistics) to every rank.
-    private func broadcastBuffers(_ model: Model) throws {
-        guard communicator.size > 1 else { return }
-        for b in model.buffers { try communicator.broadcast(UnsafeMutableRawBufferPointer(b.value.buffer), root: 0) }
     }
 
     private func targets(for batch: Batch, output: Tensor, classes: Int) -> Targets {

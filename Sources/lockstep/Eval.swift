@@ -26,8 +26,8 @@ struct Eval: ParsableCommand {
             let model = try ModelZoo.build(recipe.model, inputShape: try recipe.data.transform.outputShape(test.sampleShape),
                                            classes: test.numClasses)
             if comm.rank == 0 { try ModelWeights.load(weights, into: model) }
+            try comm.broadcast(stateOf: model, root: 0)
             let trainer = Trainer(recipe: recipe, communicator: comm)
-            try trainer.broadcastState(model, root: 0)
             let result = try trainer.evaluate(model: model, on: test, loss: recipe.makeLoss())
             if comm.rank == 0 {
                 print(String(format: "test loss %.4f  test accuracy %.2f%% (%d samples, %d rank(s))", result.loss, 100 * result.accuracy,
