@@ -21,11 +21,12 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        .target(name: "LockstepTimeline"),
         .target(name: "LockstepTensor", dependencies: ["CBLAS"]),
-        .target(name: "LockstepNN", dependencies: ["LockstepTensor"]),
+        .target(name: "LockstepNN", dependencies: ["LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
         .target(name: "LockstepHDF5", dependencies: ["CHDF5"]),
-        .target(name: "LockstepDistributed", dependencies: ["CMPI", "LockstepTensor"]),
+        .target(name: "LockstepDistributed", dependencies: ["CMPI", "LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepData", dependencies: [
             "LockstepHDF5", "LockstepTensor", "CZlib",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -33,12 +34,17 @@ let package = Package(
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
         .target(name: "LockstepTrain", dependencies: [
             "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5",
-            "LockstepDistributed", "LockstepData", "LockstepModels",
+            "LockstepDistributed", "LockstepData", "LockstepModels", "LockstepTimeline",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `lockstep bench`: the workloads of the benchmark suite (W1–W6) and their measurement.
+        .target(name: "LockstepBench", dependencies: [
+            "LockstepTrain", "LockstepTimeline", "LockstepTensor", "LockstepNN", "LockstepOptimizers",
+            "LockstepDistributed", "LockstepData", "LockstepModels",
+        ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "LockstepTrain",
+            "LockstepTrain", "LockstepBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -130,7 +130,8 @@ public enum DatasetConverter {
         return written
     }
 
-    private static func locate(_ dir: String, _ base: String) throws -> String {
+    /// `dir/base.gz` or `dir/base`, whichever exists.
+    public static func locate(_ dir: String, _ base: String) throws -> String {
         for candidate in [base + ".gz", base] where FileManager.default.fileExists(atPath: dir + "/" + candidate) {
             return dir + "/" + candidate
         }

@@ -1,4 +1,5 @@
 import LockstepTensor
+import LockstepTimeline
 
 /// Averages the gradient arena over all ranks, overlapping communication with backward.
 ///
@@ -24,6 +25,20 @@ public final class GradientReducer {
     private let bucketOfParameter: [ObjectIdentifier: Int]
     private var remaining: [Int]
     private var pending: [PendingReduction?]
+    /// When each bucket's reduction started and when it was first seen complete (ns).
+    private var startedAt: [UInt64]
+    private var completedAt: [UInt64]
+    private let labels: [String]
+
+    /// Start each bucket as soon as its gradients are ready (true, the default) or only in
+    /// `finish` (false: no overlap with backward; benchmarks compare the two).
+    public var overlap = true
+
+    /// Nanoseconds the last `finish` blocked: the allreduce time backward did not hide.
+    public private(set) var lastExposedNanos: UInt64 = 0
+    /// Nanoseconds during which at least one bucket was in flight in the last step (from
+    /// start to the test or wait that first saw it complete, so an upper bound).
+    public private(set) var lastInFlightNanos: UInt64 = 0
 
     /// Default bucket size, as PyTorch DDP's.
     public static let defaultBucketBytes = 25 << 20
@@ -55,6 +70,9 @@ public final class GradientReducer {
         self.bucketOfParameter = map
         self.remaining = buckets.map(\.parameterCount)
         self.pending = Array(repeating: nil, count: buckets.count)
+        self.startedAt = Array(repeating: 0, count: buckets.count)
+        self.completedAt = Array(repeating: 0, count: buckets.count)
+        self.labels = buckets.enumerated().map { "bucket \($0.offset) (\($0.element.range.count * 4 / 1024) KB)" }
     }
 
     /// Called by backward with parameters whose gradients are final.
@@ -63,27 +81,56 @@ public final class GradientReducer {
         for p in parameters {
             guard let b = bucketOfParameter[ObjectIdentifier(p)] else { continue }
             remaining[b] -= 1
-            if remaining[b] == 0 { try start(b) }
+            if remaining[b] == 0 && overlap { try start(b) }
         }
-        for case let r? in pending { _ = try r.test() }
+        try progress()
+    }
+
+    /// Tests every reduction in flight once, noting those that completed.
+    private func progress() throws {
+        for b in pending.indices where completedAt[b] == 0 {
+            guard let r = pending[b] else { continue }
+            if try r.test() { completedAt[b] = Timeline.now() }
+        }
     }
 
     /// Completes every bucket's reduction and divides by the world size. Buckets whose
     /// parameters did not all report (e.g. unused layers) are reduced here.
     public func finish() throws {
+        let entered = Timeline.now()
         defer {
             remaining = buckets.map(\.parameterCount)
             pending = Array(repeating: nil, count: buckets.count)
+            for b in buckets.indices { startedAt[b] = 0; completedAt[b] = 0 }
         }
-        guard communicator.size > 1 else { return }
+        guard communicator.size > 1 else { lastExposedNanos = 0; lastInFlightNanos = 0; return }
         for b in buckets.indices where pending[b] == nil { try start(b) }
-        for case let r? in pending { try r.wait() }
+        for b in pending.indices where completedAt[b] == 0 {
+            try pending[b]!.wait()
+            completedAt[b] = Timeline.now()
+        }
         for b in buckets { VectorOps.scale(arena.gradients + b.range.lowerBound, count: b.range.count, by: 1 / Float(communicator.size)) }
+        lastExposedNanos = Timeline.now() - entered
+        lastInFlightNanos = inFlightUnion()
+        if let timeline = Timeline.active {
+            for b in buckets.indices { timeline.record(labels[b], .allreduce, from: startedAt[b], to: completedAt[b]) }
+        }
     }
 
     private func start(_ b: Int) throws {
         let range = buckets[b].range
+        startedAt[b] = Timeline.now()
         pending[b] = try communicator.startAllreduceSum(
             UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+    }
+
+    /// Length of the union of the buckets' [start, completion] intervals.
+    private func inFlightUnion() -> UInt64 {
+        var total: UInt64 = 0, end: UInt64 = 0
+        for b in buckets.indices.sorted(by: { startedAt[$0] < startedAt[$1] }) {
+            let s = max(startedAt[b], end), e = completedAt[b]
+            if e > s { total += e - s; end = e }
+        }
+        return total
     }
 }

@@ -57,13 +57,15 @@ public final class Adam: Optimizer {
             let lr = learningRate * scale
             let stepSize = lr / c1
             let decay = decoupledWeightDecay ? 1 - lr * weightDecay : 1
-            for i in range {
-                let gi = g[i] + coupled * p[i]
-                let mi = b1 * mb[i] + (1 - b1) * gi
-                let vi = b2 * vb[i] + (1 - b2) * gi * gi
-                mb[i] = mi
-                vb[i] = vi
-                p[i] = p[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
+            let lo = range.lowerBound
+            let pr = p + lo, gr = g + lo, mr = mb + lo, vr = vb + lo
+            for i in 0..<range.count {
+                let gi = gr[i] + coupled * pr[i]
+                let mi = b1 * mr[i] + (1 - b1) * gi
+                let vi = b2 * vr[i] + (1 - b2) * gi * gi
+                mr[i] = mi
+                vr[i] = vi
+                pr[i] = pr[i] * decay - stepSize * mi / (vi.squareRoot() * invSqrtC2 + eps)
             }
         }
     }

@@ -47,16 +47,24 @@ public final class SGD: Optimizer {
         let first = stepCount == 0
         for (range, scale) in arena.updateRanges {
             let lr = learningRate * scale
+            let pr = p + range.lowerBound, gr = g + range.lowerBound, n = range.count
+            // One branch-free loop per case, so each vectorizes.
             if mu == 0 {
-                for i in range { p[i] -= lr * (g[i] + wd * p[i]) }
+                for i in 0..<n { pr[i] -= lr * (gr[i] + wd * pr[i]) }
                 continue
             }
-            let b = b!
-            for i in range {
-                let gi = g[i] + wd * p[i]
-                let bi = first ? gi : mu * b[i] + damp * gi
-                b[i] = bi
-                p[i] -= lr * (nesterov ? gi + mu * bi : bi)
+            let br = b! + range.lowerBound
+            switch (first, nesterov) {
+            case (true, false):
+                for i in 0..<n { let gi = gr[i] + wd * pr[i]; br[i] = gi; pr[i] -= lr * gi }
+            case (true, true):
+                for i in 0..<n { let gi = gr[i] + wd * pr[i]; br[i] = gi; pr[i] -= lr * (gi + mu * gi) }
+            case (false, false):
+                for i in 0..<n { let gi = gr[i] + wd * pr[i]; let bi = mu * br[i] + damp * gi; br[i] = bi; pr[i] -= lr * bi }
+            case (false, true):
+                for i in 0..<n {
+                    let gi = gr[i] + wd * pr[i]; let bi = mu * br[i] + damp * gi; br[i] = bi; pr[i] -= lr * (gi + mu * bi)
+                }
             }
         }
         stepCount += 1

@@ -5,6 +5,7 @@ import LockstepModels
 import LockstepNN
 import LockstepOptimizers
 import LockstepTensor
+import LockstepTimeline
 
 /// Synchronous data-parallel training: every rank runs this loop in lockstep.
 ///
@@ -20,6 +21,11 @@ public final class Trainer {
     private let print: (String) -> Void
 
     public private(set) var model: Model!
+    /// When set, every rank records a timeline of the training steps, written at the end as
+    /// one Chrome trace (chrome://tracing, ui.perfetto.dev) to this path.
+    public var timelinePath: String?
+    /// Where the training steps spent their time on this rank (after `run`).
+    public private(set) var phaseTimes = PhaseTimes()
 
     public init(recipe: Recipe, communicator: any Communicator, outputDirectory: String? = nil,
                 print: @escaping (String) -> Void = { Swift.print($0) }) {
@@ -96,8 +102,10 @@ public final class Trainer {
 
         let loss = recipe.makeLoss()
         let schedule = recipe.makeSchedule(globalBatch: sampler.globalBatch, stepsPerEpoch: sampler.stepsPerEpoch)
-        var reducer = GradientReducer(arena: model.arena, communicator: comm,
-                                      bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+        let stepper = TrainingStep(model: model, loss: loss, optimizer: optimizer, communicator: comm,
+                                   regularization: recipe.regularization,
+                                   clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
+                                   bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
         let recorder = isCoordinator
             ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: position.epoch) : nil
         let signals = SignalMonitor()
@@ -120,11 +128,12 @@ public final class Trainer {
                                                            metrics: metrics))
             return coordinator.directory + "/" + Coordinator.fileName(step: step)
         }
+        let timeline = try timelinePath.map { _ in try TraceFile.start(comm) }
         for epoch in position.epoch..<recipe.training.epochs where step < totalSteps {
             epochsRun = epoch + 1
             if let n = tuning.unfreezeAfterEpochs, epoch == n, epoch > position.epoch, !tuning.freeze.isEmpty {
                 _ = applyFreezing(epoch: epoch)
-                reducer = GradientReducer(arena: model.arena, communicator: comm, bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+                stepper.parametersChanged()
                 say("lockstep: epoch \(epoch + 1): all parameters unfrozen")
             }
             let first = epoch == position.epoch ? position.positionInEpoch : 0
@@ -136,23 +145,14 @@ public final class Trainer {
             var epochTotals = [0.0, 0.0, 0.0]
             var windowStart = Date()
             let epochStart = Date()
-            while let batch = try loader.next() {
+            while true {
+                let waitStart = Timeline.now()
+                guard let batch = try loader.next() else { break }
+                stepper.recordDataWait(from: waitStart)
                 let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: comm.rank)
-                let output = model.forward(batch.inputs, context)
-                var value = Double(try loss.forward(output, targets(for: batch, output: output, classes: train.numClasses)))
-                var reduceError: Error?
-                model.backward(loss.backward()) { ready in
-                    do { try reducer.gradientsReady(ready) } catch { reduceError = reduceError ?? error }
-                }
-                if let reduceError { throw reduceError }
-                try reducer.finish()
-                for group in recipe.regularization { value += group.apply(model.parameters) }
-                if let maxNorm = recipe.optimizer.clipGradNorm { GradientClipping.clip(model.arena, maxNorm: Float(maxNorm)) }
-                optimizer.learningRate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
-                optimizer.step(model.arena)
-                // Running statistics saw only this rank's batch; as DDP, rank 0's become everyone's,
-                // so replicas (and checkpoints) hold one state.
-                try comm.broadcast(buffersOf: model, root: 0)
+                let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
+                let (output, value) = try stepper.run(batch.inputs, targets: targets(for: batch, classes: train.numClasses),
+                                                      context: context, learningRate: rate)
                 step += 1
 
                 let n = Double(batch.labels.count)
@@ -171,8 +171,10 @@ public final class Trainer {
                     windowStart = Date()
                 }
                 // Ranks agree on a pending signal at every step boundary (one tiny allreduce).
+                let agreeStart = Timeline.now()
                 var signal = [Double(signals.pending)]
                 try signal.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
+                stepper.times.sync += Timeline.now() - agreeStart
                 if signal[0] > 0 {
                     let path = try checkpoint()
                     say("lockstep: signal \(Int(signal[0])) at step \(step): checkpoint \(path) written; exiting with \(Coordinator.resumeExitCode) (resume with --resume auto)")
@@ -205,6 +207,15 @@ public final class Trainer {
             }
         }
 
+        phaseTimes = stepper.times
+        if let timeline, let timelinePath {
+            try TraceFile.finish(timeline, comm, to: timelinePath)
+            say("lockstep: timeline written to \(timelinePath)")
+        }
+        if phaseTimes.steps > 0 {
+            let perStep = phaseTimes.seconds.map { "\($0.0) " + String(format: "%.2f", 1000 * $0.1 / Double(phaseTimes.steps)) }
+            say("lockstep: ms per step on rank 0: " + perStep.joined(separator: ", "))
+        }
         let summary = RunSummary(name: recipe.name, worldSize: comm.size, batchPerRank: recipe.training.batchPerRank,
                                  globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
                                  parameterCount: model.arena.parameterCount, finalTrainLoss: lastLoss,
@@ -234,7 +245,7 @@ public final class Trainer {
         var totals = [0.0, 0.0, 0.0]
         while let batch = try loader.next() {
             let output = model.forward(batch.inputs, ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank))
-            let value = try loss.forward(output, targets(for: batch, output: output, classes: data.numClasses))
+            let value = try loss.forward(output, targets(for: batch, classes: data.numClasses))
             totals[0] += Double(value) * Double(batch.labels.count)
             totals[1] += Double(correctCount(output, batch.labels))
             totals[2] += Double(batch.labels.count)
@@ -243,10 +254,10 @@ public final class Trainer {
         return (sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1))
     }
 
-    private func targets(for batch: Batch, output: Tensor, classes: Int) -> Targets {
+    private func targets(for batch: Batch, classes: Int) -> Targets {
         guard !recipe.usesClassTargets else { return .classes(batch.labels) }
         // Regression-style losses on class data: one-hot targets.
-        let t = Tensor(shape: output.shape)
+        let t = Tensor(shape: [batch.labels.count, classes])
         for (r, label) in batch.labels.enumerated() { t[r * classes + Int(label)] = 1 }
         return .values(t)
     }

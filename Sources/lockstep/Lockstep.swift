@@ -10,5 +10,5 @@ struct Lockstep: ParsableCommand {
             Run under mpirun or srun for several ranks (launch/run builds the command line), or
             directly for one rank. Rank 0 prints progress and writes the run directory.
             """,
-        subcommands: [Train.self, Eval.self, Shard.self, Inspect.self, Compare.self])
+        subcommands: [Train.self, Eval.self, Shard.self, Inspect.self, Compare.self, Bench.self])
 }

@@ -36,6 +36,28 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// The batch is cut into chunks that fit the workspace; any cut must give the same
+    /// outputs and gradients as one GEMM over the whole batch.
+    func testChunkedBatchesMatchTheWholeBatch() throws {
+        let saved = Workspace.budget
+        defer { Workspace.budget = saved }
+        for (k, s, p) in [(3, 1, 1), (1, 1, 0), (3, 2, 0)] {
+            var results: [[Float]] = []
+            for budget in [saved, 800, 1] {  // whole batch; 2 samples per chunk for the 3×3/1; 1 per chunk
+                Workspace.budget = budget
+                let conv = Conv2D(outChannels: 3, kernel: k, stride: s, padding: p)
+                try bind(conv, inputShape: [2, 5, 4], seed: 7)
+                let x = randomTensor([5, 2, 5, 4], seed: 11)
+                let out = conv.forward(x, ForwardContext(training: true))
+                let y = out.toArray()
+                let dx = conv.backward(randomTensor(out.shape, seed: 12), needsInputGradient: true, nil)!.toArray()
+                results.append(y + dx + conv.weight.gradient.toArray() + conv.bias!.gradient.toArray())
+            }
+            assertClose(results[1], results[0], rtol: 1e-5, atol: 1e-6, "k\(k)s\(s)p\(p), chunks of 2")
+            assertClose(results[2], results[0], rtol: 1e-5, atol: 1e-6, "k\(k)s\(s)p\(p), chunks of 1")
+        }
+    }
+
     func testMatchesPyTorch() throws {
         for (k, s, p, b) in [(3, 1, 1, 1), (5, 2, 2, 1), (1, 1, 0, 0), (3, 2, 0, 1), (7, 2, 3, 0)] {
             try TorchCase("conv_k\(k)s\(s)p\(p)b\(b)").check(Conv2D(outChannels: 4, kernel: k, stride: s, padding: p, bias: b == 1))

@@ -11,6 +11,28 @@ public protocol ActivationFunction: Sendable {
     func value(_ x: Float) -> Float
     /// f′(x), given both the input and the output (whichever is cheaper).
     func derivative(input x: Float, output y: Float) -> Float
+    /// y[i] = f(x[i]) for i in 0..<count.
+    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int)
+    /// dx[i] = dy[i]·f′(x[i]) for i in 0..<count.
+    func backpropagate(input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                       into dx: UnsafeMutablePointer<Float>, count: Int)
+}
+
+extension ActivationFunction {
+    // The loops live here, not in the generic `Activation` class: each conformance's witness
+    // is compiled for its concrete type, so `value` and `derivative` inline and the loop
+    // vectorizes, whereas a loop in the unspecialized class calls them through the witness
+    // table once per element (measured: 16× slower for ReLU).
+    @inlinable
+    public func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] = value(x[i]) }
+    }
+
+    @inlinable
+    public func backpropagate(input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+                              into dx: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { dx[i] = dy[i] * derivative(input: x[i], output: y[i]) }
+    }
 }
 
 /// An elementwise activation layer; shape-preserving, no parameters.
@@ -31,16 +53,15 @@ public final class Activation<F: ActivationFunction>: Layer {
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         self.input = input
         output.resize(input.shape)
-        let x = input.data, y = output.data, f = function
-        for i in 0..<input.count { y[i] = f.value(x[i]) }
+        function.apply(input.data, output.data, count: input.count)
         return output
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard needsInputGradient, let input else { return nil }
         inputGradient.resize(input.shape)
-        let x = input.data, y = output.data, dy = outputGradient.data, dx = inputGradient.data, f = function
-        for i in 0..<input.count { dx[i] = dy[i] * f.derivative(input: x[i], output: y[i]) }
+        function.backpropagate(input: input.data, output: output.data, outputGradient: outputGradient.data,
+                               into: inputGradient.data, count: input.count)
         return inputGradient
     }
 }

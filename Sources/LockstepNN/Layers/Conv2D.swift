@@ -22,7 +22,6 @@ public final class Conv2D: Layer {
     private var input: Tensor?
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
-    private let cols = Tensor(shape: [0])
 
     public convenience init(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
                 weightInitializer: Initializer = .heNormal) {
@@ -60,24 +59,41 @@ public final class Conv2D: Layer {
         return [outChannels, g.outH, g.outW]
     }
 
+    /// Samples per GEMM: as many as keep the im2col columns (and the transposed output)
+    /// within the workspace budget.
+    private func chunkSize(_ n: Int) -> Int {
+        let g = geometry!
+        return max(1, min(n, Workspace.budget / max(max(g.patchSize, outChannels) * g.outH * g.outW, 1)))
+    }
+
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         let g = geometry!
         let n = input.shape[0], o = outChannels, k = g.patchSize, hw = g.outH * g.outW
         let inSize = g.channels * g.height * g.width
         self.input = input
         output.resize([n, o, g.outH, g.outW])
-        if !isPointwise { cols.resize([k, hw]) }
-        for s in 0..<n {
-            let x = input.data + s * inSize, y = output.data + s * o * hw
-            let c: UnsafePointer<Float>
-            if isPointwise { c = UnsafePointer(x) } else { Im2Col.forward(x, cols.data, g); c = UnsafePointer(cols.data) }
-            // y_s[o, hw] = W[o, k] · cols[k, hw]
-            BLAS.sgemm(m: o, n: hw, k: k, a: weight.value.data, lda: k, b: c, ldb: hw, c: y, ldc: hw)
-            if let bias {
-                let b = bias.value.data
+        let chunk = chunkSize(n), ws = Workspace.current
+        let cols = ws.buffer(0, count: k * chunk * hw), wide = ws.buffer(1, count: o * chunk * hw)
+        let w = weight.value.data, b = bias?.value.data
+        for s0 in Swift.stride(from: 0, to: n, by: chunk) {
+            let m = min(chunk, n - s0), ld = m * hw
+            let y = output.data + s0 * o * hw
+            if m == 1 {
+                // One sample: y_s[o, hw] = W[o, k] · cols[k, hw] straight into the output.
+                let c = isPointwise ? UnsafePointer(input.data + s0 * inSize) : UnsafePointer(cols)
+                if !isPointwise { Im2Col.forward(input.data + s0 * inSize, cols, g) }
+                BLAS.sgemm(m: o, n: hw, k: k, a: w, lda: k, b: c, ldb: hw, c: y, ldc: hw)
+                if let b { for oc in 0..<o { VectorOps.add(b[oc], to: y + oc * hw, count: hw) } }
+                continue
+            }
+            // The chunk's samples side by side: cols[k, m·hw], then one GEMM
+            // wide[o, m·hw] = W · cols, scattered to y[s, o, hw] with the bias added.
+            Im2Col.forward(input.data + s0 * inSize, cols, g, samples: m, sampleStride: inSize)
+            BLAS.sgemm(m: o, n: ld, k: k, a: w, lda: k, b: cols, ldb: ld, c: wide, ldc: ld)
+            for s in 0..<m {
                 for oc in 0..<o {
-                    let row = y + oc * hw, v = b[oc]
-                    for p in 0..<hw { row[p] += v }
+                    let src = wide + oc * ld + s * hw, dst = y + (s * o + oc) * hw
+                    if let b { VectorOps.add(src, b[oc], into: dst, count: hw) } else { VectorOps.copy(src, into: dst, count: hw) }
                 }
             }
         }
@@ -93,35 +109,49 @@ public final class Conv2D: Layer {
         let weightGradient = !weight.isFrozen
         let biasGradient = bias.map { !$0.isFrozen } ?? false
         if biasGradient { bias!.gradient.fill(0) }
-        for s in 0..<n {
-            let x = input.data + s * inSize, dy = outputGradient.data + s * o * hw
-            if weightGradient {
-                let c: UnsafePointer<Float>
-                if isPointwise { c = UnsafePointer(x) } else { Im2Col.forward(x, cols.data, g); c = UnsafePointer(cols.data) }
-                // dW[o, k] (+)= dy_s[o, hw] · colsᵀ[hw, k]
-                BLAS.sgemm(transB: true, m: o, n: k, k: hw, a: dy, lda: hw, b: c, ldb: hw, beta: s == 0 ? 0 : 1,
-                           c: weight.gradient.data, ldc: k)
+        if weightGradient && n == 0 { weight.gradient.fill(0) }
+        let chunk = chunkSize(n), ws = Workspace.current
+        let cols = ws.buffer(0, count: k * chunk * hw), wide = ws.buffer(1, count: o * chunk * hw)
+        let w = weight.value.data
+        for s0 in Swift.stride(from: 0, to: n, by: chunk) {
+            let m = min(chunk, n - s0), ld = m * hw
+            let x = input.data + s0 * inSize
+            // dy of the chunk as [o, m·hw] (the output's [s, o, hw] order, transposed per sample).
+            let dy: UnsafeMutablePointer<Float>
+            if m == 1 {
+                dy = outputGradient.data + s0 * o * hw
+            } else {
+                dy = wide
+                for s in 0..<m {
+                    let src = outputGradient.data + (s0 + s) * o * hw, dst = wide + s * hw
+                    for oc in 0..<o { VectorOps.copy(src + oc * hw, into: dst + oc * ld, count: hw) }
+                }
             }
             if biasGradient, let bias {
                 let db = bias.gradient.data
-                for oc in 0..<o {
-                    let row = dy + oc * hw
-                    var acc: Float = 0
-                    for p in 0..<hw { acc += row[p] }
-                    db[oc] += acc
+                for oc in 0..<o { db[oc] += VectorOps.sumFloat(dy + oc * ld, count: ld) }
+            }
+            if weightGradient {
+                // dW[o, k] (+)= dy[o, m·hw] · colsᵀ[m·hw, k]
+                let c: UnsafePointer<Float>
+                if isPointwise && m == 1 { c = UnsafePointer(x) } else {
+                    Im2Col.forward(x, cols, g, samples: m, sampleStride: inSize)
+                    c = UnsafePointer(cols)
                 }
+                BLAS.sgemm(transB: true, m: o, n: k, k: ld, a: dy, lda: ld, b: c, ldb: ld, beta: s0 == 0 ? 0 : 1,
+                           c: weight.gradient.data, ldc: k)
             }
             guard needsInputGradient else { continue }
-            let dx = inputGradient.data + s * inSize
-            if isPointwise {
+            let dx = inputGradient.data + s0 * inSize
+            if isPointwise && m == 1 {
                 // dx_s[k, hw] = Wᵀ[k, o] · dy_s[o, hw]
-                BLAS.sgemm(transA: true, m: k, n: hw, k: o, a: weight.value.data, lda: k, b: dy, ldb: hw, c: dx, ldc: hw)
-            } else {
-                BLAS.sgemm(transA: true, m: k, n: hw, k: o, a: weight.value.data, lda: k, b: dy, ldb: hw, c: cols.data, ldc: hw)
-                Im2Col.backward(cols.data, dx, g)
+                BLAS.sgemm(transA: true, m: k, n: hw, k: o, a: w, lda: k, b: dy, ldb: hw, c: dx, ldc: hw)
+                continue
             }
+            // dcols[k, m·hw] = Wᵀ · dy, folded back into each sample's image.
+            BLAS.sgemm(transA: true, m: k, n: ld, k: o, a: w, lda: k, b: dy, ldb: ld, c: cols, ldc: ld)
+            Im2Col.backward(cols, dx, g, samples: m, sampleStride: inSize)
         }
-        if n == 0 && weightGradient { weight.gradient.fill(0) }
         return needsInputGradient ? inputGradient : nil
     }
 }

@@ -33,6 +33,26 @@ public final class MaxPool2D: Layer {
         output.resize([n, g.channels, g.outH, g.outW])
         if argmax.count < planes * ohw { argmax = [Int32](repeating: 0, count: planes * ohw) }
         argmax.withUnsafeMutableBufferPointer { am in
+            if kernel == 2 && stride == 2 && padding == 0 {
+                // The common 2×2/2 window: four loads, no bounds checks (the window is always inside).
+                let w = g.width
+                for p in 0..<planes {
+                    let x = input.data + p * hw, y = output.data + p * ohw, a = am.baseAddress! + p * ohw
+                    for oy in 0..<g.outH {
+                        let top = 2 * oy * w
+                        for ox in 0..<g.outW {
+                            let i0 = top + 2 * ox
+                            var best = x[i0], at = i0
+                            if x[i0 + 1] > best { best = x[i0 + 1]; at = i0 + 1 }
+                            if x[i0 + w] > best { best = x[i0 + w]; at = i0 + w }
+                            if x[i0 + w + 1] > best { best = x[i0 + w + 1]; at = i0 + w + 1 }
+                            y[oy * g.outW + ox] = best
+                            a[oy * g.outW + ox] = Int32(at)
+                        }
+                    }
+                }
+                return
+            }
             for p in 0..<planes {
                 let x = input.data + p * hw, y = output.data + p * ohw, a = am.baseAddress! + p * ohw
                 for oy in 0..<g.outH {

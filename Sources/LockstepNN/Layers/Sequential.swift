@@ -1,4 +1,5 @@
 import LockstepTensor
+import LockstepTimeline
 
 /// Collects layers written one per line inside `Sequential { … }`.
 @resultBuilder
@@ -26,6 +27,8 @@ public final class Sequential: LayerContainer, KeyedLayer {
     /// the feature-map shape a Flatten flattens).
     public private(set) var inputShapes: [[Int]] = []
     private var built = false
+    /// "name Kind" per child: the span names of a timeline.
+    private var labels: [String] = []
 
     public init(_ layers: [any Layer]) {
         self.layers = layers
@@ -57,6 +60,7 @@ public final class Sequential: LayerContainer, KeyedLayer {
             } catch let error as LayerError {
                 throw error.prefixed(names[i])
             }
+            labels.append("\(names[i]) \(layer.kind)")
             for p in layer.parameters { p.name = "\(names[i]).\(p.name)" }
             for b in layer.buffers { b.name = "\(names[i]).\(b.name)" }
         }
@@ -65,7 +69,15 @@ public final class Sequential: LayerContainer, KeyedLayer {
 
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         var x = input
-        for layer in layers { x = layer.forward(x, context) }
+        guard let timeline = Timeline.active else {
+            for layer in layers { x = layer.forward(x, context) }
+            return x
+        }
+        for (i, layer) in layers.enumerated() {
+            let start = Timeline.now()
+            x = layer.forward(x, context)
+            timeline.record(labels[i], .forward, from: start, to: Timeline.now())
+        }
         return x
     }
 
@@ -75,7 +87,9 @@ public final class Sequential: LayerContainer, KeyedLayer {
         let first = needsInputGradient ? 0 : (layers.firstIndex { $0.parameters.contains { !$0.isFrozen } } ?? layers.count)
         for (i, layer) in layers.enumerated().reversed() where i >= first {
             let needs = i > first || needsInputGradient
+            let start = Timeline.active == nil ? 0 : Timeline.now()
             g = layer.backward(g!, needsInputGradient: needs, ready)
+            Timeline.active?.record(labels[i], .backward, from: start, to: Timeline.now())
             if !(layer is any LayerContainer), let ready, !layer.parameters.isEmpty { ready(layer.parameters) }
         }
         return g

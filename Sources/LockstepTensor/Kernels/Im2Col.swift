@@ -24,37 +24,43 @@ public struct ConvGeometry: Sendable, Equatable {
     public var fits: Bool { height + 2 * padH >= kernelH && width + 2 * padW >= kernelW }
 }
 
-/// Patch extraction for convolution as a matrix product (Caffe's im2col layout).
+/// Patch extraction for convolution as a matrix product (Caffe's im2col layout), for one
+/// image or several side by side.
+///
+/// cols[(c·kH + i)·kW + j, s·outH·outW + oh·outW + ow] = x_s[c, oh·sH − pH + i, ow·sW − pW + j]
+/// (0 outside the image), for samples s in 0..<samples, where sample s's CHW image starts at
+/// x + s·sampleStride. `cols` is [patchSize, samples·outH·outW]. The loops run row by row,
+/// samples inside, so `cols` is written sequentially and a channel's planes stay in cache.
 public enum Im2Col {
-    /// cols[(c·kH + i)·kW + j, oh·outW + ow] = x[c, oh·s − p + i, ow·s − p + j] (0 outside).
-    /// `x` is one CHW image; `cols` is [patchSize, outH·outW].
-    public static func forward(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let oh = g.outH, ow = g.outW, h = g.height, w = g.width
+    public static func forward(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                               samples: Int = 1, sampleStride: Int = 0) {
+        let oh = g.outH, ow = g.outW, h = g.height, w = g.width, ohw = oh * ow
+        let ld = samples * ohw
+        // Output columns whose input column ix = x0·sW − pW + j lies inside the image.
         var row = 0
         for c in 0..<g.channels {
-            let xc = x + c * h * w
             for i in 0..<g.kernelH {
                 for j in 0..<g.kernelW {
-                    let dst = cols + row * oh * ow
-                    for y in 0..<oh {
-                        let iy = y * g.strideH - g.padH + i
-                        let d = dst + y * ow
-                        if iy < 0 || iy >= h {
-                            d.update(repeating: 0, count: ow)
-                            continue
-                        }
-                        let src = xc + iy * w
-                        if g.strideW == 1 {
-                            // Contiguous run: copy the in-bounds part, zero the rest.
-                            let ox0 = max(0, g.padW - j), ox1 = min(ow, w + g.padW - j)
-                            if ox0 > 0 { d.update(repeating: 0, count: min(ox0, ow)) }
-                            if ox1 > ox0 { (d + ox0).update(from: src + (ox0 - g.padW + j), count: ox1 - ox0) }
-                            if ox1 < ow { (d + max(ox1, 0)).update(repeating: 0, count: ow - max(ox1, 0)) }
-                        } else {
-                            for x0 in 0..<ow {
-                                let ix = x0 * g.strideW - g.padW + j
-                                d[x0] = ix >= 0 && ix < w ? src[ix] : 0
+                    let x0First = min(ow, max(0, (g.padW - j + g.strideW - 1) / g.strideW))
+                    let x0End = max(x0First, min(ow, (w + g.padW - j + g.strideW - 1) / g.strideW))
+                    for s in 0..<samples {
+                        let xc = x + s * sampleStride + c * h * w
+                        let dst = cols + row * ld + s * ohw
+                        for y in 0..<oh {
+                            let iy = y * g.strideH - g.padH + i
+                            let d = dst + y * ow
+                            guard iy >= 0 && iy < h else {
+                                for q in 0..<ow { d[q] = 0 }
+                                continue
                             }
+                            for q in 0..<x0First { d[q] = 0 }
+                            let src = xc + iy * w - g.padW + j
+                            if g.strideW == 1 {
+                                VectorOps.copy(src + x0First, into: d + x0First, count: x0End - x0First)
+                            } else {
+                                for x0 in x0First..<x0End { d[x0] = src[x0 * g.strideW] }
+                            }
+                            for q in x0End..<ow { d[q] = 0 }
                         }
                     }
                     row += 1
@@ -63,24 +69,31 @@ public enum Im2Col {
         }
     }
 
-    /// The adjoint of `forward`: dx[c, iy, ix] += Σ over the patches that read it.
-    /// `dx` (one CHW image) is overwritten.
-    public static func backward(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        let oh = g.outH, ow = g.outW, h = g.height, w = g.width
-        dx.update(repeating: 0, count: g.channels * h * w)
+    /// The adjoint of `forward`: dx_s = col2im(cols), overwriting the `samples` images
+    /// (overlapping windows accumulate).
+    public static func backward(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
+                                samples: Int = 1, sampleStride: Int = 0) {
+        let oh = g.outH, ow = g.outW, h = g.height, w = g.width, ohw = oh * ow
+        let ld = samples * ohw
+        for s in 0..<samples { (dx + s * sampleStride).update(repeating: 0, count: g.channels * h * w) }
         var row = 0
         for c in 0..<g.channels {
-            let dc = dx + c * h * w
             for i in 0..<g.kernelH {
                 for j in 0..<g.kernelW {
-                    let src = cols + row * oh * ow
-                    for y in 0..<oh {
-                        let iy = y * g.strideH - g.padH + i
-                        if iy < 0 || iy >= h { continue }
-                        let d = dc + iy * w, s = src + y * ow
-                        for x0 in 0..<ow {
-                            let ix = x0 * g.strideW - g.padW + j
-                            if ix >= 0 && ix < w { d[ix] += s[x0] }
+                    let x0First = min(ow, max(0, (g.padW - j + g.strideW - 1) / g.strideW))
+                    let x0End = max(x0First, min(ow, (w + g.padW - j + g.strideW - 1) / g.strideW))
+                    for s in 0..<samples {
+                        let dc = dx + s * sampleStride + c * h * w
+                        let src = cols + row * ld + s * ohw
+                        for y in 0..<oh {
+                            let iy = y * g.strideH - g.padH + i
+                            if iy < 0 || iy >= h || x0End == x0First { continue }
+                            let d = dc + iy * w - g.padW + j, sy = src + y * ow
+                            if g.strideW == 1 {
+                                for x0 in x0First..<x0End { d[x0] += sy[x0] }
+                            } else {
+                                for x0 in x0First..<x0End { d[x0 * g.strideW] += sy[x0] }
+                            }
                         }
                     }
                     row += 1

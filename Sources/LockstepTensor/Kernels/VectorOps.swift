@@ -29,6 +29,49 @@ public enum VectorOps {
         return s
     }
 
+    /// Σ x[i] in Float with 16 independent lanes (vectorized; the order of additions differs
+    /// from a sequential sum, as BLAS's does). For gradients of biases and scales.
+    @inlinable
+    public static func sumFloat(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        let raw = UnsafeRawPointer(x)
+        while i + 16 <= count {
+            acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        var s = acc.sum()
+        while i < count { s += x[i]; i += 1 }
+        return s
+    }
+
+    /// dst[i] = src[i], for the short runs of im2col and layout changes, where a memmove call
+    /// per run costs more than the copy (explicit vector moves, so the loop is not turned
+    /// back into a memmove call).
+    @inlinable
+    public static func copy(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        if count >= 256 { dst.update(from: src, count: count); return }
+        var i = 0
+        let from = UnsafeRawPointer(src), to = UnsafeMutableRawPointer(dst)
+        while i + 8 <= count {
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { dst[i] = src[i]; i += 1 }
+    }
+
+    /// x[i] += v.
+    @inlinable
+    public static func add(_ v: Float, to x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += v }
+    }
+
+    /// dst[i] = src[i] + v.
+    @inlinable
+    public static func add(_ src: UnsafePointer<Float>, _ v: Float, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { dst[i] = src[i] + v }
+    }
+
     /// Σ x[i]² in Double.
     @inlinable
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {

@@ -1,0 +1,53 @@
+import Foundation
+import LockstepDistributed
+import LockstepTensor
+import LockstepTimeline
+
+/// W5: Lockstep's gradient sync (the bucketed, non-blocking `GradientReducer`, averaging
+/// included) against one raw blocking `MPI_Allreduce` of the same buffer, alternated in one
+/// run. One report per message size.
+public enum AllreduceBench {
+    public static func run(options: BenchOptions, comm: any Communicator) throws -> [BenchReport] {
+        var reports: [BenchReport] = []
+        for bytes in options.sizes {
+            let floats = max(bytes / 4, 1)
+            // Gradients arrive as many parameters (here ≤ 1 M floats each), as a model's do.
+            let pieces = stride(from: 0, to: floats, by: 1 << 20).map { min(1 << 20, floats - $0) }
+            let parameters = pieces.enumerated().map { Parameter(name: "p\($0.offset)", shape: [$0.element], initializer: .zeros) }
+            let arena = ParameterArena(parameters: parameters)
+            let reducer = GradientReducer(arena: arena, communicator: comm, bucketBytes: options.bucketBytes)
+            let raw = UnsafeMutableBufferPointer<Float>.allocate(capacity: floats)
+            defer { raw.deallocate() }
+            raw.initialize(repeating: 1)
+            arena.gradients.update(repeating: 1, count: arena.count)
+
+            let iterations = max(5, min(2000, 200_000_000 / max(bytes, 1)))
+            func timed(_ body: () throws -> Void) throws -> Double {
+                try comm.barrier()
+                let start = Timeline.now()
+                for _ in 0..<iterations { try body() }
+                var t = [Double(Timeline.now() - start) / 1e9 / Double(iterations)]
+                try t.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
+                return t[0]
+            }
+            let sync = { try reducer.gradientsReady(parameters.reversed()); try reducer.finish() }
+            let mpi = { try comm.allreduceSum(raw) }
+            try sync(); try mpi()  // warm-up: connections, registration
+            var lockstep: [Double] = [], reference: [Double] = []
+            for _ in 0..<max(options.repeats, 3) {
+                reference.append(try timed(mpi))
+                lockstep.append(try timed(sync))
+            }
+            let tL = BenchReport.median(lockstep), tR = BenchReport.median(reference)
+            let busFactor = comm.size > 1 ? 2 * Double(comm.size - 1) / Double(comm.size) : 1
+            var report = BenchReport(workload: "W5", ranks: comm.size, threads: BLAS.threads, batch: 0,
+                                     samplesPerSecAll: lockstep.map { 1 / $0 }, peakRSSBytes: try BenchReport.peakRSS(comm))
+            report.extra = [("bytes", Double(floats * 4)), ("buckets", Double(reducer.buckets.count)),
+                            ("lockstep_s", tL), ("mpi_allreduce_s", tR), ("ratio_to_mpi", tL / tR),
+                            ("lockstep_bus_gbps", busFactor * Double(floats * 4) / tL / 1e9),
+                            ("mpi_bus_gbps", busFactor * Double(floats * 4) / tR / 1e9)]
+            reports.append(report)
+        }
+        return reports
+    }
+}

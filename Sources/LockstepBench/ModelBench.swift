@@ -1,0 +1,111 @@
+import Foundation
+import LockstepData
+import LockstepDistributed
+import LockstepModels
+import LockstepNN
+import LockstepOptimizers
+import LockstepTensor
+import LockstepTimeline
+import LockstepTrain
+
+/// Options shared by the workloads.
+public struct BenchOptions: Sendable {
+    public var repeats = 3
+    /// Overrides the workload's timed steps per repeat (and warm-up steps).
+    public var steps: Int?
+    public var warmup: Int?
+    /// Gradient bucket size.
+    public var bucketBytes = GradientReducer.defaultBucketBytes
+    /// Fashion-MNIST's IDX directory (W1, W2, W6).
+    public var fashionMNIST = "/usr/share/datasets/fashion-mnist"
+    /// Write a Chrome trace of the timed steps here.
+    public var timeline: String?
+    /// W5's message sizes in bytes.
+    public var sizes = [4 << 10, 64 << 10, 1 << 20, 16 << 20, 100 << 20]
+    /// W6: where to write the benchmark shards (a temporary directory if nil).
+    public var scratch: String?
+    public init() {}
+}
+
+/// W1–W4: the real training step (`TrainingStep`, as `lockstep train` runs it) on in-memory
+/// data sliced as the PyTorch reference slices it, timed after warm-up.
+public enum ModelBench {
+    public static func run(_ workload: Workload, options: BenchOptions, comm: any Communicator) throws -> BenchReport {
+        guard let w = workload.training else { preconditionFailure("\(workload) is not a training workload") }
+        let (inputs, labels) = try data(w, options: options)
+        let n = inputs.shape[0], batch = w.batchPerRank
+        let model = try ModelZoo.build(w.model, inputShape: w.inputShape, classes: 10)
+        if comm.rank == 0 { model.arena.initialize(seed: 0) }
+        try comm.broadcast(stateOf: model, root: 0)
+        for p in model.parameters where w.freeze.contains(where: { Glob.matches($0, p.name) }) { p.isFrozen = true }
+        let stepper = TrainingStep(model: model, loss: SoftmaxCrossEntropy(), optimizer: w.makeOptimizer(), communicator: comm,
+                                   bucketBytes: options.bucketBytes)
+        stepper.parametersChanged()
+
+        let sampleSize = inputs.count / n
+        func step(_ i: Int) throws {
+            let waitStart = Timeline.now()
+            let j = ((i * comm.size + comm.rank) * batch) % (n - batch)
+            let x = Tensor(viewing: inputs.data + j * sampleSize, shape: [batch] + w.inputShape, owner: inputs)
+            let y = Array(labels[j..<(j + batch)])
+            stepper.recordDataWait(from: waitStart)
+            _ = try stepper.run(x, targets: .classes(y), context: ForwardContext(training: true, seed: 0, step: i, rank: comm.rank),
+                                learningRate: stepper.optimizer.learningRate)
+        }
+
+        let warmup = options.warmup ?? w.warmupSteps, steps = options.steps ?? w.timedSteps
+        for i in 0..<warmup { try step(i) }
+        stepper.times = PhaseTimes()
+        let timeline = try options.timeline.map { _ in try TraceFile.start(comm) }
+        var rates: [Double] = []
+        for r in 0..<options.repeats {
+            try comm.barrier()
+            let start = Timeline.now()
+            for i in 0..<steps { try step(warmup + r * steps + i) }
+            var elapsed = [Double(Timeline.now() - start) / 1e9]
+            try elapsed.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
+            rates.append(Double(steps * batch * comm.size) / elapsed[0])
+        }
+        if let timeline, let path = options.timeline { try TraceFile.finish(timeline, comm, to: path) }
+        let times = stepper.times
+        var report = BenchReport(workload: workload.rawValue, ranks: comm.size, threads: BLAS.threads, batch: batch,
+                                 samplesPerSecAll: rates, peakRSSBytes: 0)
+        report.timeSplit = times.seconds.map { ($0.0, $0.1 / Double(max(times.steps, 1))) }
+        report.extra.append(("parameters", Double(model.arena.parameterCount)))
+        report.extra.append(("trainable_parameters", Double(model.parameters.filter { !$0.isFrozen }.reduce(0) { $0 + $1.count })))
+
+        if comm.size > 1 {
+            // How much of the allreduce backward hid: the same steps with every bucket started
+            // only after backward (no overlap) expose the whole reduction time.
+            let exposed = Double(times.allreduce) / Double(max(times.steps, 1))
+            stepper.reducer.overlap = false
+            stepper.times = PhaseTimes()
+            for i in 0..<steps { try step(warmup + options.repeats * steps + i) }
+            let serial = Double(stepper.times.allreduce) / Double(max(stepper.times.steps, 1))
+            stepper.reducer.overlap = true
+            report.extra.append(("allreduce_exposed_s_per_step", exposed / 1e9))
+            report.extra.append(("allreduce_no_overlap_s_per_step", serial / 1e9))
+            report.extra.append(("allreduce_hidden_fraction", serial > 0 ? max(0, 1 - exposed / serial) : 0))
+            report.extra.append(("gradient_buckets", Double(stepper.reducer.buckets.count)))
+        }
+        report.peakRSSBytes = try BenchReport.peakRSS(comm)
+        return report
+    }
+
+    /// The whole input set in memory: Fashion-MNIST train in [0, 1], or 4 batches of N(0, 1)
+    /// noise with random labels (as the reference).
+    static func data(_ w: Workload.Training, options: BenchOptions) throws -> (Tensor, [Int32]) {
+        if w.fashionMNIST {
+            let (dims, bytes) = try IDXReader.read(try DatasetConverter.locate(options.fashionMNIST, "train-images-idx3-ubyte"))
+            let (_, labelBytes) = try IDXReader.read(try DatasetConverter.locate(options.fashionMNIST, "train-labels-idx1-ubyte"))
+            let t = Tensor(shape: [dims[0], 1, dims[1], dims[2]])
+            for i in 0..<bytes.count { t.data[i] = Float(bytes[i]) / 255 }
+            return (t, labelBytes.map { Int32($0) })
+        }
+        let count = w.batchPerRank * 4
+        let t = Tensor(shape: [count] + w.inputShape)
+        var rng = CounterRNG(key: 0x5EED)
+        for i in 0..<t.count { t.data[i] = rng.nextNormal() }
+        return (t, (0..<count).map { _ in Int32(rng.next() % 10) })
+    }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Scratch memory for kernels that need large temporary matrices (convolution's im2col
+/// columns and its transposed outputs), shared by every layer that runs on the current
+/// thread: layers run one at a time, so one set of buffers serves a whole model, and memory
+/// grows to the largest layer's need instead of the sum over layers. Buffers are reused
+/// across steps: nothing is allocated in the steady state.
+///
+/// Each thread has its own workspace (evaluation on another thread never shares buffers with
+/// training). A buffer's contents are valid only until the next layer runs.
+public final class Workspace {
+    /// Floats per buffer a kernel should aim to stay under (128 MB); kernels cut their batch
+    /// into chunks that fit.
+    nonisolated(unsafe) public static var budget = 1 << 25
+
+    private var buffers: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []
+
+    private init() {}
+
+    deinit { for b in buffers { free(b.pointer) } }
+
+    /// The current thread's workspace.
+    public static var current: Workspace {
+        let raw = pthread_getspecific(key)
+        if let raw { return Unmanaged<Workspace>.fromOpaque(raw).takeUnretainedValue() }
+        let w = Workspace()
+        pthread_setspecific(key, Unmanaged.passRetained(w).toOpaque())
+        return w
+    }
+
+    /// Buffer `slot` with room for at least `count` floats (64-byte aligned, contents undefined).
+    public func buffer(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
+        while buffers.count <= slot { buffers.append((Workspace.allocate(16), 16)) }
+        if buffers[slot].capacity < count {
+            free(buffers[slot].pointer)
+            buffers[slot] = (Workspace.allocate(count), count)
+        }
+        return buffers[slot].pointer
+    }
+
+    /// Bytes held by this thread's buffers.
+    public var bytes: Int { buffers.reduce(0) { $0 + $1.capacity * 4 } }
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride) == 0, let raw else {
+            fatalError("Workspace: cannot allocate \(count * 4) bytes")
+        }
+        return raw.bindMemory(to: Float.self, capacity: count)
+    }
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { raw in if let raw { Unmanaged<Workspace>.fromOpaque(raw).release() } }
+        return k
+    }()
+}

@@ -1,0 +1,120 @@
+import LockstepDistributed
+import LockstepNN
+import LockstepOptimizers
+import LockstepTensor
+import LockstepTimeline
+
+/// Nanoseconds spent per phase of the training step, summed over steps.
+public struct PhaseTimes: Sendable, Equatable {
+    /// Waiting for the next batch (the loader's prefetch did not keep up).
+    public var data: UInt64 = 0
+    /// Model forward and the loss.
+    public var forward: UInt64 = 0
+    /// Loss gradient and model backward, including bucket reductions started and tested in it.
+    public var backward: UInt64 = 0
+    /// Waiting for the gradient reductions backward did not hide, and averaging.
+    public var allreduce: UInt64 = 0
+    /// Regularization, clipping and the optimizer update.
+    public var optimizer: UInt64 = 0
+    /// Per-step agreement between ranks: BatchNorm buffer broadcast, signal check.
+    public var sync: UInt64 = 0
+    /// Time during which gradient reductions were in flight (hidden or not).
+    public var allreduceInFlight: UInt64 = 0
+    public var steps = 0
+
+    public init() {}
+
+    public var total: UInt64 { data + forward + backward + allreduce + optimizer + sync }
+
+    /// Phase name → seconds, for reports.
+    public var seconds: [(String, Double)] {
+        [("data_wait", data), ("forward", forward), ("backward", backward), ("allreduce", allreduce),
+         ("optimizer", optimizer), ("sync", sync)].map { ($0.0, Double($0.1) / 1e9) }
+    }
+}
+
+/// One synchronous data-parallel step — forward, loss, backward with bucketed gradient
+/// allreduce overlapping it, regularization, clipping, the optimizer update, and the
+/// per-step BatchNorm buffer broadcast — with the time of each phase accumulated in `times`
+/// (and recorded on the active `Timeline`). The trainer and the benchmarks run this same code.
+public final class TrainingStep {
+    public let model: Model
+    public let loss: any Loss
+    public let optimizer: any Optimizer
+    public let communicator: any Communicator
+    public let regularization: [Regularizer]
+    public let clipGradNorm: Float?
+    public let bucketBytes: Int
+    public private(set) var reducer: GradientReducer
+    public var times = PhaseTimes()
+
+    public init(model: Model, loss: any Loss, optimizer: any Optimizer, communicator: any Communicator,
+                regularization: [Regularizer] = [], clipGradNorm: Float? = nil,
+                bucketBytes: Int = GradientReducer.defaultBucketBytes) {
+        self.model = model
+        self.loss = loss
+        self.optimizer = optimizer
+        self.communicator = communicator
+        self.regularization = regularization
+        self.clipGradNorm = clipGradNorm
+        self.bucketBytes = bucketBytes
+        self.reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes)
+    }
+
+    /// Re-plans the gradient buckets; call after freezing or unfreezing parameters.
+    public func parametersChanged() {
+        let overlap = reducer.overlap
+        reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes)
+        reducer.overlap = overlap
+    }
+
+    /// Adds a data wait that ended now (the caller timed the loader).
+    public func recordDataWait(from start: UInt64) {
+        let end = Timeline.now()
+        times.data += end - start
+        Timeline.active?.record("next batch", .data, from: start, to: end)
+    }
+
+    /// Runs one step on this rank's batch at `learningRate`; returns the network output (valid
+    /// until the next step) and this rank's loss, regularization included.
+    public func run(_ inputs: Tensor, targets: Targets, context: ForwardContext,
+                    learningRate: Float) throws -> (output: Tensor, loss: Double) {
+        let timeline = Timeline.active
+        var t0 = Timeline.now()
+        func phase(_ keyPath: WritableKeyPath<PhaseTimes, UInt64>, _ name: String, _ category: Timeline.Category) {
+            let t1 = Timeline.now()
+            times[keyPath: keyPath] += t1 - t0
+            timeline?.record(name, category, from: t0, to: t1)
+            t0 = t1
+        }
+        let output = model.forward(inputs, context)
+        var value = Double(try loss.forward(output, targets))
+        phase(\.forward, "forward", .forward)
+
+        var reduceError: Error?
+        model.backward(loss.backward()) { ready in
+            do { try self.reducer.gradientsReady(ready) } catch { reduceError = reduceError ?? error }
+        }
+        if let reduceError { throw reduceError }
+        phase(\.backward, "backward", .backward)
+
+        try reducer.finish()
+        times.allreduceInFlight += reducer.lastInFlightNanos
+        phase(\.allreduce, "gradient allreduce wait", .allreduce)
+
+        for group in regularization { value += group.apply(model.parameters) }
+        if let clipGradNorm { GradientClipping.clip(model.arena, maxNorm: clipGradNorm) }
+        optimizer.learningRate = learningRate
+        optimizer.step(model.arena)
+        phase(\.optimizer, "optimizer", .optimizer)
+
+        // Running statistics saw only this rank's batch; as DDP, rank 0's become everyone's,
+        // so replicas (and checkpoints) hold one state.
+        if !model.buffers.isEmpty {
+            try communicator.broadcast(buffersOf: model, root: 0)
+            phase(\.sync, "buffer broadcast", .sync)
+        }
+        times.steps += 1
+        return (output, value)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import LockstepBench
+import LockstepTrain
+
+/// `lockstep bench WORKLOAD [--json] …`.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a workload of the benchmark suite and report its throughput.",
+        discussion: """
+            W1 MLP and W2 LeNet-5 on Fashion-MNIST, W3 ResNet-18 (CIFAR stem) and W4 VGG-16 at 64×64
+            on random data (W4-frozen: features frozen), W5 gradient allreduce vs raw MPI_Allreduce,
+            W6 HDF5 minibatch reads. Reports the median samples/s of the timed repeats (the total over
+            all ranks under mpirun), peak RSS, and the time per step by phase. Use a release build;
+            launch/bench-compare runs these side by side with PyTorch.
+            """)
+
+    @Argument(help: ArgumentHelp("One of: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "workload"))
+    var workload: String
+
+    @Flag(help: "Print one JSON object per run instead of text.") var json = false
+    @Option(help: "Timed repeats (the median is reported).") var repeats = 3
+    @Option(help: "Timed steps per repeat (default: the workload's).") var steps: Int?
+    @Option(help: "Warm-up steps (default: the workload's).") var warmup: Int?
+    @Option(help: "Gradient bucket size in MB.") var bucketMb: Double = 25
+    @Option(help: "Fashion-MNIST IDX directory.") var data = "/usr/share/datasets/fashion-mnist"
+    @Option(help: ArgumentHelp("Write a Chrome trace of the timed steps (all ranks) to FILE.", valueName: "FILE")) var timeline: String?
+    @Option(help: ArgumentHelp("W5 message sizes in bytes, comma-separated.", valueName: "list")) var sizes: String?
+    @Option(help: "W6: directory for the benchmark's HDF5 shard (default: a temporary one).") var scratch: String?
+
+    func validate() throws {
+        guard Workload(rawValue: workload) != nil else {
+            throw ValidationError("unknown workload \"\(workload)\"; known: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let sizes, sizes.split(separator: ",").contains(where: { Int($0).map { $0 < 4 } ?? true }) {
+            throw ValidationError("--sizes must be byte counts of at least 4, comma-separated, e.g. 4096,1048576")
+        }
+    }
+
+    func run() throws {
+        var options = BenchOptions()
+        options.repeats = repeats
+        options.steps = steps
+        options.warmup = warmup
+        options.bucketBytes = Int(bucketMb * 1_048_576)
+        options.fashionMNIST = data
+        options.timeline = timeline
+        options.scratch = scratch
+        if let sizes { options.sizes = sizes.split(separator: ",").compactMap { Int($0) } }
+        let w = Workload(rawValue: workload)!
+        let code = Runtime.distributed { comm in
+            Runtime.warnIfOversubscribed(comm)
+            let reports: [BenchReport]
+            switch w {
+            case .w5: reports = try AllreduceBench.run(options: options, comm: comm)
+            case .w6: reports = [try HDF5Bench.run(options: options, comm: comm)]
+            default: reports = [try ModelBench.run(w, options: options, comm: comm)]
+            }
+            if comm.rank == 0 { for r in reports { print(json ? r.json : r.text) } }
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
