@@ -51,6 +51,7 @@ let package = Package(
         // Helpers shared by the test targets: fixture lookup, assertClose, gradient checks.
         .target(name: "LockstepTestSupport", dependencies: ["LockstepNN", "LockstepTensor", "LockstepHDF5"],
                 path: "Tests/LockstepTestSupport"),
+        .testTarget(name: "LockstepTimelineTests", dependencies: ["LockstepTimeline"]),
         .testTarget(name: "LockstepTensorTests", dependencies: ["LockstepTensor", "LockstepTestSupport"]),
         .testTarget(name: "LockstepNNTests", dependencies: ["LockstepNN", "LockstepTensor", "LockstepTestSupport"]),
         .testTarget(name: "LockstepOptimizersTests", dependencies: ["LockstepOptimizers", "LockstepTensor", "LockstepTestSupport"]),

@@ -14,6 +14,8 @@ public struct BenchOptions: Sendable {
     /// Overrides the workload's timed steps per repeat (and warm-up steps).
     public var steps: Int?
     public var warmup: Int?
+    /// Start each gradient bucket's allreduce during backward (false: all after backward).
+    public var overlap = true
     /// Gradient bucket size.
     public var bucketBytes = GradientReducer.defaultBucketBytes
     /// Fashion-MNIST's IDX directory (W1, W2, W6).
@@ -40,7 +42,7 @@ public enum ModelBench {
         for p in model.parameters where w.freeze.contains(where: { Glob.matches($0, p.name) }) { p.isFrozen = true }
         let stepper = TrainingStep(model: model, loss: SoftmaxCrossEntropy(), optimizer: w.makeOptimizer(), communicator: comm,
                                    bucketBytes: options.bucketBytes)
-        stepper.parametersChanged()
+        stepper.reducer.overlap = options.overlap
 
         let sampleSize = inputs.count / n
         func step(_ i: Int) throws {
@@ -82,14 +84,58 @@ public enum ModelBench {
             stepper.times = PhaseTimes()
             for i in 0..<steps { try step(warmup + options.repeats * steps + i) }
             let serial = Double(stepper.times.allreduce) / Double(max(stepper.times.steps, 1))
-            stepper.reducer.overlap = true
+            stepper.reducer.overlap = options.overlap
             report.extra.append(("allreduce_exposed_s_per_step", exposed / 1e9))
             report.extra.append(("allreduce_no_overlap_s_per_step", serial / 1e9))
             report.extra.append(("allreduce_hidden_fraction", serial > 0 ? max(0, 1 - exposed / serial) : 0))
             report.extra.append(("gradient_buckets", Double(stepper.reducer.buckets.count)))
         }
+        if workload == .w1, let (efficiency, gflops) = denseEfficiency(model, batch: batch) {
+            report.extra.append(("dense_gemm_efficiency", efficiency))
+            report.extra.append(("raw_sgemm_gflops", gflops))
+        }
         report.peakRSSBytes = try BenchReport.peakRSS(comm)
         return report
+    }
+
+    /// The model's Dense layers (forward, then backward with weight, bias and input gradients)
+    /// timed against bare sgemm calls of the same three products: raw time / layer time, and
+    /// the raw GFLOP/s. Nil when the model has no top-level Dense layer.
+    static func denseEfficiency(_ model: Model, batch: Int, repeats: Int = 30) -> (Double, Double)? {
+        guard let net = model.root as? Sequential else { return nil }
+        let dense = net.layers.compactMap { $0 as? Dense }
+        guard !dense.isEmpty else { return nil }
+        var layerTime: UInt64 = 0, rawTime: UInt64 = 0, flops = 0.0
+        var rng = CounterRNG(key: 0xD5)
+        for layer in dense {
+            let k = layer.inputSize!, m = layer.outputSize
+            let x = Tensor(shape: [batch, k]), dy = Tensor(shape: [batch, m])
+            for i in 0..<x.count { x.data[i] = rng.nextNormal() }
+            for i in 0..<dy.count { dy.data[i] = rng.nextNormal() }
+            let y = Tensor(shape: [batch, m]), dx = Tensor(shape: [batch, k]), dw = Tensor(shape: [m, k])
+            let w = layer.weight.value.data
+            func raw() {
+                BLAS.sgemm(transB: true, m: batch, n: m, k: k, a: x.data, lda: k, b: w, ldb: k, c: y.data, ldc: m)
+                BLAS.sgemm(transA: true, m: m, n: k, k: batch, a: dy.data, lda: m, b: x.data, ldb: k, c: dw.data, ldc: k)
+                BLAS.sgemm(m: batch, n: k, k: m, a: dy.data, lda: m, b: w, ldb: k, c: dx.data, ldc: k)
+            }
+            func viaLayer() {
+                _ = layer.forward(x, ForwardContext(training: true))
+                _ = layer.backward(dy, needsInputGradient: true, nil)
+            }
+            raw(); viaLayer()
+            // Interleaved, so drift on a shared machine hits both alike.
+            for _ in 0..<repeats {
+                var t = Timeline.now()
+                raw()
+                rawTime += Timeline.now() - t
+                t = Timeline.now()
+                viaLayer()
+                layerTime += Timeline.now() - t
+            }
+            flops += 6 * Double(batch * k * m) * Double(repeats)
+        }
+        return (Double(rawTime) / Double(max(layerTime, 1)), flops / Double(max(rawTime, 1)))
     }
 
     /// The whole input set in memory: Fashion-MNIST train in [0, 1], or 4 batches of N(0, 1)

@@ -81,7 +81,9 @@ public final class GradientReducer {
         for p in parameters {
             guard let b = bucketOfParameter[ObjectIdentifier(p)] else { continue }
             remaining[b] -= 1
-            if remaining[b] == 0 && overlap { try start(b) }
+            // The last bucket completes when backward does: nothing is left to overlap it with,
+            // so `finish` reduces it with a (faster) blocking call.
+            if remaining[b] == 0 && overlap && b < buckets.count - 1 { try start(b) }
         }
         try progress()
     }
@@ -94,24 +96,40 @@ public final class GradientReducer {
         }
     }
 
-    /// Completes every bucket's reduction and divides by the world size. Buckets whose
-    /// parameters did not all report (e.g. unused layers) are reduced here.
-    public func finish() throws {
+    /// Completes every bucket's reduction. Buckets not started during backward (all of them
+    /// without overlap, or those whose parameters did not all report, e.g. unused layers) are
+    /// reduced here with blocking allreduces, which Open MPI runs with its tuned algorithms
+    /// (the non-blocking ones are slower when nothing is left to overlap).
+    ///
+    /// With `averaging`, divides the sums by the world size; without, the caller must apply
+    /// the factor `1 / size` itself (the optimizer folds it into its update, saving a pass
+    /// over the gradients).
+    public func finish(averaging: Bool = true) throws {
         let entered = Timeline.now()
         defer {
-            remaining = buckets.map(\.parameterCount)
-            pending = Array(repeating: nil, count: buckets.count)
-            for b in buckets.indices { startedAt[b] = 0; completedAt[b] = 0 }
+            for b in buckets.indices {
+                remaining[b] = buckets[b].parameterCount
+                pending[b] = nil
+                startedAt[b] = 0
+                completedAt[b] = 0
+            }
         }
         guard communicator.size > 1 else { lastExposedNanos = 0; lastInFlightNanos = 0; return }
-        for b in buckets.indices where pending[b] == nil { try start(b) }
-        for b in pending.indices where completedAt[b] == 0 {
-            try pending[b]!.wait()
-            completedAt[b] = Timeline.now()
+        for b in buckets.indices {
+            if let r = pending[b] {
+                if completedAt[b] == 0 { try r.wait(); completedAt[b] = Timeline.now() }
+            } else {
+                let range = buckets[b].range
+                startedAt[b] = Timeline.now()
+                try communicator.allreduceSum(UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+                completedAt[b] = Timeline.now()
+            }
         }
-        for b in buckets { VectorOps.scale(arena.gradients + b.range.lowerBound, count: b.range.count, by: 1 / Float(communicator.size)) }
+        if averaging {
+            for b in buckets { VectorOps.scale(arena.gradients + b.range.lowerBound, count: b.range.count, by: 1 / Float(communicator.size)) }
+        }
         lastExposedNanos = Timeline.now() - entered
-        lastInFlightNanos = inFlightUnion()
+        lastInFlightNanos = buckets.count == 1 ? completedAt[0] - startedAt[0] : inFlightUnion()
         if let timeline = Timeline.active {
             for b in buckets.indices { timeline.record(labels[b], .allreduce, from: startedAt[b], to: completedAt[b]) }
         }

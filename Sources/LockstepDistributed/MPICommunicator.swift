@@ -18,8 +18,8 @@ public final class MPICommunicator: Communicator {
     static let maxChunk = 1 << 28
 
     /// (start, count) pieces of `total` elements, each small enough for one MPI call.
-    static func chunks(_ total: Int) -> [(start: Int, count: Int)] {
-        stride(from: 0, to: total, by: maxChunk).map { ($0, min(maxChunk, total - $0)) }
+    static func chunks(_ total: Int) -> LazyMapSequence<StrideTo<Int>, (start: Int, count: Int)> {
+        stride(from: 0, to: total, by: maxChunk).lazy.map { ($0, min(maxChunk, total - $0)) }
     }
 
     private init(comm: MPI_Comm) throws {

@@ -11,6 +11,7 @@ import Glibc
 public final class Adam: Optimizer {
     public var name: String { decoupledWeightDecay ? "adamw" : "adam" }
     public var learningRate: Float
+    public var gradientScale: Float = 1
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
@@ -51,7 +52,7 @@ public final class Adam: Optimizer {
         stepCount += 1
         let t = Double(stepCount)
         let c1 = Float(1 - pow(Double(beta1), t)), c2 = Float(1 - pow(Double(beta2), t))
-        let b1 = beta1, b2 = beta2, eps = epsilon, invSqrtC2 = 1 / c2.squareRoot()
+        let b1 = beta1, b2 = beta2, eps = epsilon, invSqrtC2 = 1 / c2.squareRoot(), gs = gradientScale
         let coupled = decoupledWeightDecay ? 0 : weightDecay
         for (range, scale) in arena.updateRanges {
             let lr = learningRate * scale
@@ -60,7 +61,7 @@ public final class Adam: Optimizer {
             let lo = range.lowerBound
             let pr = p + lo, gr = g + lo, mr = mb + lo, vr = vb + lo
             for i in 0..<range.count {
-                let gi = gr[i] + coupled * pr[i]
+                let gi = gs * gr[i] + coupled * pr[i]
                 let mi = b1 * mr[i] + (1 - b1) * gi
                 let vi = b2 * vr[i] + (1 - b2) * gi * gi
                 mr[i] = mi

@@ -17,6 +17,10 @@ public protocol Optimizer: AnyObject {
     var stepCount: Int { get set }
     /// Named state buffers, each of the arena's size.
     var slots: [(name: String, buffer: UnsafeMutableBufferPointer<Float>)] { get }
+    /// Factor applied to every gradient as the update reads it (1 by default). Data-parallel
+    /// training sets it to 1/ranks when the gradients hold the ranks' sum, so averaging costs
+    /// no pass of its own. Weight decay is added after scaling.
+    var gradientScale: Float { get set }
     /// Applies one update using the arena's current gradients.
     func step(_ arena: ParameterArena)
     /// Allocates the slots for `arena` now (they are otherwise created by the first step), so

@@ -10,6 +10,7 @@ import LockstepTensor
 public final class SGD: Optimizer {
     public var name: String { "sgd" }
     public var learningRate: Float
+    public var gradientScale: Float = 1
     public let momentum: Float
     public let dampening: Float
     public let nesterov: Bool
@@ -41,7 +42,7 @@ public final class SGD: Optimizer {
 
     public func step(_ arena: ParameterArena) {
         let p = arena.values, g = arena.gradients
-        let wd = weightDecay, mu = momentum, damp = 1 - dampening
+        let wd = weightDecay, mu = momentum, damp = 1 - dampening, gs = gradientScale
         if mu != 0 { prepareSlots(for: arena) }
         let b = velocity?.buffer.baseAddress
         let first = stepCount == 0
@@ -50,20 +51,20 @@ public final class SGD: Optimizer {
             let pr = p + range.lowerBound, gr = g + range.lowerBound, n = range.count
             // One branch-free loop per case, so each vectorizes.
             if mu == 0 {
-                for i in 0..<n { pr[i] -= lr * (gr[i] + wd * pr[i]) }
+                for i in 0..<n { pr[i] -= lr * (gs * gr[i] + wd * pr[i]) }
                 continue
             }
             let br = b! + range.lowerBound
             switch (first, nesterov) {
             case (true, false):
-                for i in 0..<n { let gi = gr[i] + wd * pr[i]; br[i] = gi; pr[i] -= lr * gi }
+                for i in 0..<n { let gi = gs * gr[i] + wd * pr[i]; br[i] = gi; pr[i] -= lr * gi }
             case (true, true):
-                for i in 0..<n { let gi = gr[i] + wd * pr[i]; br[i] = gi; pr[i] -= lr * (gi + mu * gi) }
+                for i in 0..<n { let gi = gs * gr[i] + wd * pr[i]; br[i] = gi; pr[i] -= lr * (gi + mu * gi) }
             case (false, false):
-                for i in 0..<n { let gi = gr[i] + wd * pr[i]; let bi = mu * br[i] + damp * gi; br[i] = bi; pr[i] -= lr * bi }
+                for i in 0..<n { let gi = gs * gr[i] + wd * pr[i]; let bi = mu * br[i] + damp * gi; br[i] = bi; pr[i] -= lr * bi }
             case (false, true):
                 for i in 0..<n {
-                    let gi = gr[i] + wd * pr[i]; let bi = mu * br[i] + damp * gi; br[i] = bi; pr[i] -= lr * (gi + mu * bi)
+                    let gi = gs * gr[i] + wd * pr[i]; let bi = mu * br[i] + damp * gi; br[i] = bi; pr[i] -= lr * (gi + mu * bi)
                 }
             }
         }

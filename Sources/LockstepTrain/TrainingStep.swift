@@ -98,7 +98,11 @@ public final class TrainingStep {
         if let reduceError { throw reduceError }
         phase(\.backward, "backward", .backward)
 
-        try reducer.finish()
+        // Averaging over ranks: folded into the optimizer's update unless regularization or
+        // clipping must see the averaged gradients first.
+        let averageHere = !regularization.isEmpty || clipGradNorm != nil
+        try reducer.finish(averaging: averageHere)
+        optimizer.gradientScale = averageHere ? 1 : 1 / Float(communicator.size)
         times.allreduceInFlight += reducer.lastInFlightNanos
         phase(\.allreduce, "gradient allreduce wait", .allreduce)
 

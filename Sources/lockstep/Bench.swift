@@ -22,6 +22,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps per repeat (default: the workload's).") var steps: Int?
     @Option(help: "Warm-up steps (default: the workload's).") var warmup: Int?
     @Option(help: "Gradient bucket size in MB.") var bucketMb: Double = 25
+    @Flag(help: "Start gradient allreduces only after backward (default: during backward, as buckets fill).") var noOverlap = false
     @Option(help: "Fashion-MNIST IDX directory.") var data = "/usr/share/datasets/fashion-mnist"
     @Option(help: ArgumentHelp("Write a Chrome trace of the timed steps (all ranks) to FILE.", valueName: "FILE")) var timeline: String?
     @Option(help: ArgumentHelp("W5 message sizes in bytes, comma-separated.", valueName: "list")) var sizes: String?
@@ -44,6 +45,7 @@ struct Bench: ParsableCommand {
         options.steps = steps
         options.warmup = warmup
         options.bucketBytes = Int(bucketMb * 1_048_576)
+        options.overlap = !noOverlap
         options.fashionMNIST = data
         options.timeline = timeline
         options.scratch = scratch

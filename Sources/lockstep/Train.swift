@@ -23,11 +23,16 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Continue from a checkpoint: auto (the run's latest, if any) or a checkpoint file.", valueName: "auto|PATH"))
     var resume: String?
 
+    @Option(help: ArgumentHelp("Record every rank's steps (per-layer forward/backward, bucket allreduces, optimizer, data wait) and write them as one Chrome trace (chrome://tracing, ui.perfetto.dev) to FILE.", valueName: "FILE"))
+    var timeline: String?
+
     func run() throws {
         let code = Runtime.distributed { comm in
             Runtime.warnIfOversubscribed(comm)
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
-            try Trainer(recipe: recipe, communicator: comm, outputDirectory: output).run(resume: resume)
+            let trainer = Trainer(recipe: recipe, communicator: comm, outputDirectory: output)
+            trainer.timelinePath = timeline
+            try trainer.run(resume: resume)
         }
         if code != 0 { throw ExitCode(code) }
     }

@@ -33,4 +33,59 @@ final class GradientReducerTests: XCTestCase {
         XCTAssertEqual(try c.sum([1, 2]), [1, 2])
         XCTAssertEqual(try c.broadcast("hello", root: 0), "hello")
     }
+
+    /// Two ranks holding equal gradients, simulated: every reduction doubles its buffer, and
+    /// the communicator records which buckets went through the non-blocking path.
+    final class TwinRanks: Communicator {
+        var rank: Int { 0 }
+        var size: Int { 2 }
+        var hostname: String { "test" }
+        var log: [String] = []
+        final class Pending: PendingReduction {
+            func test() throws -> Bool { true }
+            func wait() throws {}
+        }
+        func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+            log.append("blocking \(buffer.count)")
+            for i in buffer.indices { buffer[i] *= 2 }
+        }
+        func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws { for i in buffer.indices { buffer[i] *= 2 } }
+        func allreduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
+        func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+            log.append("started \(buffer.count)")
+            for i in buffer.indices { buffer[i] *= 2 }
+            return Pending()
+        }
+        func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
+        func barrier() throws {}
+        func abort(code: Int32) -> Never { fatalError("abort") }
+    }
+
+    func testBucketsStartAsBackwardFillsThemAndTheLastOneBlocks() throws {
+        let params = (0..<4).map { Parameter(name: "p\($0)", shape: [1000], initializer: .zeros) }
+        let arena = ParameterArena(parameters: params)
+        for p in params { p.gradient.fill(3) }
+        let comm = TwinRanks()
+        let reducer = GradientReducer(arena: arena, communicator: comm, bucketBytes: 8000)
+        XCTAssertEqual(reducer.buckets.count, 2)
+        try reducer.gradientsReady([params[3]])
+        XCTAssertEqual(comm.log, [], "a bucket waits for all its parameters")
+        try reducer.gradientsReady([params[2]])
+        XCTAssertEqual(comm.log, ["started 2016"], "the first bucket starts as soon as it is full")
+        try reducer.gradientsReady([params[1], params[0]])
+        XCTAssertEqual(comm.log.count, 1, "the last bucket is left for finish")
+        try reducer.finish(averaging: true)
+        XCTAssertEqual(comm.log, ["started 2016", "blocking 2016"])
+        XCTAssert(params.allSatisfy { $0.gradient.toArray().allSatisfy { $0 == 3 } }, "sum over 2 ranks, divided by 2")
+
+        // Without averaging the sums stay for the optimizer to scale; without overlap every
+        // bucket is reduced, blocking, in finish.
+        comm.log = []
+        reducer.overlap = false
+        try reducer.gradientsReady(params.reversed())
+        XCTAssertEqual(comm.log, [])
+        try reducer.finish(averaging: false)
+        XCTAssertEqual(comm.log, ["blocking 2016", "blocking 2016"])
+        XCTAssert(params.allSatisfy { $0.gradient.toArray().allSatisfy { $0 == 6 } })
+    }
 }

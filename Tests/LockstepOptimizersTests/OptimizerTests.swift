@@ -32,6 +32,33 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// Data-parallel training hands the optimizer the ranks' summed gradients with
+    /// gradientScale = 1/ranks: the result must equal stepping on the averaged gradients.
+    func testGradientScaleEqualsSteppingOnScaledGradients() throws {
+        let cases: [(String, any Optimizer, any Optimizer)] = [
+            ("optim_sgd_nesterov", SGD(learningRate: 0.1, momentum: 0.9, nesterov: true), SGD(learningRate: 0.1, momentum: 0.9, nesterov: true)),
+            ("optim_sgd_momentum_wd", SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 0.01), SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)),
+            ("optim_adamw", Adam(learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true),
+             Adam(learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true)),
+        ]
+        for (name, plain, scaled) in cases {
+            let c = try TorchCase(name)
+            let p = Parameter(name: "p", shape: [10], initializer: .zeros), q = Parameter(name: "p", shape: [10], initializer: .zeros)
+            let pa = ParameterArena(parameters: [p]), qa = ParameterArena(parameters: [q])
+            p.value.assign(try c.values("p0"))
+            q.value.assign(try c.values("p0"))
+            scaled.gradientScale = 0.25
+            for i in 0..<3 {
+                let g = try c.values("g\(i)")
+                p.gradient.assign(g)
+                q.gradient.assign(g.map { 4 * $0 })  // the sum over 4 ranks with equal gradients
+                plain.step(pa)
+                scaled.step(qa)
+            }
+            XCTAssertEqual(q.value.toArray(), p.value.toArray(), name)
+        }
+    }
+
     func testSGDMomentumByHand() {
         let p = Parameter(name: "p", shape: [1], initializer: .zeros)
         let arena = ParameterArena(parameters: [p])
