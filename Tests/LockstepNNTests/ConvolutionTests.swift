@@ -217,3 +217,39 @@ final class ResidualTests: XCTestCase {
         }
     }
 }
+
+/// Kernels split over threads (im2col, col2im, BatchNorm channels, activations, residual sums)
+/// must give bit-identical results for any thread count: every element is computed by one
+/// thread in the same order.
+final class ThreadSplitTests: XCTestCase {
+    func testResidualBlockIsIdenticalOnOneAndThreeThreads() throws {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        var results: [[Float]] = []
+        for threads in [1, 3] {
+            Parallel.threads = threads
+            let body = Sequential(named: [("conv1", Conv2D(outChannels: 4, kernel: 3, padding: 1, bias: false)),
+                                          ("bn1", BatchNorm()), ("relu", try Activations.make("relu")),
+                                          ("conv2", Conv2D(outChannels: 4, kernel: 3, stride: 2, padding: 1, bias: false))])
+            let shortcut = Sequential(named: [("0", Conv2D(outChannels: 4, kernel: 1, stride: 2, bias: false))])
+            let block = Residual(body: body, shortcut: shortcut)
+            let arena = try bind(block, inputShape: [3, 32, 32], seed: 5)
+            let x = randomTensor([16, 3, 32, 32], seed: 6)  // large enough that BatchNorm and ReLU split too
+            let y = block.forward(x, ForwardContext(training: true))
+            let dx = block.backward(randomTensor(y.shape, seed: 7), needsInputGradient: true, nil)!
+            results.append(y.toArray() + dx.toArray() + Array(UnsafeBufferPointer(start: arena.gradients, count: arena.count)))
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
+    func testPartsCoverTheRangeOnceEach() {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        Parallel.threads = 4
+        let hits = UnsafeMutablePointer<Int32>.allocate(capacity: 103)
+        defer { hits.deallocate() }
+        hits.initialize(repeating: 0, count: 103)
+        Parallel.forEachPart(103) { part in for i in part { hits[i] += 1 } }
+        XCTAssert((0..<103).allSatisfy { hits[$0] == 1 })
+    }
+}

@@ -25,13 +25,17 @@ extension ActivationFunction {
     // table once per element (measured: 16× slower for ReLU).
     @inlinable
     public func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { y[i] = value(x[i]) }
+        Parallel.forEachPart(count, grain: 16_384) { part in
+            for i in part { y[i] = value(x[i]) }
+        }
     }
 
     @inlinable
     public func backpropagate(input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                               into dx: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { dx[i] = dy[i] * derivative(input: x[i], output: y[i]) }
+        Parallel.forEachPart(count, grain: 16_384) { part in
+            for i in part { dx[i] = dy[i] * derivative(input: x[i], output: y[i]) }
+        }
     }
 }
 

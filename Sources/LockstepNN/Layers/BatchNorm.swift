@@ -61,32 +61,42 @@ public final class BatchNorm: Layer {
         let x = input.data, y = output.data, xh = normalized.data
         let gamma = weight.value.data, beta = bias.value.data
         let rm = runningMean.value.data, rv = runningVar.value.data
-        // Element (s, ch, p) is at x[(s·C + ch)·hw + p]; for 1-D inputs hw = 1.
-        for ch in 0..<c {
-            var mu: Float = 0, variance: Float = 0
-            if trainedForward {
-                var sum = 0.0
-                for s in 0..<n { let b = x + (s * c + ch) * hw; for p in 0..<hw { sum += Double(b[p]) } }
-                mu = Float(sum / Double(m))
-                var sq = 0.0
-                for s in 0..<n { let b = x + (s * c + ch) * hw; for p in 0..<hw { let d = Double(b[p] - mu); sq += d * d } }
-                variance = Float(sq / Double(m))
-                rm[ch] = (1 - momentum) * rm[ch] + momentum * mu
-                rv[ch] = (1 - momentum) * rv[ch] + momentum * (m > 1 ? variance * Float(m) / Float(m - 1) : variance)
-            } else {
-                mu = rm[ch]
-                variance = rv[ch]
-            }
-            let inv = 1 / (variance + epsilon).squareRoot()
-            mean[ch] = mu
-            invStd[ch] = inv
-            let g = gamma[ch], b0 = beta[ch]
-            for s in 0..<n {
-                let o = (s * c + ch) * hw
-                for p in 0..<hw {
-                    let v = (x[o + p] - mu) * inv
-                    xh[o + p] = v
-                    y[o + p] = g * v + b0
+        let trained = trainedForward, momentum = momentum, epsilon = epsilon
+        // Element (s, ch, p) is at x[(s·C + ch)·hw + p]; for 1-D inputs hw = 1. Channels are
+        // independent: threads take disjoint channel ranges.
+        mean.withUnsafeMutableBufferPointer { meanOut in
+            invStd.withUnsafeMutableBufferPointer { invOut in
+                let meanOut = meanOut.baseAddress!, invOut = invOut.baseAddress!
+                Parallel.forEachPart(c, grain: max(1, 8192 / max(m, 1))) { channels in
+                    for ch in channels {
+                        var mu: Float = 0, variance: Float = 0
+                        if trained {
+                            // Plane sums in Float lanes, accumulated over planes in Double.
+                            var sum = 0.0
+                            for s in 0..<n { sum += Double(VectorOps.sumFloat(x + (s * c + ch) * hw, count: hw)) }
+                            mu = Float(sum / Double(m))
+                            var sq = 0.0
+                            for s in 0..<n { sq += Double(VectorOps.sumSquaredDeviations(x + (s * c + ch) * hw, count: hw, from: mu)) }
+                            variance = Float(sq / Double(m))
+                            rm[ch] = (1 - momentum) * rm[ch] + momentum * mu
+                            rv[ch] = (1 - momentum) * rv[ch] + momentum * (m > 1 ? variance * Float(m) / Float(m - 1) : variance)
+                        } else {
+                            mu = rm[ch]
+                            variance = rv[ch]
+                        }
+                        let inv = 1 / (variance + epsilon).squareRoot()
+                        meanOut[ch] = mu
+                        invOut[ch] = inv
+                        let g = gamma[ch], b0 = beta[ch]
+                        for s in 0..<n {
+                            let o = (s * c + ch) * hw
+                            for p in 0..<hw {
+                                let v = (x[o + p] - mu) * inv
+                                xh[o + p] = v
+                                y[o + p] = g * v + b0
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -100,27 +110,34 @@ public final class BatchNorm: Layer {
         let gamma = weight.value.data, dgamma = weight.gradient.data, dbeta = bias.gradient.data
         if needsInputGradient { inputGradient.resize(input.shape) }
         let dx = inputGradient.data
-        for ch in 0..<c {
-            var sumDy: Float = 0, sumDyXh: Float = 0
-            for s in 0..<n {
-                let o = (s * c + ch) * hw
-                for p in 0..<hw { sumDy += dy[o + p]; sumDyXh += dy[o + p] * xh[o + p] }
-            }
-            if !weight.isFrozen { dgamma[ch] = sumDyXh }
-            if !bias.isFrozen { dbeta[ch] = sumDy }
-            guard needsInputGradient else { continue }
-            let k = gamma[ch] * invStd[ch]
-            if trainedForward {
-                // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
-                let a = sumDy / m, b = sumDyXh / m
-                for s in 0..<n {
-                    let o = (s * c + ch) * hw
-                    for p in 0..<hw { dx[o + p] = k * (dy[o + p] - a - xh[o + p] * b) }
-                }
-            } else {
-                for s in 0..<n {
-                    let o = (s * c + ch) * hw
-                    for p in 0..<hw { dx[o + p] = k * dy[o + p] }
+        let weightGradient = !weight.isFrozen, biasGradient = !bias.isFrozen, trained = trainedForward
+        invStd.withUnsafeBufferPointer { invStd in
+            let invStd = invStd.baseAddress!
+            Parallel.forEachPart(c, grain: max(1, 8192 / max(n * hw, 1))) { channels in
+                for ch in channels {
+                    var sumDy: Float = 0, sumDyXh: Float = 0
+                    for s in 0..<n {
+                        let o = (s * c + ch) * hw
+                        sumDy += VectorOps.sumFloat(dy + o, count: hw)
+                        sumDyXh += VectorOps.dotFloat(dy + o, xh + o, count: hw)
+                    }
+                    if weightGradient { dgamma[ch] = sumDyXh }
+                    if biasGradient { dbeta[ch] = sumDy }
+                    guard needsInputGradient else { continue }
+                    let k = gamma[ch] * invStd[ch]
+                    if trained {
+                        // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))
+                        let a = sumDy / m, b = sumDyXh / m
+                        for s in 0..<n {
+                            let o = (s * c + ch) * hw
+                            for p in 0..<hw { dx[o + p] = k * (dy[o + p] - a - xh[o + p] * b) }
+                        }
+                    } else {
+                        for s in 0..<n {
+                            let o = (s * c + ch) * hw
+                            for p in 0..<hw { dx[o + p] = k * dy[o + p] }
+                        }
+                    }
                 }
             }
         }

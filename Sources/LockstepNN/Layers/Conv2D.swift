@@ -90,10 +90,12 @@ public final class Conv2D: Layer {
             // wide[o, m·hw] = W · cols, scattered to y[s, o, hw] with the bias added.
             Im2Col.forward(input.data + s0 * inSize, cols, g, samples: m, sampleStride: inSize)
             BLAS.sgemm(m: o, n: ld, k: k, a: w, lda: k, b: cols, ldb: ld, c: wide, ldc: ld)
-            for s in 0..<m {
-                for oc in 0..<o {
-                    let src = wide + oc * ld + s * hw, dst = y + (s * o + oc) * hw
-                    if let b { VectorOps.add(src, b[oc], into: dst, count: hw) } else { VectorOps.copy(src, into: dst, count: hw) }
+            Parallel.forEachPart(m) { part in
+                for s in part {
+                    for oc in 0..<o {
+                        let src = wide + oc * ld + s * hw, dst = y + (s * o + oc) * hw
+                        if let b { VectorOps.add(src, b[oc], into: dst, count: hw) } else { VectorOps.copy(src, into: dst, count: hw) }
+                    }
                 }
             }
         }
@@ -122,9 +124,12 @@ public final class Conv2D: Layer {
                 dy = outputGradient.data + s0 * o * hw
             } else {
                 dy = wide
-                for s in 0..<m {
-                    let src = outputGradient.data + (s0 + s) * o * hw, dst = wide + s * hw
-                    for oc in 0..<o { VectorOps.copy(src + oc * hw, into: dst + oc * ld, count: hw) }
+                let from = outputGradient.data
+                Parallel.forEachPart(m) { part in
+                    for s in part {
+                        let src = from + (s0 + s) * o * hw, dst = wide + s * hw
+                        for oc in 0..<o { VectorOps.copy(src + oc * hw, into: dst + oc * ld, count: hw) }
+                    }
                 }
             }
             if biasGradient, let bias {

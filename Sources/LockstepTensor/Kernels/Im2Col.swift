@@ -35,35 +35,33 @@ public enum Im2Col {
     public static func forward(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, _ g: ConvGeometry,
                                samples: Int = 1, sampleStride: Int = 0) {
         let oh = g.outH, ow = g.outW, h = g.height, w = g.width, ohw = oh * ow
-        let ld = samples * ohw
-        // Output columns whose input column ix = x0·sW − pW + j lies inside the image.
-        var row = 0
-        for c in 0..<g.channels {
-            for i in 0..<g.kernelH {
-                for j in 0..<g.kernelW {
-                    let x0First = min(ow, max(0, (g.padW - j + g.strideW - 1) / g.strideW))
-                    let x0End = max(x0First, min(ow, (w + g.padW - j + g.strideW - 1) / g.strideW))
-                    for s in 0..<samples {
-                        let xc = x + s * sampleStride + c * h * w
-                        let dst = cols + row * ld + s * ohw
-                        for y in 0..<oh {
-                            let iy = y * g.strideH - g.padH + i
-                            let d = dst + y * ow
-                            guard iy >= 0 && iy < h else {
-                                for q in 0..<ow { d[q] = 0 }
-                                continue
-                            }
-                            for q in 0..<x0First { d[q] = 0 }
-                            let src = xc + iy * w - g.padW + j
-                            if g.strideW == 1 {
-                                VectorOps.copy(src + x0First, into: d + x0First, count: x0End - x0First)
-                            } else {
-                                for x0 in x0First..<x0End { d[x0] = src[x0 * g.strideW] }
-                            }
-                            for q in x0End..<ow { d[q] = 0 }
+        let ld = samples * ohw, kk = g.kernelH * g.kernelW
+        // Rows are independent: threads take disjoint row ranges.
+        Parallel.forEachPart(g.patchSize, grain: max(1, 4096 / max(ld, 1))) { rows in
+            for row in rows {
+                let c = row / kk, i = (row % kk) / g.kernelW, j = row % g.kernelW
+                // Output columns whose input column ix = x0·sW − pW + j lies inside the image.
+                let x0First = min(ow, max(0, (g.padW - j + g.strideW - 1) / g.strideW))
+                let x0End = max(x0First, min(ow, (w + g.padW - j + g.strideW - 1) / g.strideW))
+                for s in 0..<samples {
+                    let xc = x + s * sampleStride + c * h * w
+                    let dst = cols + row * ld + s * ohw
+                    for y in 0..<oh {
+                        let iy = y * g.strideH - g.padH + i
+                        let d = dst + y * ow
+                        guard iy >= 0 && iy < h else {
+                            for q in 0..<ow { d[q] = 0 }
+                            continue
                         }
+                        for q in 0..<x0First { d[q] = 0 }
+                        let src = xc + iy * w - g.padW + j
+                        if g.strideW == 1 {
+                            VectorOps.copy(src + x0First, into: d + x0First, count: x0End - x0First)
+                        } else {
+                            for x0 in x0First..<x0End { d[x0] = src[x0 * g.strideW] }
+                        }
+                        for q in x0End..<ow { d[q] = 0 }
                     }
-                    row += 1
                 }
             }
         }
@@ -75,28 +73,31 @@ public enum Im2Col {
                                 samples: Int = 1, sampleStride: Int = 0) {
         let oh = g.outH, ow = g.outW, h = g.height, w = g.width, ohw = oh * ow
         let ld = samples * ohw
-        for s in 0..<samples { (dx + s * sampleStride).update(repeating: 0, count: g.channels * h * w) }
-        var row = 0
-        for c in 0..<g.channels {
-            for i in 0..<g.kernelH {
-                for j in 0..<g.kernelW {
-                    let x0First = min(ow, max(0, (g.padW - j + g.strideW - 1) / g.strideW))
-                    let x0End = max(x0First, min(ow, (w + g.padW - j + g.strideW - 1) / g.strideW))
-                    for s in 0..<samples {
-                        let dc = dx + s * sampleStride + c * h * w
-                        let src = cols + row * ld + s * ohw
-                        for y in 0..<oh {
-                            let iy = y * g.strideH - g.padH + i
-                            if iy < 0 || iy >= h || x0End == x0First { continue }
-                            let d = dc + iy * w - g.padW + j, sy = src + y * ow
-                            if g.strideW == 1 {
-                                for x0 in x0First..<x0End { d[x0] += sy[x0] }
-                            } else {
-                                for x0 in x0First..<x0End { d[x0 * g.strideW] += sy[x0] }
+        // Samples are independent (each writes its own image): threads take disjoint samples.
+        Parallel.forEachPart(samples) { part in
+            for s in part { (dx + s * sampleStride).update(repeating: 0, count: g.channels * h * w) }
+            var row = 0
+            for c in 0..<g.channels {
+                for i in 0..<g.kernelH {
+                    for j in 0..<g.kernelW {
+                        let x0First = min(ow, max(0, (g.padW - j + g.strideW - 1) / g.strideW))
+                        let x0End = max(x0First, min(ow, (w + g.padW - j + g.strideW - 1) / g.strideW))
+                        for s in part {
+                            let dc = dx + s * sampleStride + c * h * w
+                            let src = cols + row * ld + s * ohw
+                            for y in 0..<oh {
+                                let iy = y * g.strideH - g.padH + i
+                                if iy < 0 || iy >= h || x0End == x0First { continue }
+                                let d = dc + iy * w - g.padW + j, sy = src + y * ow
+                                if g.strideW == 1 {
+                                    for x0 in x0First..<x0End { d[x0] += sy[x0] }
+                                } else {
+                                    for x0 in x0First..<x0End { d[x0 * g.strideW] += sy[x0] }
+                                }
                             }
                         }
+                        row += 1
                     }
-                    row += 1
                 }
             }
         }

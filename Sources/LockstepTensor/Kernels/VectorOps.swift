@@ -60,6 +60,38 @@ public enum VectorOps {
         while i < count { dst[i] = src[i]; i += 1 }
     }
 
+    /// Σ (x[i] − mean)² in Float with 16 independent lanes.
+    @inlinable
+    public static func sumSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, from mean: Float) -> Float {
+        var acc = SIMD16<Float>()
+        let m = SIMD16<Float>(repeating: mean)
+        var i = 0
+        let raw = UnsafeRawPointer(x)
+        while i + 16 <= count {
+            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - m
+            acc += d * d
+            i += 16
+        }
+        var s = acc.sum()
+        while i < count { let d = x[i] - mean; s += d * d; i += 1 }
+        return s
+    }
+
+    /// Σ x[i]·y[i] in Float with 16 independent lanes.
+    @inlinable
+    public static func dotFloat(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
+        while i + 16 <= count {
+            acc += rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        var s = acc.sum()
+        while i < count { s += x[i] * y[i]; i += 1 }
+        return s
+    }
+
     /// x[i] += v.
     @inlinable
     public static func add(_ v: Float, to x: UnsafeMutablePointer<Float>, count: Int) {

@@ -1,0 +1,24 @@
+import Dispatch
+
+/// Splitting the elementwise and layout kernels (im2col, BatchNorm, activations) over the
+/// same number of threads as BLAS (`OPENBLAS_NUM_THREADS`), so a rank given T threads uses
+/// them outside GEMM too. With one thread everything runs inline, with no dispatch at all.
+public enum Parallel {
+    /// Runs `body` on up to `BLAS.threads` contiguous, disjoint parts of 0..<count, concurrently,
+    /// and returns when all are done. Parts have at least `grain` items (small jobs run inline).
+    /// `body` must only write memory that belongs to its own part.
+    @inlinable
+    public static func forEachPart(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        let parts = min(threads, count / max(grain, 1))
+        if parts <= 1 { body(0..<count); return }
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let run = body
+            DispatchQueue.concurrentPerform(iterations: parts) { t in
+                run((t * count / parts)..<((t + 1) * count / parts))
+            }
+        }
+    }
+
+    /// The thread count: BLAS's, read at first use (tests change it to compare splits).
+    nonisolated(unsafe) public static var threads: Int = max(1, BLAS.threads)
+}
