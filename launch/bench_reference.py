@@ -121,9 +121,9 @@ def hdf5_workload(a):
     """W6 with h5py: the same file layout as Lockstep's (uint8 [N, 28, 28, 1], 256 samples per
     chunk), random sorted batches of 128 and sequential batches, converted to float32 / 255."""
     import h5py
-    images = read_idx(a.data, "train-images-idx3-ubyte")
     path = os.path.join(a.scratch or tempfile.gettempdir(), "w6-h5py.h5")
     if not os.path.exists(path):
+        images = read_idx(a.data, "train-images-idx3-ubyte")
         with h5py.File(path + ".tmp", "w") as f:
             f.create_dataset("images", data=images[..., None], chunks=(256, 28, 28, 1))
         os.replace(path + ".tmp", path)
