@@ -161,13 +161,16 @@ else
 fi
 
 # --- transfer learning demo at reduced size: fine-tuning beats training from scratch -----------
+# A 4-epoch budget: with a constant rate the final-epoch accuracy swings by ~2 points, and by
+# epoch 6 the small network from scratch catches up on this easy task (measured 87.14 % vs
+# 87.74 %), while after 4 epochs fine-tuning is clearly ahead (88.90 % vs 79.96 %).
 tl=(--set model.widths=[8,16,32,64] "${data[@]}")
 if timeout 600 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${tl[@]}" --set data.limit=4000 --out tpre > tpre.log 2>&1 \
-   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/finetune.yaml" "${tl[@]}" --set pretrained="$work/tpre/model.h5" --out tft > tft.log 2>&1 \
-   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/scratch.yaml" "${tl[@]}" --out tscratch > tscratch.log 2>&1; then
+   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/finetune.yaml" "${tl[@]}" --set training.epochs=4 --set pretrained="$work/tpre/model.h5" --out tft > tft.log 2>&1 \
+   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/scratch.yaml" "${tl[@]}" --set training.epochs=4 --out tscratch > tscratch.log 2>&1; then
   ft=$(json tft/summary.json test_accuracy); sc=$(json tscratch/summary.json test_accuracy)
-  if grep -q "loaded pretrained weights .* new 5-class head" tft.log && awk -v a="$ft" -v b="$sc" 'BEGIN { exit !(a > b) }'; then
-    ok "transfer: 500 samples of classes 5-9, fine-tuned $ft > from scratch $sc"
+  if grep -q "loaded pretrained weights .* new 5-class head" tft.log && awk -v a="$ft" -v b="$sc" 'BEGIN { exit !(a > b + 0.02) }'; then
+    ok "transfer: 500 samples of classes 5-9, 4 epochs, fine-tuned $ft > from scratch $sc + 0.02"
   else
     bad "transfer: fine-tuned $ft vs from scratch $sc" "$(grep -E 'loaded|frozen|test acc' tft.log | tail -3)"
   fi
