@@ -86,8 +86,12 @@ public enum ModelBench {
             let serial = Double(stepper.times.allreduce) / Double(max(stepper.times.steps, 1))
             stepper.reducer.overlap = options.overlap
             report.extra.append(("allreduce_exposed_s_per_step", exposed / 1e9))
+            report.extra.append(("allreduce_in_flight_s_per_step", Double(times.allreduceInFlight) / Double(max(times.steps, 1)) / 1e9))
             report.extra.append(("allreduce_no_overlap_s_per_step", serial / 1e9))
-            report.extra.append(("allreduce_hidden_fraction", serial > 0 ? max(0, 1 - exposed / serial) : 0))
+            // One bucket completes with backward: nothing can overlap, and any difference
+            // between the two passes is noise.
+            let hidden = stepper.reducer.buckets.count > 1 && serial > 0 ? max(0, 1 - exposed / serial) : 0
+            report.extra.append(("allreduce_hidden_fraction", hidden))
             report.extra.append(("gradient_buckets", Double(stepper.reducer.buckets.count)))
         }
         if workload == .w1, let (efficiency, gflops) = denseEfficiency(model, batch: batch) {

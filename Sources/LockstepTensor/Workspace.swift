@@ -40,9 +40,6 @@ public final class Workspace {
         return buffers[slot].pointer
     }
 
-    /// Bytes held by this thread's buffers.
-    public var bytes: Int { buffers.reduce(0) { $0 + $1.capacity * 4 } }
-
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride) == 0, let raw else {

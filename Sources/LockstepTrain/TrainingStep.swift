@@ -24,8 +24,6 @@ public struct PhaseTimes: Sendable, Equatable {
 
     public init() {}
 
-    public var total: UInt64 { data + forward + backward + allreduce + optimizer + sync }
-
     /// Phase name → seconds, for reports.
     public var seconds: [(String, Double)] {
         [("data_wait", data), ("forward", forward), ("backward", backward), ("allreduce", allreduce),
