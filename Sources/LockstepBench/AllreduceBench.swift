@@ -25,12 +25,7 @@ public enum AllreduceBench {
 
             let iterations = max(5, min(2000, 200_000_000 / max(bytes, 1)))
             func timed(_ body: () throws -> Void) throws -> Double {
-                try comm.barrier()
-                let start = Timeline.now()
-                for _ in 0..<iterations { try body() }
-                var t = [Double(Timeline.now() - start) / 1e9 / Double(iterations)]
-                try t.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
-                return t[0]
+                try BenchReport.slowestRank(comm) { for _ in 0..<iterations { try body() } } / Double(iterations)
             }
             let sync = { try reducer.finish(averaging: false) }
             let nonblocking = { try reducer.gradientsReady(parameters.reversed()); try reducer.finish(averaging: false) }

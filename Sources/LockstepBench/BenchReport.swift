@@ -1,5 +1,6 @@
 import Foundation
 import LockstepDistributed
+import LockstepTimeline
 
 /// One benchmark run's result, printed as one JSON object per run with `--json` (keys as the
 /// PyTorch reference's, plus Lockstep's time split).
@@ -67,6 +68,17 @@ public struct BenchReport: Sendable {
         if !extra.isEmpty { lines.append("  " + extra.map { "\($0.0) " + String(format: "%.4g", $0.1) }.joined(separator: ", ")) }
         for (k, v) in notes { lines.append("  \(k): \(v)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// Runs `body` on every rank, started together after a barrier, and returns the slowest
+    /// rank's seconds (a step is only as fast as its slowest rank).
+    public static func slowestRank(_ comm: any Communicator, _ body: () throws -> Void) throws -> Double {
+        try comm.barrier()
+        let start = Timeline.now()
+        try body()
+        var t = [Double(Timeline.now() - start) / 1e9]
+        try t.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
+        return t[0]
     }
 
     /// This process's peak resident set size, the largest over ranks.

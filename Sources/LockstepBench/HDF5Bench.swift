@@ -38,12 +38,10 @@ public enum HDF5Bench {
         }
         let randomBatches = options.steps ?? 200
         func timed(_ batches: [[Int]]) throws -> Double {
-            try comm.barrier()
-            let start = Timeline.now()
-            for b in batches { _ = try shards.read(b, into: buffer, normalization: .unitRange) }
-            var t = [Double(Timeline.now() - start) / 1e9]
-            try t.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
-            return Double(batches.count * batch * comm.size) / t[0]
+            let seconds = try BenchReport.slowestRank(comm) {
+                for b in batches { _ = try shards.read(b, into: buffer, normalization: .unitRange) }
+            }
+            return Double(batches.count * batch * comm.size) / seconds
         }
         _ = try timed((0..<10).map { _ in randomBatch() })  // warm-up (file open, chunk cache)
         var random: [Double] = [], sequential: [Double] = []

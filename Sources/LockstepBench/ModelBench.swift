@@ -61,18 +61,14 @@ public enum ModelBench {
         let timeline = try options.timeline.map { _ in try TraceFile.start(comm) }
         var rates: [Double] = []
         for r in 0..<options.repeats {
-            try comm.barrier()
-            let start = Timeline.now()
-            for i in 0..<steps { try step(warmup + r * steps + i) }
-            var elapsed = [Double(Timeline.now() - start) / 1e9]
-            try elapsed.withUnsafeMutableBufferPointer { try comm.allreduceMax($0) }
-            rates.append(Double(steps * batch * comm.size) / elapsed[0])
+            let elapsed = try BenchReport.slowestRank(comm) { for i in 0..<steps { try step(warmup + r * steps + i) } }
+            rates.append(Double(steps * batch * comm.size) / elapsed)
         }
         if let timeline, let path = options.timeline { try TraceFile.finish(timeline, comm, to: path) }
         let times = stepper.times
         var report = BenchReport(workload: workload.rawValue, ranks: comm.size, threads: BLAS.threads, batch: batch,
                                  samplesPerSecAll: rates, peakRSSBytes: 0)
-        report.timeSplit = times.seconds.map { ($0.0, $0.1 / Double(max(times.steps, 1))) }
+        report.timeSplit = times.secondsPerStep
         report.extra.append(("parameters", Double(model.arena.parameterCount)))
         report.extra.append(("trainable_parameters", Double(model.parameters.filter { !$0.isFrozen }.reduce(0) { $0 + $1.count })))
 

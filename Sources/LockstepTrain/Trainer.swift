@@ -213,7 +213,7 @@ public final class Trainer {
             say("lockstep: timeline written to \(timelinePath)")
         }
         if phaseTimes.steps > 0 {
-            let perStep = phaseTimes.seconds.map { "\($0.0) " + String(format: "%.2f", 1000 * $0.1 / Double(phaseTimes.steps)) }
+            let perStep = phaseTimes.secondsPerStep.map { "\($0.0) " + String(format: "%.2f", 1000 * $0.1) }
             say("lockstep: ms per step on rank 0: " + perStep.joined(separator: ", "))
         }
         let summary = RunSummary(name: recipe.name, worldSize: comm.size, batchPerRank: recipe.training.batchPerRank,

@@ -24,10 +24,10 @@ public struct PhaseTimes: Sendable, Equatable {
 
     public init() {}
 
-    /// Phase name → seconds, for reports.
-    public var seconds: [(String, Double)] {
+    /// Phase name → mean seconds per step, for reports.
+    public var secondsPerStep: [(String, Double)] {
         [("data_wait", data), ("forward", forward), ("backward", backward), ("allreduce", allreduce),
-         ("optimizer", optimizer), ("sync", sync)].map { ($0.0, Double($0.1) / 1e9) }
+         ("optimizer", optimizer), ("sync", sync)].map { ($0.0, Double($0.1) / 1e9 / Double(max(steps, 1))) }
     }
 }
 
