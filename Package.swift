@@ -21,12 +21,15 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // cpuid/xgetbv and a process_vm_readv probe, which Swift cannot express (BLAS core choice, doctor).
+        .target(name: "CMachine"),
+
         .target(name: "LockstepTimeline"),
-        .target(name: "LockstepTensor", dependencies: ["CBLAS"]),
+        .target(name: "LockstepTensor", dependencies: ["CBLAS", "CMachine"]),
         .target(name: "LockstepNN", dependencies: ["LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
         .target(name: "LockstepHDF5", dependencies: ["CHDF5"]),
-        .target(name: "LockstepDistributed", dependencies: ["CMPI", "LockstepTensor", "LockstepTimeline"]),
+        .target(name: "LockstepDistributed", dependencies: ["CMPI", "CMachine", "LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepData", dependencies: [
             "LockstepHDF5", "LockstepTensor", "CZlib",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -44,7 +47,7 @@ let package = Package(
             "LockstepDistributed", "LockstepData", "LockstepModels",
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "LockstepTrain", "LockstepBench",
+            "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -20,5 +20,6 @@ static inline int lockstep_mpi_success(void) { return MPI_SUCCESS; }
 static inline int lockstep_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int lockstep_mpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
 static inline int lockstep_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
+static inline int lockstep_mpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
 static inline MPI_Errhandler lockstep_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 #endif

@@ -22,6 +22,9 @@ public enum Runtime {
             return failureExitCode
         }
         do {
+            // Kernels this CPU cannot run would end the first GEMM with SIGILL: say so instead.
+            try BLASCoreSelection.verify()
+            if comm.rank == 0 { print("lockstep: BLAS: \(BLASCoreSelection.report())") }
             try body(comm)
         } catch let stop as StoppedBySignal {
             // Every rank agreed to stop and the checkpoint is on disk: a clean, resumable exit.

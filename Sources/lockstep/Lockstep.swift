@@ -1,4 +1,5 @@
 import ArgumentParser
+import LockstepTensor
 
 /// The `lockstep` command: distributed data-parallel training across MPI ranks.
 @main
@@ -10,5 +11,13 @@ struct Lockstep: ParsableCommand {
             Run under mpirun or srun for several ranks (launch/run builds the command line), or
             directly for one rank. Rank 0 prints progress and writes the run directory.
             """,
-        subcommands: [Train.self, Eval.self, Shard.self, Inspect.self, Compare.self, Bench.self])
+        subcommands: [Train.self, Eval.self, Shard.self, Inspect.self, Compare.self, Bench.self, Doctor.self])
+
+    /// Before anything else (threads, MPI): when OpenBLAS picked kernels older than this CPU
+    /// runs, re-execute with the right ones. Every rank does this for itself, so it works
+    /// whatever started the process.
+    static func main() {
+        BLASCoreSelection.restartIfMisdetected()
+        main(nil)
+    }
 }

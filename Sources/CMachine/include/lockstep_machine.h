@@ -1,0 +1,30 @@
+#ifndef LOCKSTEP_MACHINE_H
+#define LOCKSTEP_MACHINE_H
+/* What this machine offers that Swift cannot ask directly: the CPU's instruction sets (cpuid
+ * and xgetbv, the test OpenBLAS makes when it picks its kernels: an instruction set counts
+ * only when the CPU has it and the OS saves its registers), and whether single-copy
+ * memory transfer between processes (CMA, process_vm_readv) is allowed. */
+#include <stdbool.h>
+
+typedef struct {
+    char vendor[13];   /* "GenuineIntel", "AuthenticAMD", … */
+    char brand[49];    /* "Intel(R) Xeon(R) Processor", … (may be empty) */
+    bool sse3;
+    bool avx;          /* AVX with the OS saving YMM state */
+    bool avx2;
+    bool fma;
+    bool avx512f;      /* AVX-512 foundation with the OS saving ZMM and opmask state */
+    bool avx512bw;
+    bool avx512vl;
+    bool avx512dq;
+} lockstep_cpu_features;
+
+/* Fills `out`; on a CPU that is not x86-64 every flag is false and the strings are empty. */
+void lockstep_read_cpu_features(lockstep_cpu_features *out);
+
+/* Whether process_vm_readv works on this process (Open MPI's single-copy "CMA" shared memory
+ * uses it between ranks). Returns 0 when it does, else the errno (EPERM/ENOSYS when a seccomp
+ * profile or the kernel forbids it). */
+int lockstep_process_vm_readv_errno(void);
+
+#endif

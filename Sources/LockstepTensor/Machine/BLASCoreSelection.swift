@@ -1,0 +1,102 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Makes every process run the best BLAS kernels its CPU can execute, whatever launched it
+/// (mpirun on one host or many, srun, a bare `lockstep`): each process checks its own CPU
+/// against the core OpenBLAS picked and, when the library picked an older one, re-executes
+/// itself once with `OPENBLAS_CORETYPE` set (the library reads it only while loading). A
+/// user's own `OPENBLAS_CORETYPE` is kept, unless the CPU cannot run it: that is an error
+/// instead of a SIGILL in the first GEMM.
+public enum BLASCoreSelection {
+    /// Set before re-executing, to the core the library had picked: tells the new process
+    /// what was done (for the report) and that it must not re-execute again.
+    public static let restartMarker = "LOCKSTEP_BLAS_RESTARTED_FROM"
+    /// Test hook: treat an inherited `OPENBLAS_CORETYPE` as the library's own detection, so
+    /// the restart can be exercised on a machine whose detection is right.
+    public static let simulateMisdetection = "LOCKSTEP_TEST_BLAS_MISDETECTED"
+
+    /// What to do about the running core.
+    public enum Decision: Equatable, Sendable {
+        /// The core suits the CPU, or the user chose it, or nothing better is known.
+        case keep
+        /// Re-execute with `OPENBLAS_CORETYPE` set to this core.
+        case restart(core: String)
+        /// The core needs instructions this CPU lacks; the message says what to do.
+        case unsupported(String)
+    }
+
+    /// The decision for a process whose library runs `running` on `cpu`, given its environment.
+    public static func decide(running: String, cpu: CPUFeatures, environment: [String: String]) -> Decision {
+        guard let level = BLASCore.isa(ofCore: running) else { return .keep }
+        let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
+        if level > cpu.isa {
+            let cause = requested.map { "OPENBLAS_CORETYPE=\($0) selects" } ?? "OpenBLAS picked"
+            return .unsupported("\(cause) \(running) kernels (\(level)), which this CPU, \(cpu.summary), cannot execute: "
+                + "unset OPENBLAS_CORETYPE or set it to \(BLASCore.best(for: cpu))")
+        }
+        let userChose = requested != nil && environment[simulateMisdetection] == nil
+        if userChose || environment[restartMarker] != nil || level >= cpu.isa { return .keep }
+        return .restart(core: BLASCore.best(for: cpu))
+    }
+
+    /// Call first thing in `main`, before any thread starts: re-executes this process with
+    /// the right `OPENBLAS_CORETYPE` when the library picked too old a core. Returns when
+    /// nothing needs doing (or when re-executing failed, which is only slower).
+    public static func restartIfMisdetected() {
+        let environment = currentEnvironment()
+        let running = BLASCore.name
+        guard case .restart(let core) = decide(running: running, cpu: .current, environment: environment) else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(restartMarker, running, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        let reason = String(cString: strerror(errno))
+        let warning = "lockstep: warning: could not restart with OPENBLAS_CORETYPE=\(core) (\(reason)); running OpenBLAS's \(running) kernels\n"
+        _ = warning.withCString { write(2, $0, strlen($0)) }
+        unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(restartMarker)
+    }
+
+    /// Throws when the running core needs instructions this CPU lacks.
+    public static func verify() throws {
+        if case .unsupported(let message) = decide(running: BLASCore.name, cpu: .current, environment: currentEnvironment()) {
+            throw BLASCoreError(message: message)
+        }
+    }
+
+    /// One line for the startup output: library, core and CPU, plus what was done about a
+    /// wrong choice, e.g. "OpenBLAS 0.3.21, SkylakeX kernels on … (OpenBLAS picked Prescott;
+    /// restarted with OPENBLAS_CORETYPE=SkylakeX)".
+    public static func report() -> String {
+        report(running: BLASCore.name, library: BLASCore.configuration, cpu: .current, environment: currentEnvironment())
+    }
+
+    public static func report(running: String, library: String, cpu: CPUFeatures, environment: [String: String]) -> String {
+        let version = library.split(separator: " ").prefix(2).joined(separator: " ")
+        let level = BLASCore.isa(ofCore: running).map { " (\($0))" } ?? ""
+        var line = "\(version), \(running) kernels\(level) on \(cpu.summary)"
+        let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
+        if let first = environment[restartMarker] {
+            line += "; OpenBLAS had picked \(first) kernels, so Lockstep restarted with OPENBLAS_CORETYPE=\(requested ?? "?")"
+            if let requested, requested.lowercased() != running.lowercased() { line += " (the library did not take it)" }
+        } else if let requested, let kept = BLASCore.isa(ofCore: running), kept < cpu.isa {
+            line += "; kept as OPENBLAS_CORETYPE=\(requested) asks, though this CPU runs \(cpu.isa) kernels "
+                + "(\(BLASCore.best(for: cpu))): GEMMs may be several times slower"
+        }
+        return line
+    }
+
+    private static func currentEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["OPENBLAS_CORETYPE", restartMarker, simulateMisdetection] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        return environment
+    }
+}
+
+/// The BLAS kernels in use cannot run on this CPU.
+public struct BLASCoreError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import LockstepTrain
+
+/// `lockstep doctor`: checks this machine for a run and says what to fix.
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check this machine for a run: CPU and BLAS kernels, GEMM speed, MPI, HDF5, cores.",
+        discussion: """
+            Exits with 1 when it finds a problem (a run would fail or be far slower than it
+            should), with a line saying what to do. Run it on a compute node, e.g. through
+            srun, to check that node.
+            """)
+
+    @Option(help: "Ranks this node will run (default: the launcher's local rank count, else 1).")
+    var ranksPerNode: Int?
+
+    @Option(help: "BLAS threads per rank (default: OPENBLAS_NUM_THREADS, else 1).")
+    var threads: Int?
+
+    @Flag(help: "Skip the timed sgemm (about 2 s).")
+    var quick = false
+
+    func run() throws {
+        let env = ProcessInfo.processInfo.environment
+        let ranks = ranksPerNode ?? ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"].lazy.compactMap { env[$0].flatMap(Int.init) }.first ?? 1
+        let perRank = threads ?? env["OPENBLAS_NUM_THREADS"].flatMap(Int.init) ?? 1
+        guard ranks > 0, perRank > 0 else { throw ValidationError("--ranks-per-node and --threads must be positive") }
+        let check = MachineCheck(ranksPerNode: ranks, threadsPerRank: perRank, measureGEMM: !quick)
+        print(check.render(host: ProcessInfo.processInfo.hostName))
+        if check.hasProblems { throw ExitCode(1) }
+    }
+}
