@@ -1,13 +1,14 @@
 import LockstepTensor
 import LockstepTimeline
 
-/// Averages the gradient arena over all ranks, overlapping communication with backward.
+/// Sums (and optionally averages) the gradient arena over all ranks, overlapping
+/// communication with backward.
 ///
 /// The arena is cut at parameter boundaries into buckets of about `bucketBytes`, taken in
 /// reverse layout order (the order backward produces gradients). When every parameter of a
 /// bucket has reported its gradient, that bucket's non-blocking allreduce starts; pending
-/// reductions are progressed whenever another layer finishes. `finish` waits for all and
-/// divides by the world size. The bucket layout is fixed for the run, so the reduction order
+/// reductions are progressed whenever another layer finishes. `finish` waits for all and, if
+/// asked, divides by the world size (otherwise the optimizer folds 1/size into its update). The bucket layout is fixed for the run, so the reduction order
 /// — and the result — is the same every step.
 public final class GradientReducer {
     /// A contiguous range of the gradient arena reduced as one message.
@@ -34,8 +35,6 @@ public final class GradientReducer {
     /// `finish` (false: no overlap with backward; benchmarks compare the two).
     public var overlap = true
 
-    /// Nanoseconds the last `finish` blocked: the allreduce time backward did not hide.
-    public private(set) var lastExposedNanos: UInt64 = 0
     /// Nanoseconds during which at least one bucket was in flight in the last step (from
     /// start to the test or wait that first saw it complete, so an upper bound).
     public private(set) var lastInFlightNanos: UInt64 = 0
@@ -105,7 +104,6 @@ public final class GradientReducer {
     /// the factor `1 / size` itself (the optimizer folds it into its update, saving a pass
     /// over the gradients).
     public func finish(averaging: Bool = true) throws {
-        let entered = Timeline.now()
         defer {
             for b in buckets.indices {
                 remaining[b] = buckets[b].parameterCount
@@ -114,7 +112,7 @@ public final class GradientReducer {
                 completedAt[b] = 0
             }
         }
-        guard communicator.size > 1 else { lastExposedNanos = 0; lastInFlightNanos = 0; return }
+        guard communicator.size > 1 else { lastInFlightNanos = 0; return }
         for b in buckets.indices {
             if let r = pending[b] {
                 if completedAt[b] == 0 { try r.wait(); completedAt[b] = Timeline.now() }
@@ -128,7 +126,6 @@ public final class GradientReducer {
         if averaging {
             for b in buckets { VectorOps.scale(arena.gradients + b.range.lowerBound, count: b.range.count, by: 1 / Float(communicator.size)) }
         }
-        lastExposedNanos = Timeline.now() - entered
         lastInFlightNanos = buckets.count == 1 ? completedAt[0] - startedAt[0] : inFlightUnion()
         if let timeline = Timeline.active {
             for b in buckets.indices { timeline.record(labels[b], .allreduce, from: startedAt[b], to: completedAt[b]) }

@@ -47,13 +47,6 @@ public final class MPICommunicator: Communicator {
     /// Finalizes MPI; call once, after the last collective.
     public static func finalize() { MPI_Finalize() }
 
-    /// Whether `MPI_Init` has been called (so a failure before it can exit without MPI_Abort).
-    public static var isInitialized: Bool {
-        var flag: Int32 = 0
-        MPI_Initialized(&flag)
-        return flag != 0
-    }
-
     public func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         try reduce(buffer, type: lockstep_mpi_float(), op: lockstep_mpi_sum(), "MPI_Allreduce(sum, float)")
     }

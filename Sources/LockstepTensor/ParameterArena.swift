@@ -96,9 +96,6 @@ public final class ParameterArena: @unchecked Sendable {
         return out
     }
 
-    /// Sets all gradients to zero.
-    public func zeroGradients() { gradients.update(repeating: 0, count: count) }
-
     /// The parameter called `name`, if any.
     public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
 }

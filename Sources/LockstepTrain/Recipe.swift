@@ -214,9 +214,6 @@ public struct Recipe: Sendable {
                                 parameterGroups: try doc.items("optimizer.param_groups").map {
                                     (try $0.stringList("params", default: []), try $0.double("lr_scale", min: 0))
                                 })
-        if let f = fineTuning.pretrained, !FileManager.default.fileExists(atPath: f) {
-            throw RecipeError("\(source): pretrained weights \(f) not found")
-        }
         regularization = try doc.items("regularization").map { item in
             Regularizer(l1: Float(try item.double("l1", default: 0, min: 0)), l2: Float(try item.double("l2", default: 0, min: 0)),
                         patterns: try item.stringList("params", default: Regularizer.weightsOnly))

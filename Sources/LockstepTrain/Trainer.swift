@@ -45,6 +45,11 @@ public final class Trainer {
     public func run(resume: String? = nil) throws -> RunSummary {
         let start = Date()
         let comm = communicator
+        // Before any shard is opened: only rank 0 reads the pretrained file, and an error on
+        // it ends every rank.
+        if isCoordinator, resume == nil, let file = recipe.fineTuning.pretrained, !FileManager.default.fileExists(atPath: file) {
+            throw RecipeError("pretrained weights \(file) not found (recipe key 'pretrained')")
+        }
         let train = try ShardSet(manifestPath: recipe.data.train, verifyChecksums: recipe.data.verifyChecksums)
         try train.restrict(classes: recipe.data.classes, limit: recipe.data.limit, seed: recipe.seed)
         let test = try recipe.data.test.map { try ShardSet(manifestPath: $0, verifyChecksums: recipe.data.verifyChecksums) }

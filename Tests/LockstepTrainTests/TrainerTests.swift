@@ -76,6 +76,13 @@ final class TrainerTests: XCTestCase {
         let b = try Trainer(recipe: try recipe(["training.epochs=1"]), communicator: LocalCommunicator(), outputDirectory: dir + "/b",
                             print: { _ in }).run()
         XCTAssertEqual(a.finalTrainLoss, b.finalTrainLoss)
+        let weightsA = try ModelWeights.read(dir + "/a/model.h5"), weightsB = try ModelWeights.read(dir + "/b/model.h5")
+        XCTAssertEqual(weightsA.map(\.name), weightsB.map(\.name))
+        XCTAssertFalse(weightsA.isEmpty)
+        for (x, y) in zip(weightsA, weightsB) { XCTAssertEqual(x.values, y.values, "\(x.name) differs between two runs of one seed") }
+        let other = try Trainer(recipe: try recipe(["training.epochs=1", "seed=8"]), communicator: LocalCommunicator(),
+                                outputDirectory: dir + "/c", print: { _ in }).run()
+        XCTAssertNotEqual(other.finalTrainLoss, a.finalTrainLoss, "another seed must give another run")
     }
 
     func testWeightsOfAnotherModelAreRejectedWithTheDifferences() throws {

@@ -137,13 +137,35 @@ if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut 
 else
   bad "interrupt-and-resume bitwise" "$(tail -2 cut1.log)" "$(tail -2 cut2.log)" "${out:-}"
 fi
+# Signals go to processes of the launched tree: `timeout` ($!) runs mpirun (launch/run execs
+# it), whose children are the ranks, each known by OMPI_COMM_WORLD_RANK in its environment.
+mpirun_of() { pgrep -P "$1" | head -1; }
+rank_pid() {  # TIMEOUT_PID RANK
+  local p
+  for p in $(pgrep -P "$(mpirun_of "$1")"); do
+    tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2" && { echo "$p"; return; }
+  done
+}
+await() {  # LOG PATTERN: true once the pattern is in the log, false after 30 s
+  local _
+  for _ in $(seq 1 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+# signal_run NAME SIGNAL TARGET(mpirun|0|1) STEPS: starts a run, signals TARGET at step 20, sets code.
+signal_run() {
+  local name=$1 sig=$2 target=$3 steps=$4 pid victim
+  timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out "$name" --set training.max_steps="$steps" > "$name.log" 2>&1 &
+  pid=$!
+  if ! await "$name.log" "step 20/$steps"; then
+    kill -KILL "$pid" 2>/dev/null; wait "$pid"; code=none; return 1
+  fi
+  if [ "$target" = mpirun ]; then victim=$(mpirun_of "$pid"); else victim=$(rank_pid "$pid" "$target"); fi
+  [ -n "$victim" ] && kill -"$sig" "$victim"
+  wait "$pid"; code=$?
+}
 # SIGUSR1 to mpirun: every rank stops at a step boundary, rank 0 checkpoints, exit code 75.
-timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out sig --set training.max_steps=60 > sig1.log 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do grep -q "step 20/60" sig1.log 2>/dev/null && break; sleep 0.1; done
-pkill -USR1 -f "mpirun.*--out sig" ; wait $pid; code=$?
-if [ $code = 75 ] && grep -q "checkpoint .* written; exiting with 75" sig1.log && [ -f sig/checkpoints/latest ]; then
-  at=$(sed -n 's/.*signal 10 at step \([0-9]*\).*/\1/p' sig1.log)
+if signal_run sig USR1 mpirun 60 && [ $code = 75 ] && grep -q "checkpoint .* written; exiting with 75" sig.log && [ -f sig/checkpoints/latest ]; then
+  at=$(sed -n 's/.*signal 10 at step \([0-9]*\).*/\1/p' sig.log)
   if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out sig --set training.max_steps=60 --resume auto > sig2.log 2>&1 \
      && out=$("$bin" compare sig/model.h5 full/model.h5 --rtol 0); then
     ok "SIGUSR1 at step $at: checkpoint, exit 75; --resume auto completes bitwise equal to the uninterrupted run"
@@ -151,24 +173,14 @@ if [ $code = 75 ] && grep -q "checkpoint .* written; exiting with 75" sig1.log &
     bad "resume after SIGUSR1" "$(tail -3 sig2.log)" "${out:-}"
   fi
 else
-  bad "SIGUSR1: exit $code (expected 75)" "$(grep -v '^-' sig1.log | tail -4)"
+  bad "SIGUSR1: exit $code (expected 75; 'none': step 20 never printed)" "$(grep -v '^-' sig.log | tail -4)"
 fi
 # SIGTERM to one rank directly (as Slurm's --signal does to each task).
-timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out term --set training.max_steps=400 > term.log 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do grep -q "step 20/400" term.log 2>/dev/null && break; sleep 0.1; done
-rank1=$(pgrep -f "lockstep train .*--out term" | tail -1)
-kill -TERM "$rank1" 2>/dev/null; wait $pid; code=$?
-if [ $code = 75 ] && grep -q "signal 15 at step" term.log; then ok "SIGTERM to one rank: all ranks checkpoint and exit 75"
-else bad "SIGTERM to one rank: exit $code" "$(grep -v '^-' term.log | tail -4)"; fi
+if signal_run term TERM 1 400 && [ $code = 75 ] && grep -q "signal 15 at step" term.log; then ok "SIGTERM to rank 1: all ranks checkpoint and exit 75"
+else bad "SIGTERM to rank 1: exit $code" "$(grep -v '^-' term.log | tail -4)"; fi
 # SIGINT (Ctrl-C in an interactive allocation) to rank 0.
-timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out int --set training.max_steps=400 > int.log 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do grep -q "step 20/400" int.log 2>/dev/null && break; sleep 0.1; done
-rank0=$(pgrep -f "lockstep train .*--out int" | sort -n | grep -v "^$(pgrep -f 'mpirun.*--out int')$" | head -1)
-kill -INT "$rank0" 2>/dev/null; wait $pid; code=$?
-if [ $code = 75 ] && grep -q "signal 2 at step" int.log; then ok "SIGINT to a rank: all ranks checkpoint and exit 75"
-else bad "SIGINT to a rank: exit $code" "$(grep -v '^-' int.log | tail -4)"; fi
+if signal_run int INT 0 400 && [ $code = 75 ] && grep -q "signal 2 at step" int.log; then ok "SIGINT to rank 0: all ranks checkpoint and exit 75"
+else bad "SIGINT to rank 0: exit $code" "$(grep -v '^-' int.log | tail -4)"; fi
 # kill -9 of rank 0 in the middle of writing its 2nd checkpoint: latest still names a complete one.
 LOCKSTEP_FAULT_INJECTION=checkpoint-write:2 timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out crash \
   --set training.max_steps=60 --set checkpoint.every_steps=25 > crash.log 2>&1; code=$?
@@ -294,7 +306,6 @@ else
     "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out rw --set checkpoint.dir="$work/shard.log/ck" --set training.max_steps=5
 fi
 
-# --- launcher ----------------------------------------------------------------------------------
 # --- benchmarks and the timeline (smoke: the numbers themselves are measured by launch/bench-compare) ---
 if timeout 300 "$run" -n 2 -- bench W1 --json --steps 10 --warmup 2 --repeats 2 --timeline bench-w1.json > bench-w1.log 2>&1 \
    && python3 - bench-w1.log bench-w1.json <<'PY'
@@ -333,6 +344,7 @@ if "$bin" bench W9 > badbench.log 2>&1; then bad "bench W9 accepted"
 elif grep -q 'unknown workload "W9"' badbench.log; then ok "bench rejects an unknown workload by name"
 else bad "bench W9 message" "$(cat badbench.log)"; fi
 
+# --- launcher (dry runs) ------------------------------------------------------------------------
 dry=$("$run" -n 4 --dry-run -- train x.yaml)
 cores=$(nproc)
 if echo "$dry" | grep -q "mpirun -np 4" && echo "$dry" | grep -q "OPENBLAS_NUM_THREADS=1" \
@@ -350,6 +362,5 @@ else
   bad "launch/sbatch --dry-run" "$script"
 fi
 
-echo "multi-rank: $passed passed, $failed failed"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

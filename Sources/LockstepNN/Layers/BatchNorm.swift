@@ -9,7 +9,8 @@ import LockstepTensor
 ///
 /// Parameters `weight` (γ, ones) and `bias` (β, zeros); buffers `running_mean` (zeros) and
 /// `running_var` (ones). In data-parallel training each rank normalizes with its own batch,
-/// as PyTorch DDP without SyncBatchNorm; the trainer averages running statistics over ranks.
+/// as PyTorch DDP without SyncBatchNorm; the trainer broadcasts rank 0's running statistics
+/// every step (as DDP does), so every replica evaluates alike.
 public final class BatchNorm: Layer {
     public var kind: String { spatial ? "BatchNorm2d" : "BatchNorm1d" }
     public let momentum: Float
