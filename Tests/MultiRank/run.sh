@@ -205,21 +205,38 @@ else
 fi
 
 # --- transfer learning demo at reduced size: fine-tuning beats training from scratch -----------
-# A 4-epoch budget: with a constant rate the final-epoch accuracy swings by ~2 points, and by
-# epoch 6 the small network from scratch catches up on this easy task (measured 87.14 % vs
-# 87.74 %), while after 4 epochs fine-tuning is clearly ahead (88.90 % vs 79.96 %).
+# 100 samples of classes 5-9 (20 per class), 10 epochs of 6 steps at a constant rate, the new
+# head trained alone for 2 epochs; pretraining on 4,000 samples of classes 0-4. Three seeds
+# (each its own subset, head and order). Measured with AVX2 kernels over seeds 1-4: fine-tuned
+# 79.8-87.2 %, from scratch 27.4-83.4 % (it sometimes collapses at this rate), every seed won,
+# by 3.7 to 56 points; the mean of any three seeds by 4.9 points or more. So the check asks for a
+# fine-tuned floor of 75 % on every seed and a mean 3 points above from scratch. At 500 samples,
+# or with a cosine rate, from scratch catches up and the outcome depends on the seed (README).
 tl=(--set model.widths=[8,16,32,64] "${data[@]}")
-if timeout 600 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${tl[@]}" --set data.limit=4000 --out tpre > tpre.log 2>&1 \
-   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/finetune.yaml" "${tl[@]}" --set training.epochs=4 --set pretrained="$work/tpre/model.h5" --out tft > tft.log 2>&1 \
-   && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/scratch.yaml" "${tl[@]}" --set training.epochs=4 --out tscratch > tscratch.log 2>&1; then
-  ft=$(json tft/summary.json test_accuracy); sc=$(json tscratch/summary.json test_accuracy)
-  if grep -q "loaded pretrained weights .* new 5-class head" tft.log && awk -v a="$ft" -v b="$sc" 'BEGIN { exit !(a > b + 0.02) }'; then
-    ok "transfer: 500 samples of classes 5-9, 4 epochs, fine-tuned $ft > from scratch $sc + 0.02"
+few=(--set data.limit=100 --set training.batch_per_rank=8 --set training.epochs=10)
+if timeout 600 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${tl[@]}" --set data.limit=4000 --out tpre > tpre.log 2>&1; then
+  runs=() fts=() scs=() tl_ok=1
+  for seed in 1 2 3; do
+    if timeout 600 "$run" -n 2 -- train "$root/examples/transfer/finetune.yaml" "${tl[@]}" "${few[@]}" --set seed=$seed \
+         --set unfreeze_after_epochs=2 --set pretrained="$work/tpre/model.h5" --out "tft$seed" > "tft$seed.log" 2>&1 \
+       && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/scratch.yaml" "${tl[@]}" "${few[@]}" --set seed=$seed \
+         --out "tsc$seed" > "tsc$seed.log" 2>&1 \
+       && grep -q "loaded pretrained weights .* new 5-class head" "tft$seed.log"; then
+      fts+=("$(json "tft$seed/summary.json" test_accuracy)"); scs+=("$(json "tsc$seed/summary.json" test_accuracy)")
+      runs+=("seed $seed: ${fts[-1]} vs ${scs[-1]}")
+    else
+      tl_ok=0; runs+=("seed $seed: run failed: $(tail -1 "tft$seed.log") $(tail -1 "tsc$seed.log" 2>/dev/null)")
+    fi
+  done
+  if [ $tl_ok = 1 ] && awk -v f="${fts[*]}" -v s="${scs[*]}" 'BEGIN { n = split(f, a, " "); split(s, b, " ")
+       for (i = 1; i <= n; i++) { if (a[i] < 0.75) exit 1; ma += a[i] / n; mb += b[i] / n }
+       exit !(ma >= mb + 0.03) }'; then
+    ok "transfer: 100 samples of classes 5-9, 3 seeds: fine-tuned >= 0.75 each and its mean >= from scratch + 0.03 (${runs[*]})"
   else
-    bad "transfer: fine-tuned $ft vs from scratch $sc" "$(grep -E 'loaded|frozen|test acc' tft.log | tail -3)"
+    bad "transfer: fine-tuned vs from scratch" "${runs[@]}"
   fi
 else
-  bad "transfer-learning demo runs" "$(tail -2 tpre.log)" "$(tail -2 tft.log)" "$(tail -2 tscratch.log 2>/dev/null)"
+  bad "transfer-learning demo: pretraining failed" "$(tail -2 tpre.log)"
 fi
 
 # --- bad input: clear message, non-zero exit on every rank, no hang ---------------------------
