@@ -29,7 +29,7 @@ public enum BLASCoreSelection {
     /// The decision for a process whose library runs `running` on `cpu`, given its environment.
     public static func decide(running: String, cpu: CPUFeatures, environment: [String: String]) -> Decision {
         guard let level = BLASCore.isa(ofCore: running) else { return .keep }
-        let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
+        let requested = chosenCore(environment)
         if level > cpu.isa {
             let cause = requested.map { "OPENBLAS_CORETYPE=\($0) selects" } ?? "OpenBLAS picked"
             return .unsupported("\(cause) \(running) kernels (\(level)), which this CPU, \(cpu.summary), cannot execute: "
@@ -75,7 +75,7 @@ public enum BLASCoreSelection {
         let version = library.split(separator: " ").prefix(2).joined(separator: " ")
         let level = BLASCore.isa(ofCore: running).map { " (\($0))" } ?? ""
         var line = "\(version), \(running) kernels\(level) on \(cpu.summary)"
-        let requested = environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
+        let requested = chosenCore(environment)
         if let first = environment[restartMarker] {
             line += "; OpenBLAS had picked \(first) kernels, so Lockstep restarted with OPENBLAS_CORETYPE=\(requested ?? "?")"
             if let requested, requested.lowercased() != running.lowercased() { line += " (the library did not take it)" }
@@ -84,6 +84,11 @@ public enum BLASCoreSelection {
                 + "(\(BLASCore.best(for: cpu))): GEMMs may be several times slower"
         }
         return line
+    }
+
+    /// The core `OPENBLAS_CORETYPE` asks for; an empty variable asks for nothing.
+    private static func chosenCore(_ environment: [String: String]) -> String? {
+        environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     private static func currentEnvironment() -> [String: String] {
