@@ -1,0 +1,77 @@
+# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Bad input: a clear message and a non-zero exit on every rank, never a hang. Reuses the `cut` run of checkpoints.sh, or makes one.
+
+# --- bad input: clear message, non-zero exit on every rank, no hang ---------------------------
+
+"$bin" shard synthetic --shape 8x8x1 --train-samples 64 --test-samples 16 --shards 1 --out tiny > /dev/null
+expect_failure "input size that does not fit the model" "layer 3 (Conv2D): expected input an image at least as large as the 5×5 kernel after padding 0×0, got input shape [6, 4, 4]" -- \
+  "$run" -n 2 -- train "$lenet" --set data.train="$work/tiny/synthetic-train.manifest.json" --set data.test=null --out r9
+
+cp -r data corrupt
+printf '\xff\xff\xff\xff' | dd of=corrupt/fashion-mnist-train-00001-of-00003.h5 bs=1 seek=100000 conv=notrunc status=none
+expect_failure "corrupted shard (2 ranks)" "fashion-mnist-train-00001-of-00003.h5: sha256 mismatch" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/corrupt/fashion-mnist-train.manifest.json" --set data.test=null --out r1
+
+cp -r data truncated
+head -c 1000000 data/fashion-mnist-train-00002-of-00003.h5 > truncated/fashion-mnist-train-00002-of-00003.h5
+expect_failure "truncated shard, checksums off (2 ranks)" "fashion-mnist-train-00002-of-00003.h5" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/truncated/fashion-mnist-train.manifest.json" --set data.test=null \
+  --set data.verify_checksums=false --out r2
+
+rm -f truncated/fashion-mnist-train-00000-of-00003.h5
+expect_failure "missing shard (2 ranks)" "fashion-mnist-train-00000-of-00003.h5: shard listed in" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/truncated/fashion-mnist-train.manifest.json" --out r3
+
+cp -r data fewclasses
+sed -i 's/"num_classes" : 10/"num_classes" : 5/' fewclasses/fashion-mnist-train.manifest.json
+expect_failure "labels out of range (2 ranks)" "is outside 0..<5" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train="$work/fewclasses/fashion-mnist-train.manifest.json" --set data.test=null --out r4
+
+expect_failure "missing manifest" "nowhere.manifest.json: manifest not found" -- \
+  "$run" -n 2 -- train "$recipe" --set data.train=nowhere.manifest.json --out r5
+
+expect_failure "unknown recipe key" "unknown recipe key 'optimizer.momentun'" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" --set optimizer.momentun=0.9 --out r6
+
+expect_failure "wrongly typed recipe value" "recipe key 'training.epochs' must be an integer, got two" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" --set training.epochs=two --out r7
+
+expect_failure "batch larger than a rank's data" "exceeds the 60000 training samples" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" --set training.batch_per_rank=40000 --out r8
+
+expect_failure "missing recipe" "no-such-recipe.yaml: recipe not found" -- "$run" -n 2 -- train no-such-recipe.yaml
+
+expect_failure "weights of another model" "1.weight: file has [512, 784], model expects [64, 784]" -- \
+  "$run" -n 2 -- eval "$recipe" "${data[@]}" --set 'model.hidden=[64]' --weights mlp/model.h5
+
+[ -f cut/checkpoints/ckpt-000000060.h5 ] \
+  || timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.max_steps=60 > cut.log 2>&1
+cp -r cut badckpt
+head -c 20000 cut/checkpoints/ckpt-000000060.h5 > badckpt/checkpoints/ckpt-000000060.h5
+expect_failure "truncated checkpoint" "ckpt-000000060.h5: cannot read the checkpoint" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out badckpt --set training.max_steps=80 --resume auto
+expect_failure "checkpoint of another model" "1.weight: file has [512, 784], model expects [128, 784]" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set 'model.hidden=[128, 256]' --set training.max_steps=80 --resume auto
+expect_failure "optimizer changed since the checkpoint" "written with optimizer sgd, the recipe now uses adam" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set optimizer.name=adam --set training.max_steps=80 --resume auto
+expect_failure "global batch changed since the checkpoint" "written with global batch 128 (2 ranks), this run's is 64" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.batch_per_rank=32 --set training.max_steps=80 --resume auto
+# Disk full while writing: a file-size limit on the ranks (not on mpirun, whose PMIx store
+# needs room) makes the step-40 checkpoint fail with EFBIG; step 20's must survive and load.
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out dfull --set training.max_steps=20 > dfull1.log 2>&1
+printf '#!/usr/bin/env bash\nulimit -f 3000\nexec %q "$@"\n' "$bin" > limited-lockstep && chmod +x limited-lockstep
+expect_failure "disk full while writing a checkpoint" "checkpoint at step 40 not written" -- \
+  "$run" -n 2 --bin "$work/limited-lockstep" -- train "$recipe" "${data[@]}" "${ck[@]}" --out dfull --set training.max_steps=40 --resume auto
+if [ "$(cat dfull/checkpoints/latest)" = ckpt-000000020.h5 ] && [ -z "$(ls -A dfull/checkpoints | grep tmp)" ] \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out dfull --set training.max_steps=40 --resume auto > dfull3.log 2>&1; then
+  ok "after the failed write: latest still names step 20, no temporary left, resume completes"
+else
+  bad "state after a failed checkpoint write" "$(ls -A dfull/checkpoints | tr '\n' ' ')" "$(tail -2 dfull3.log)"
+fi
+mkdir -p readonly && chmod 555 readonly
+if [ "$(id -u)" != 0 ]; then
+  expect_failure "unwritable checkpoint directory" "cannot create the checkpoint directory" -- \
+    "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out rw --set checkpoint.dir="$work/readonly/ck" --set training.max_steps=5
+else
+  expect_failure "checkpoint directory that is a file" "cannot create the checkpoint directory" -- \
+    "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out rw --set checkpoint.dir="$work/shard.log/ck" --set training.max_steps=5
+fi

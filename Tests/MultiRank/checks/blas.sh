@@ -1,0 +1,33 @@
+# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Every rank runs the best BLAS kernels its CPU executes.
+
+# --- BLAS kernels: every rank runs the best kernels its CPU executes --------------------------
+# A misdetection is simulated by handing the ranks Prescott (SSE3) kernels through the test hook;
+# each rank must restart itself with the best core for the CPU, whatever launched it.
+sim=(env LOCKSTEP_TEST_BLAS_MISDETECTED=1 OPENBLAS_CORETYPE=Prescott)
+out=$("${sim[@]}" "$run" -n 2 -- doctor --quick 2>&1)
+best=$(echo "$out" | sed -n 's/.*so Lockstep restarted with OPENBLAS_CORETYPE=\([A-Za-z]*\).*/\1/p' | sort -u)
+if [ "$(echo "$out" | grep -c "OpenBLAS had picked Prescott kernels, so Lockstep restarted with OPENBLAS_CORETYPE=$best")" = 2 ] \
+   && [ -n "$best" ] && [ "$best" != Prescott ] && echo "$out" | grep -q "$best kernels"; then
+  ok "misdetected BLAS core: both ranks restart themselves with OPENBLAS_CORETYPE=$best"
+else
+  bad "misdetected BLAS core under mpirun" "$out"
+fi
+bl=(--set data.test=null --set training.max_steps=20 --set training.log_every=10)
+if [ -n "$best" ] \
+   && "${sim[@]}" timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${bl[@]}" --out blas-sim > blas-sim.log 2>&1 \
+   && OPENBLAS_CORETYPE="$best" timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${bl[@]}" --out blas-best > blas-best.log 2>&1 \
+   && [ "$(grep -c 'BLAS: .*restarted with' blas-sim.log)" = 1 ] \
+   && out=$("$bin" compare blas-sim/model.h5 blas-best/model.h5 --rtol 0); then
+  ok "train after a restart: rank 0 reports it once; parameters bitwise equal to a run with OPENBLAS_CORETYPE=$best ($out)"
+else
+  bad "train after a BLAS restart" "$(grep BLAS blas-sim.log)" "$(tail -2 blas-sim.log)" "${out:-}"
+fi
+if ! grep -qw avx512f /proc/cpuinfo; then
+  start=$SECONDS
+  out=$(OPENBLAS_CORETYPE=SkylakeX timeout 60 "$run" -n 2 -- train "$recipe" "${data[@]}" "${bl[@]}" --out blas-bad 2>&1); code=$?
+  if [ $code = 1 ] && [ "$(echo "$out" | grep -c 'OPENBLAS_CORETYPE=SkylakeX selects SkylakeX kernels (AVX-512), which this CPU.*cannot execute')" -ge 1 ]; then
+    ok "AVX-512 kernels forced on a CPU without AVX-512: exit 1 in $((SECONDS - start)) s naming OPENBLAS_CORETYPE (no SIGILL)"
+  else
+    bad "OPENBLAS_CORETYPE=SkylakeX without AVX-512: exit $code" "$(echo "$out" | tail -3)"
+  fi
+fi

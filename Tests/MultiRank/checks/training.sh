@@ -1,0 +1,101 @@
+# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Training results: multi-rank equivalence, accuracy floors, the transfer-learning demo.
+
+# --- multi-rank equivalence: N ranks x B/N == 1 rank x B --------------------------------------
+eq_ok=1
+for n in 1 2 4; do
+  if ! timeout 300 "$run" -n "$n" -- train "$recipe" "${data[@]}" --out "eq$n" --set data.test=null \
+       --set training.batch_per_rank=$((128 / n)) --set training.max_steps=50 --set training.log_every=25 > "eq$n.log" 2>&1; then
+    bad "equivalence run on $n rank(s)" "$(tail -5 "eq$n.log")"; eq_ok=0
+  fi
+done
+if [ $eq_ok = 1 ]; then
+  for n in 2 4; do
+    if out=$("$bin" compare "eq$n/model.h5" eq1/model.h5 --rtol 1e-5); then
+      ok "equivalence: $n ranks x $((128 / n)) = 1 rank x 128 after 50 steps ($out)"
+    else
+      bad "equivalence: $n ranks x $((128 / n)) vs 1 rank x 128" "$out"
+    fi
+  done
+fi
+
+# --- the quickstart recipe reaches >= 85 % in 2 epochs on 2 ranks ----------------------------
+if timeout 600 "$run" -n 2 -- train "$recipe" "${data[@]}" --out mlp > mlp.log 2>&1; then
+  acc=$(json mlp/summary.json test_accuracy)
+  if awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }'; then ok "MLP 784-512-256-10, 2 epochs, 2 ranks: test accuracy $acc >= 0.85"
+  else bad "MLP test accuracy $acc < 0.85" "$(tail -3 mlp.log)"; fi
+  n=$(grep -c "final test accuracy" mlp.log)
+  [ "$n" = 1 ] && ok "only rank 0 prints progress" || bad "progress printed $n times (expected once, by rank 0)"
+  if [ -f mlp/metrics.csv ] && [ "$(wc -l < mlp/metrics.csv)" = 3 ] && [ -f mlp/recipe.yaml ] && [ -f mlp/model.h5 ] \
+     && [ "$(json mlp/summary.json world_size)" = 2 ] && [ "$(json mlp/summary.json steps)" = 936 ]; then
+    ok "run directory: metrics.csv (2 epochs), recipe.yaml, model.h5, summary.json (world_size 2, 936 steps)"
+  else
+    bad "run directory contents" "$(ls mlp)"
+  fi
+  if out=$(timeout 120 "$run" -n 2 -- eval "$recipe" "${data[@]}" --weights mlp/model.h5 2>&1) \
+     && echo "$out" | grep -q "test accuracy $(awk -v a="$acc" 'BEGIN { printf "%.2f", 100 * a }')%"; then
+    ok "lockstep eval on 2 ranks reproduces the run's test accuracy"
+  else
+    bad "lockstep eval" "$out"
+  fi
+else
+  bad "MLP training run failed" "$(tail -5 mlp.log)"
+fi
+
+# --- conv nets: LeNet-5 reaches >= 89 % in 3 epochs; ResNet-18 (CIFAR stem) learns on 32x32x3 ---
+lenet="$root/examples/fashion-mnist-lenet.yaml"
+if timeout 600 "$run" -n 2 -- train "$lenet" "${data[@]}" --out lenet > lenet.log 2>&1; then
+  acc=$(json lenet/summary.json test_accuracy)
+  if awk -v a="$acc" 'BEGIN { exit !(a >= 0.89) }'; then ok "LeNet-5, 3 epochs, 2 ranks: test accuracy $acc >= 0.89"
+  else bad "LeNet-5 test accuracy $acc < 0.89" "$(grep test lenet.log | tail -3)"; fi
+else
+  bad "LeNet-5 training run failed" "$(tail -5 lenet.log)"
+fi
+
+"$bin" shard synthetic --shape 32x32x3 --classes 10 --train-samples 512 --test-samples 128 --shards 2 --out synth > /dev/null
+if timeout 600 "$run" -n 2 -- train "$root/examples/synthetic-resnet18-cifar.yaml" --out resnet \
+     --set data.train="$work/synth/synthetic-train.manifest.json" --set data.test="$work/synth/synthetic-test.manifest.json" \
+     --set training.max_steps=12 --set training.log_every=4 > resnet.log 2>&1; then
+  first=$(grep -m1 -o 'loss [0-9.]*' resnet.log | cut -d' ' -f2); last=$(grep 'step 12/12' resnet.log | grep -o 'loss [0-9.]*' | cut -d' ' -f2)
+  if [ -n "$first" ] && [ -n "$last" ] && awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.9 * a) }'; then
+    ok "ResNet-18 (CIFAR stem) on 32x32x3, 2 ranks, 12 steps: train loss $first -> $last"
+  else
+    bad "ResNet-18 loss did not decrease ($first -> $last)" "$(grep step resnet.log)"
+  fi
+else
+  bad "ResNet-18 training run failed" "$(tail -5 resnet.log)"
+fi
+
+# --- transfer learning demo at reduced size: fine-tuning beats training from scratch -----------
+# 100 samples of classes 5-9 (20 per class), 10 epochs of 6 steps at a constant rate, the new
+# head trained alone for 2 epochs; pretraining on 4,000 samples of classes 0-4. Three seeds
+# (each its own subset, head and order). Measured with AVX2 kernels over seeds 1-4: fine-tuned
+# 79.8-87.2 %, from scratch 27.4-83.4 % (it sometimes collapses at this rate), every seed won,
+# by 3.7 to 56 points; the mean of any three seeds by 4.9 points or more. So the check asks for a
+# fine-tuned floor of 75 % on every seed and a mean 3 points above from scratch. At 500 samples,
+# or with a cosine rate, from scratch catches up and the outcome depends on the seed (README).
+tl=(--set model.widths=[8,16,32,64] "${data[@]}")
+few=(--set data.limit=100 --set training.batch_per_rank=8 --set training.epochs=10)
+if timeout 600 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${tl[@]}" --set data.limit=4000 --out tpre > tpre.log 2>&1; then
+  runs=() fts=() scs=() tl_ok=1
+  for seed in 1 2 3; do
+    if timeout 600 "$run" -n 2 -- train "$root/examples/transfer/finetune.yaml" "${tl[@]}" "${few[@]}" --set seed=$seed \
+         --set unfreeze_after_epochs=2 --set pretrained="$work/tpre/model.h5" --out "tft$seed" > "tft$seed.log" 2>&1 \
+       && timeout 600 "$run" -n 2 -- train "$root/examples/transfer/scratch.yaml" "${tl[@]}" "${few[@]}" --set seed=$seed \
+         --out "tsc$seed" > "tsc$seed.log" 2>&1 \
+       && grep -q "loaded pretrained weights .* new 5-class head" "tft$seed.log"; then
+      fts+=("$(json "tft$seed/summary.json" test_accuracy)"); scs+=("$(json "tsc$seed/summary.json" test_accuracy)")
+      runs+=("seed $seed: ${fts[-1]} vs ${scs[-1]}")
+    else
+      tl_ok=0; runs+=("seed $seed: run failed: $(tail -1 "tft$seed.log") $(tail -1 "tsc$seed.log" 2>/dev/null)")
+    fi
+  done
+  if [ $tl_ok = 1 ] && awk -v f="${fts[*]}" -v s="${scs[*]}" 'BEGIN { n = split(f, a, " "); split(s, b, " ")
+       for (i = 1; i <= n; i++) { if (a[i] < 0.75) exit 1; ma += a[i] / n; mb += b[i] / n }
+       exit !(ma >= mb + 0.03) }'; then
+    ok "transfer: 100 samples of classes 5-9, 3 seeds: fine-tuned >= 0.75 each and its mean >= from scratch + 0.03 (${runs[*]})"
+  else
+    bad "transfer: fine-tuned vs from scratch" "${runs[@]}"
+  fi
+else
+  bad "transfer-learning demo: pretraining failed" "$(tail -2 tpre.log)"
+fi
