@@ -39,16 +39,15 @@ public enum ModelBench {
         let model = try ModelZoo.build(w.model, inputShape: w.inputShape, classes: 10)
         if comm.rank == 0 { model.arena.initialize(seed: 0) }
         try comm.broadcast(stateOf: model, root: 0)
-        for p in model.parameters where w.freeze.contains(where: { Glob.matches($0, p.name) }) { p.isFrozen = true }
+        for p in w.freeze.select(model.parameters) { p.isFrozen = true }
         let stepper = TrainingStep(model: model, loss: SoftmaxCrossEntropy(), optimizer: w.makeOptimizer(), communicator: comm,
                                    bucketBytes: options.bucketBytes)
         stepper.reducer.overlap = options.overlap
 
-        let sampleSize = inputs.count / n
         func step(_ i: Int) throws {
             let waitStart = Timeline.now()
             let j = ((i * comm.size + comm.rank) * batch) % (n - batch)
-            let x = Tensor(viewing: inputs.data + j * sampleSize, shape: [batch] + w.inputShape, owner: inputs)
+            let x = inputs.rows(j..<(j + batch))
             let y = Array(labels[j..<(j + batch)])
             stepper.recordDataWait(from: waitStart)
             _ = try stepper.run(x, targets: .classes(y), context: ForwardContext(training: true, seed: 0, step: i, rank: comm.rank),
@@ -73,22 +72,9 @@ public enum ModelBench {
         report.extra.append(("trainable_parameters", Double(model.parameters.filter { !$0.isFrozen }.reduce(0) { $0 + $1.count })))
 
         if comm.size > 1 {
-            // How much of the allreduce backward hid: the same steps with every bucket started
-            // only after backward (no overlap) expose the whole reduction time.
-            let exposed = Double(times.allreduce) / Double(max(times.steps, 1))
-            stepper.reducer.overlap = false
-            stepper.times = PhaseTimes()
-            for i in 0..<steps { try step(warmup + options.repeats * steps + i) }
-            let serial = Double(stepper.times.allreduce) / Double(max(stepper.times.steps, 1))
-            stepper.reducer.overlap = options.overlap
-            report.extra.append(("allreduce_exposed_s_per_step", exposed / 1e9))
-            report.extra.append(("allreduce_in_flight_s_per_step", Double(times.allreduceInFlight) / Double(max(times.steps, 1)) / 1e9))
-            report.extra.append(("allreduce_no_overlap_s_per_step", serial / 1e9))
-            // One bucket completes with backward: nothing can overlap, and any difference
-            // between the two passes is noise.
-            let hidden = stepper.reducer.buckets.count > 1 && serial > 0 ? max(0, 1 - exposed / serial) : 0
-            report.extra.append(("allreduce_hidden_fraction", hidden))
-            report.extra.append(("gradient_buckets", Double(stepper.reducer.buckets.count)))
+            report.extra += try overlapReport(stepper, times: times, steps: steps, overlap: options.overlap) {
+                try step(warmup + options.repeats * steps + $0)
+            }
         }
         if workload == .w1, let (efficiency, gflops) = denseEfficiency(model, batch: batch) {
             report.extra.append(("dense_gemm_efficiency", efficiency))
@@ -96,6 +82,27 @@ public enum ModelBench {
         }
         report.peakRSSBytes = try BenchReport.peakRSS(comm)
         return report
+    }
+
+    /// How much of the allreduce backward hid: the timed steps' exposed reduction time against
+    /// that of `steps` more steps (run by `step`) with every bucket started only after
+    /// backward (no overlap), which expose the whole reduction.
+    static func overlapReport(_ stepper: TrainingStep, times: PhaseTimes, steps: Int, overlap: Bool,
+                              step: (Int) throws -> Void) throws -> [(String, Double)] {
+        let exposed = Double(times.allreduce) / Double(max(times.steps, 1))
+        stepper.reducer.overlap = false
+        stepper.times = PhaseTimes()
+        for i in 0..<steps { try step(i) }
+        let serial = Double(stepper.times.allreduce) / Double(max(stepper.times.steps, 1))
+        stepper.reducer.overlap = overlap
+        // One bucket completes with backward: nothing can overlap, and any difference
+        // between the two passes is noise.
+        let hidden = stepper.reducer.buckets.count > 1 && serial > 0 ? max(0, 1 - exposed / serial) : 0
+        return [("allreduce_exposed_s_per_step", exposed / 1e9),
+                ("allreduce_in_flight_s_per_step", Double(times.allreduceInFlight) / Double(max(times.steps, 1)) / 1e9),
+                ("allreduce_no_overlap_s_per_step", serial / 1e9),
+                ("allreduce_hidden_fraction", hidden),
+                ("gradient_buckets", Double(stepper.reducer.buckets.count))]
     }
 
     /// The model's Dense layers (forward, then backward with weight, bias and input gradients)

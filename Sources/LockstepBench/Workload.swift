@@ -1,5 +1,6 @@
 import LockstepModels
 import LockstepOptimizers
+import LockstepTensor
 
 /// The benchmark suite's workloads, defined as in the PyTorch reference harness
 /// (launch/bench_reference.py) so the two measure the same work.
@@ -28,8 +29,8 @@ public enum Workload: String, CaseIterable, Sendable {
         public let batchPerRank: Int
         public let warmupSteps: Int
         public let timedSteps: Int
-        /// Parameter-name patterns frozen (W4-frozen: the features).
-        public let freeze: [String]
+        /// The parameters frozen (W4-frozen: the features).
+        public let freeze: ParameterSelection
         public let makeOptimizer: @Sendable () -> any Optimizer
     }
 
@@ -38,19 +39,19 @@ public enum Workload: String, CaseIterable, Sendable {
         switch self {
         case .w1:
             return Training(model: ModelSpec(name: "mlp", hidden: [512, 256]), inputShape: [1, 28, 28], fashionMNIST: true,
-                            batchPerRank: 128, warmupSteps: 20, timedSteps: 200, freeze: [],
+                            batchPerRank: 128, warmupSteps: 20, timedSteps: 200, freeze: ParameterSelection([]),
                             makeOptimizer: { SGD(learningRate: 0.05, momentum: 0.9) })
         case .w2:
             return Training(model: ModelSpec(name: "lenet5"), inputShape: [1, 28, 28], fashionMNIST: true,
-                            batchPerRank: 128, warmupSteps: 10, timedSteps: 100, freeze: [],
+                            batchPerRank: 128, warmupSteps: 10, timedSteps: 100, freeze: ParameterSelection([]),
                             makeOptimizer: { Adam(learningRate: 1e-3) })
         case .w3:
-            return Training(model: ModelSpec(name: "resnet18", stem: "cifar"), inputShape: [3, 32, 32], fashionMNIST: false,
-                            batchPerRank: 32, warmupSteps: 3, timedSteps: 10, freeze: [],
+            return Training(model: ModelSpec(name: "resnet18", stem: .cifar), inputShape: [3, 32, 32], fashionMNIST: false,
+                            batchPerRank: 32, warmupSteps: 3, timedSteps: 10, freeze: ParameterSelection([]),
                             makeOptimizer: { SGD(learningRate: 0.01, momentum: 0.9) })
         case .w4, .w4Frozen:
             return Training(model: ModelSpec(name: "vgg16"), inputShape: [3, 64, 64], fashionMNIST: false,
-                            batchPerRank: 8, warmupSteps: 2, timedSteps: 5, freeze: self == .w4Frozen ? ["features.*"] : [],
+                            batchPerRank: 8, warmupSteps: 2, timedSteps: 5, freeze: ParameterSelection(self == .w4Frozen ? ["features.*"] : []),
                             makeOptimizer: { SGD(learningRate: 0.001, momentum: 0.9) })
         case .w5, .w6:
             return nil

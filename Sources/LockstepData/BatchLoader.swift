@@ -2,7 +2,7 @@ import Foundation
 import LockstepTensor
 
 /// A batch ready for the model: inputs [n] + sampleShape (normalized, NCHW) and labels.
-public struct Batch: @unchecked Sendable {
+public struct Batch: Sendable {
     public let inputs: Tensor
     public let labels: [Int32]
     /// The global sample indices, in row order.
@@ -14,8 +14,9 @@ public struct Batch: @unchecked Sendable {
 /// The thread only does HDF5 reads and conversion (never MPI). A read error is raised by the
 /// `next()` call that would have returned that batch. Dropping the loader (or `stop()`) ends
 /// the thread after its current read.
-public final class BatchLoader: @unchecked Sendable {
+public final class BatchLoader {
     /// What the reader thread and the consumer share; the thread holds it strongly.
+    /// Sendable: every field is read and written only with `condition` locked.
     private final class Queue: @unchecked Sendable {
         let condition = NSCondition()
         var ready: [Int: Result<Batch, Error>] = [:]

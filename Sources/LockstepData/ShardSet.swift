@@ -37,15 +37,20 @@ public struct Normalization: Sendable, Equatable {
 /// Opening checks the manifest against every shard — sha256 (optional), datasets, shapes,
 /// types, sample counts — and loads all labels, checking their range, so a bad file is
 /// reported up front with its name instead of as wrong numbers later.
-public final class ShardSet: @unchecked Sendable {
+///
+/// Immutable: `restricted` returns a new view of the same open files, so the loader thread
+/// and the trainer never see a set change under them.
+public final class ShardSet: Sendable {
     public let manifest: ShardManifest
     public let manifestPath: String
     /// All labels of the files, in global sample order.
     public let labels: [Int32]
     /// The samples in use (ascending file indices), when restricted to a subset.
-    private var selection: [Int]?
+    private let selection: [Int]?
     /// Label map of a class subset: file label → label seen by the model (−1: excluded).
-    private var relabel: [Int32]?
+    private let relabel: [Int32]?
+    /// Number of classes the model sees (the subset's, when restricted to classes).
+    public let numClasses: Int
     private let files: [HDF5File]
     private let inputs: [HDF5Dataset]
     private let starts: [Int]
@@ -101,6 +106,23 @@ public final class ShardSet: @unchecked Sendable {
         self.inputs = inputs
         self.starts = starts
         self.paths = paths
+        selection = nil
+        relabel = nil
+        numClasses = manifest.numClasses
+    }
+
+    /// A view of `base`'s files with another subset.
+    private init(_ base: ShardSet, selection: [Int], relabel: [Int32]?, numClasses: Int) {
+        manifest = base.manifest
+        manifestPath = base.manifestPath
+        labels = base.labels
+        files = base.files
+        inputs = base.inputs
+        starts = base.starts
+        paths = base.paths
+        self.selection = selection
+        self.relabel = relabel
+        self.numClasses = numClasses
     }
 
     private static func open(_ f: HDF5File, _ name: String, path: String) throws -> HDF5Dataset {
@@ -112,14 +134,13 @@ public final class ShardSet: @unchecked Sendable {
     /// Number of samples in use.
     public var count: Int { selection?.count ?? labels.count }
 
-    /// Number of classes the model sees (the subset's, when restricted to classes).
-    public private(set) lazy var numClasses: Int = manifest.numClasses
-
-    /// Restricts the set to samples of `classes` (relabelled 0..<classes.count in the order
+    /// This set restricted to samples of `classes` (relabelled 0..<classes.count in the order
     /// given) and then to `limit` of them, drawn by a seeded shuffle; indices seen by samplers
-    /// and `read` are positions in this subset.
-    public func restrict(classes: [Int]?, limit: Int?, seed: UInt64) throws {
+    /// and `read` are positions in this subset. Call on the whole set.
+    public func restricted(classes: [Int]?, limit: Int?, seed: UInt64) throws -> ShardSet {
+        precondition(selection == nil, "restrict the whole set, not a subset")
         var keep = Array(0..<labels.count)
+        var relabel: [Int32]?
         if let classes {
             guard !classes.isEmpty, Set(classes).count == classes.count, classes.allSatisfy({ $0 >= 0 && $0 < manifest.numClasses }) else {
                 throw DataError("\(manifestPath): data.classes \(classes) must be distinct labels in 0..<\(manifest.numClasses)")
@@ -127,7 +148,6 @@ public final class ShardSet: @unchecked Sendable {
             var map = [Int32](repeating: -1, count: manifest.numClasses)
             for (i, c) in classes.enumerated() { map[c] = Int32(i) }
             relabel = map
-            numClasses = classes.count
             keep = keep.filter { map[Int(labels[$0])] >= 0 }
         }
         if let limit, limit < keep.count {
@@ -136,7 +156,7 @@ public final class ShardSet: @unchecked Sendable {
             for i in stride(from: keep.count - 1, to: 0, by: -1) { keep.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             keep = Array(keep.prefix(limit)).sorted()
         }
-        selection = keep
+        return ShardSet(self, selection: keep, relabel: relabel, numClasses: classes?.count ?? manifest.numClasses)
     }
 
     /// The model-side label of subset sample `i`.

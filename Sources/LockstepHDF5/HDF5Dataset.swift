@@ -2,6 +2,10 @@ import CHDF5
 
 /// An open dataset. Reads and writes are whole-dataset or by rows (a hyperslab over the first
 /// dimension), converting to the Swift element type by HDF5's own conversion.
+///
+/// Sendable: the handle never changes, and libhdf5 serializes calls on it (Lockstep requires
+/// a thread-safe build, which `lockstep doctor` checks): the loader thread reads shards while
+/// the training thread writes checkpoints.
 public final class HDF5Dataset: @unchecked Sendable {
     let id: hid_t
     /// The file's path, for messages.

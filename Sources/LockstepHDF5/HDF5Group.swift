@@ -1,6 +1,8 @@
 import CHDF5
 
 /// A group, or a file's root group: the place datasets and subgroups are opened and created.
+///
+/// Sendable: as `HDF5Dataset`, an unchanging handle into a thread-safe libhdf5.
 public class HDF5Group: HDF5AttributeHolder, @unchecked Sendable {
     let id: hid_t
     public let file: String

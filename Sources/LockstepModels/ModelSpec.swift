@@ -8,14 +8,14 @@ public struct ModelSpec: Sendable, Equatable {
     public var hidden: [Int]
     /// Hidden activation (MLP, LeNet).
     public var activation: String
-    /// ResNet stem: "imagenet" (7×7/2 + max-pool) or "cifar" (3×3/1, no max-pool).
-    public var stem: String
+    /// ResNet stem.
+    public var stem: ResNet.Stem
     /// Stage widths (ResNet) overriding the standard ones, for narrow variants.
     public var widths: [Int]?
     /// Dropout probability in VGG's classifier.
     public var dropout: Float
 
-    public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu", stem: String = "imagenet",
+    public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu", stem: ResNet.Stem = .imagenet,
                 widths: [Int]? = nil, dropout: Float = 0.5) {
         self.name = name
         self.hidden = hidden
@@ -38,16 +38,6 @@ public enum ModelZoo {
         try Model(inputShape: inputShape, root: try network(spec, inputChannels: inputShape.first ?? 1, classes: classes))
     }
 
-    /// The name prefix of the network's last (classification) layer, which fine-tuning replaces.
-    public static func headPrefix(_ spec: ModelSpec) -> String {
-        switch spec.name {
-        case "mlp": return "\(2 * spec.hidden.count + 1)."
-        case "lenet5", "lenet": return "11."
-        case let name where name.hasPrefix("vgg"): return "classifier.6."
-        default: return "fc."
-        }
-    }
-
     /// The unbuilt network.
     public static func network(_ spec: ModelSpec, inputChannels: Int, classes: Int) throws -> any Layer {
         guard classes > 0 else { throw LayerError(kind: "Model", message: "needs a positive number of classes, got \(classes)") }
@@ -61,9 +51,6 @@ public enum ModelZoo {
             guard let items = VGG.configurations[base] else { break }
             return VGG.make(features: items, batchNorm: name.hasSuffix("_bn"), dropout: spec.dropout, classes: classes)
         case let name where ResNet.depths[name] != nil || name == "resnet50-keras":
-            guard ["imagenet", "cifar"].contains(spec.stem) else {
-                throw LayerError(kind: "ResNet", message: "unknown stem \"\(spec.stem)\"; known: imagenet, cifar")
-            }
             let keras = name.hasSuffix("-keras")
             let (block, layers) = ResNet.depths[keras ? "resnet50" : name]!
             let widths = spec.widths ?? [64, 128, 256, 512]
@@ -71,7 +58,7 @@ public enum ModelZoo {
                 throw LayerError(kind: "ResNet", message: "widths must be 4 positive stage widths, got \(widths)")
             }
             return ResNet.make(block: block, layers: layers, widths: widths, classes: classes, inputChannels: inputChannels,
-                               cifarStem: spec.stem == "cifar", variant: keras ? .keras() : ResNet.Variant())
+                               cifarStem: spec.stem == .cifar, variant: keras ? .keras() : ResNet.Variant())
         default: break
         }
         throw LayerError(kind: "Model", message: "unknown model \"\(spec.name)\"; known: \(names.joined(separator: ", "))")

@@ -6,39 +6,37 @@ import LockstepNN
 /// weight and checkpoint files. Convert a PyTorch `.pth` state dict once with
 /// `python3 -c "import torch, safetensors.torch as s; s.save_file(torch.load('m.pth'), 'm.safetensors')"`.
 public enum Pretrained {
-    public static let formats = ["auto", "keras", "safetensors", "lockstep"]
+    /// How a weights file is read; `auto` tells by the file (suffix, then HDF5 contents).
+    public enum Format: String, CaseIterable, Sendable {
+        case auto, keras, safetensors, lockstep
+    }
 
     /// Copies the file's tensors into `model`; names for which `excluding` holds (a replaced
     /// head) are left as they are. Every other tensor must match by name and shape.
-    public static func load(_ path: String, format: String = "auto", into model: Model,
+    public static func load(_ path: String, format: Format = .auto, into model: Model,
                             excluding: @escaping (String) -> Bool = { _ in false }) throws {
         let resolved = try detect(path, format)
         let tensors: [NamedTensor]
         switch resolved {
-        case "safetensors":
+        case .safetensors:
             let contents = try SafeTensors.read(path)
             let timm = contents.tensors.contains { $0.name.hasPrefix("head.fc.") || $0.name.hasPrefix("pre_logits.") }
             tensors = timm ? contents.tensors.map(timmToTorchvision) : contents.tensors
-        case "keras": tensors = try KerasImport.stateDict(try KerasWeights.read(path), for: model, source: path)
-        default: tensors = try ModelWeights.read(path)
+        case .keras: tensors = try KerasImport.stateDict(try KerasWeights.read(path), for: model, source: path)
+        case .lockstep, .auto: tensors = try ModelWeights.read(path)
         }
         try ModelWeights.apply(tensors, to: model, source: path, excluding: excluding)
     }
 
-    private static func detect(_ path: String, _ format: String) throws -> String {
-        guard format == "auto" else {
-            guard formats.contains(format) else {
-                throw ImportError("pretrained format \"\(format)\" is unknown; known: \(formats.joined(separator: ", "))")
-            }
-            return format
-        }
-        if path.hasSuffix(".safetensors") { return "safetensors" }
+    private static func detect(_ path: String, _ format: Format) throws -> Format {
+        guard format == .auto else { return format }
+        if path.hasSuffix(".safetensors") { return .safetensors }
         let file: HDF5File
         do { file = try HDF5File.open(path) } catch {
             throw ImportError("\(path): not a pretrained-weights file Lockstep reads (.h5 from Keras or Lockstep, .safetensors): \(error)")
         }
-        if KerasWeights.isKeras(file) { return "keras" }
-        if file.exists("model") { return "lockstep" }
+        if KerasWeights.isKeras(file) { return .keras }
+        if file.exists("model") { return .lockstep }
         throw ImportError("\(path): HDF5 file with neither Keras layer_names nor a /model group: unknown weights format")
     }
 

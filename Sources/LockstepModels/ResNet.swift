@@ -12,6 +12,9 @@ import LockstepTensor
 /// Initialization as torchvision: convs He normal (fan-out), BN γ=1 β=0, fc U(±1/√in).
 public enum ResNet {
     public enum Block: Sendable { case basic, bottleneck }
+    /// The first layers: `imagenet` (7×7 convolution, stride 2, then a 3×3 max-pool) or
+    /// `cifar` (3×3 convolution, stride 1, no pool) for small images.
+    public enum Stem: String, CaseIterable, Sendable { case imagenet, cifar }
 
     /// Stage depths of the standard variants.
     public static let depths: [String: (Block, [Int])] = [

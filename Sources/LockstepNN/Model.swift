@@ -24,6 +24,21 @@ public final class Model {
     /// All parameters, in arena order.
     public var parameters: [Parameter] { arena.parameters }
 
+    /// The name of the layer that produces the output from the features, which fine-tuning
+    /// with new classes replaces: the owner of the last parameters (`fc` in a ResNet,
+    /// `classifier.6` in a VGG, `11` in LeNet-5, the last `Dense` of an MLP). Nil for a
+    /// network without parameters or whose last parameters belong to the root itself.
+    public var headName: String? {
+        guard let last = parameters.last?.name, let dot = last.lastIndex(of: ".") else { return nil }
+        return String(last[..<dot])
+    }
+
+    /// The parameters of the head layer (empty when there is none).
+    public var headParameters: [Parameter] {
+        guard let head = headName else { return [] }
+        return parameters.filter { $0.name.hasPrefix(head + ".") }
+    }
+
     /// All non-trainable state (BatchNorm running statistics), in layer order (gathered once:
     /// the trainer broadcasts them every step).
     public let buffers: [Buffer]

@@ -10,28 +10,20 @@ import LockstepTensor
 public struct Regularizer: Sendable {
     public let l1: Float
     public let l2: Float
-    /// Glob patterns (`*` matches any run of characters) selecting parameters by name.
-    public let patterns: [String]
+    /// The parameters penalized (default: weights, not biases or norms).
+    public let selection: ParameterSelection
 
-    /// The default group: weights (parameters of two or more dimensions), not biases or norms.
-    public static let weightsOnly = ["<weights>"]
-
-    public init(l1: Float = 0, l2: Float = 0, patterns: [String] = Regularizer.weightsOnly) {
+    public init(l1: Float = 0, l2: Float = 0, selection: ParameterSelection = .weights) {
         self.l1 = l1
         self.l2 = l2
-        self.patterns = patterns
-    }
-
-    /// Whether this group covers `parameter`.
-    public func covers(_ parameter: Parameter) -> Bool {
-        patterns.contains { $0 == "<weights>" ? parameter.shape.count >= 2 : Glob.matches($0, parameter.name) }
+        self.selection = selection
     }
 
     /// Adds the penalty's gradient to the covered parameters' gradients; returns the penalty.
     @discardableResult
     public func apply(_ parameters: [Parameter]) -> Double {
         var penalty = 0.0
-        for p in parameters where covers(p) {
+        for p in parameters where selection.contains(p) {
             let w = p.value.data, g = p.gradient.data
             var s1 = 0.0, s2 = 0.0
             for i in 0..<p.count {
@@ -43,22 +35,6 @@ public struct Regularizer: Sendable {
             penalty += Double(l1) * s1 + Double(l2) * s2
         }
         return penalty
-    }
-}
-
-/// Shell-style name patterns: `*` matches any (possibly empty) run of characters, `?` one.
-public enum Glob {
-    public static func matches(_ pattern: String, _ name: String) -> Bool {
-        let p = Array(pattern), s = Array(name)
-        var pi = 0, si = 0, star = -1, mark = 0
-        while si < s.count {
-            if pi < p.count && (p[pi] == "?" || p[pi] == s[si]) { pi += 1; si += 1 }
-            else if pi < p.count && p[pi] == "*" { star = pi; mark = si; pi += 1 }
-            else if star >= 0 { pi = star + 1; mark += 1; si = mark }
-            else { return false }
-        }
-        while pi < p.count && p[pi] == "*" { pi += 1 }
-        return pi == p.count
     }
 }
 

@@ -2,7 +2,7 @@
 ///
 /// Layers create their parameters unbound in `build`; the arena binds them. The name is the
 /// PyTorch-style dotted path (`1.weight`, `layer1.0.conv1.weight`), prefixed by containers.
-public final class Parameter: @unchecked Sendable {
+public final class Parameter {
     /// Dotted name, unique within a model.
     public var name: String
     /// Shape, PyTorch layout (`[out, in]` for dense weights, OIHW for conv kernels).

@@ -4,7 +4,7 @@
 /// the optimizer is one flat loop, and a checkpoint or broadcast is one contiguous write.
 /// Each parameter starts on a 64-byte boundary; the padding between parameters stays zero in
 /// both buffers, which every optimizer here leaves at zero.
-public final class ParameterArena: @unchecked Sendable {
+public final class ParameterArena {
     /// The parameters in layout order (forward order of the layers).
     public let parameters: [Parameter]
     /// Floats in each buffer, padding included.
@@ -37,8 +37,8 @@ public final class ParameterArena: @unchecked Sendable {
         self.storage = storage
         self.parameters = parameters
         self.count = offset
-        self.values = storage.values
-        self.gradients = storage.gradients
+        self.values = storage.values.base
+        self.gradients = storage.gradients.base
         for (p, o) in zip(parameters, offsets) {
             p.bind(value: Tensor(viewing: values + o, shape: p.shape, owner: storage),
                    gradient: Tensor(viewing: gradients + o, shape: p.shape, owner: storage),
@@ -46,18 +46,14 @@ public final class ParameterArena: @unchecked Sendable {
         }
     }
 
-    /// The two buffers. Parameters' views keep this alive (not the arena, which holds the
-    /// parameters: that would be a cycle).
+    /// The two buffers, one owner: parameters' views keep it alive (not the arena, which
+    /// holds the parameters: that would be a cycle).
     private final class Storage {
-        let values: UnsafeMutablePointer<Float>
-        let gradients: UnsafeMutablePointer<Float>
+        let values: TensorStorage
+        let gradients: TensorStorage
         init(count: Int) {
-            values = Tensor.allocate(count)
-            gradients = Tensor.allocate(count)
-        }
-        deinit {
-            UnsafeMutableRawPointer(values).deallocate()
-            UnsafeMutableRawPointer(gradients).deallocate()
+            values = TensorStorage(capacity: count)
+            gradients = TensorStorage(capacity: count)
         }
     }
 

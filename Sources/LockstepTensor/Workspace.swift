@@ -12,7 +12,8 @@ import Glibc
 /// training). A buffer's contents are valid only until the next layer runs.
 public final class Workspace {
     /// Floats per buffer a kernel should aim to stay under (128 MB); kernels cut their batch
-    /// into chunks that fit.
+    /// into chunks that fit. Unsynchronized: only tests and benchmarks change it, before any
+    /// kernel runs.
     nonisolated(unsafe) public static var budget = 1 << 25
 
     private var buffers: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []

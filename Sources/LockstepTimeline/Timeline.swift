@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Recording is off unless a `Timeline` is installed as `Timeline.active`; instrumented code
 /// checks that one pointer, so an untraced run pays a load and a branch per span.
-public final class Timeline: @unchecked Sendable {
+public final class Timeline {
     /// The timeline spans are recorded into, if any. Set once, before training starts, by
     /// the thread that runs the training loop (the only thread that records).
     nonisolated(unsafe) public static var active: Timeline?

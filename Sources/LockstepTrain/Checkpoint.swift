@@ -43,7 +43,7 @@ public enum Checkpoint {
     }
 
     /// Writes a checkpoint atomically (temporary file, fsync, rename). `afterTensor` runs after
-    /// each model tensor is written (the coordinator's fault-injection point).
+    /// each model tensor is written (the checkpoint store's test hook).
     public static func write(to path: String, model: Model, optimizer: any Optimizer, header: Header,
                              afterTensor: () -> Void = {}) throws {
         try HDF5File.writeAtomically(to: path) { f in

@@ -18,11 +18,12 @@ public struct CheckpointPolicy: Sendable {
     public var keepLast: Int
     /// Metric that selects the best checkpoint (`test_accuracy`, `test_loss`, `train_loss`), if any.
     public var monitor: String?
-    /// Whether larger ("max") or smaller ("min") is better.
-    public var mode: String
+    /// Whether larger or smaller values of the monitored metric are better.
+    public enum Mode: String, CaseIterable, Sendable { case min, max }
+    public var mode: Mode
 
     public init(directory: String? = nil, everySteps: Int = 0, everyEpoch: Bool = true, keepLast: Int = 3,
-                monitor: String? = "test_accuracy", mode: String = "max") {
+                monitor: String? = "test_accuracy", mode: Mode = .max) {
         self.directory = directory
         self.everySteps = everySteps
         self.everyEpoch = everyEpoch
@@ -32,20 +33,21 @@ public struct CheckpointPolicy: Sendable {
     }
 }
 
-/// Rank 0's duties beyond training: writing checkpoints (atomically, with a `latest` pointer,
-/// keeping the last k and the best), and restoring them for every rank on resume.
+/// The run's checkpoints: rank 0 writes them (atomically, with a `latest` pointer, keeping
+/// the last k and the best); on resume rank 0 reads one and every rank receives it.
 ///
 /// Files in the checkpoint directory: `ckpt-000001200.h5` (by step), `latest` and `best`
 /// (text files naming a checkpoint, each replaced atomically). A crash at any moment leaves
 /// `latest` naming a complete checkpoint.
-public final class Coordinator {
+public final class CheckpointStore {
     public let communicator: any Communicator
     public let directory: String
     public let policy: CheckpointPolicy
     private var bestValue: Double?
-    /// Fault injection for tests: LOCKSTEP_FAULT_INJECTION=checkpoint-write:N makes rank 0
-    /// kill itself (SIGKILL) in the middle of writing its N-th checkpoint.
-    private let crashDuringCheckpoint: Int?
+    /// Test hook, called on rank 0 after each tensor written into a checkpoint file with the
+    /// checkpoint's ordinal in this process (from 1) and the tensor's (from 1): fault
+    /// injection uses it to die in the middle of a write.
+    public var afterTensorWritten: ((_ checkpoint: Int, _ tensor: Int) -> Void)?
     private var checkpointsWritten = 0
 
     /// Exit code of a run stopped by a signal after writing its checkpoint: "resume me".
@@ -55,8 +57,6 @@ public final class Coordinator {
         self.communicator = communicator
         self.policy = policy
         self.directory = policy.directory ?? runDirectory + "/checkpoints"
-        let spec = ProcessInfo.processInfo.environment["LOCKSTEP_FAULT_INJECTION"] ?? ""
-        crashDuringCheckpoint = spec.hasPrefix("checkpoint-write:") ? Int(spec.dropFirst("checkpoint-write:".count)) : nil
         if let best = Self.pointer(directory, "best"), let file = try? HDF5File.open(best),
            let header = try? Checkpoint.header(of: file), let monitor = policy.monitor {
             bestValue = header.metrics[monitor]
@@ -97,17 +97,17 @@ public final class Coordinator {
             throw CheckpointError("\(directory): cannot create the checkpoint directory (\(error.localizedDescription))")
         }
         checkpointsWritten += 1
-        let crashNow = crashDuringCheckpoint == checkpointsWritten
+        let ordinal = checkpointsWritten
         var tensors = 0
         let name = Self.fileName(step: header.position.step)
         do {
             try Checkpoint.write(to: directory + "/" + name, model: model, optimizer: optimizer, header: header) {
                 tensors += 1
-                if crashNow && tensors == 2 { kill(getpid(), SIGKILL) }
+                self.afterTensorWritten?(ordinal, tensors)
             }
             try AtomicFile.write(Array((name + "\n").utf8), to: directory + "/latest")
             if let monitor = policy.monitor, let value = header.metrics[monitor],
-               bestValue.map({ policy.mode == "min" ? value < $0 : value > $0 }) ?? true {
+               bestValue.map({ policy.mode == .min ? value < $0 : value > $0 }) ?? true {
                 bestValue = value
                 try AtomicFile.write(Array((name + "\n").utf8), to: directory + "/best")
             }
@@ -131,7 +131,7 @@ public final class Coordinator {
     /// aborts every rank).
     public func restore(_ path: String, model: Model, optimizer: any Optimizer, expectedSeed: Int,
                         expectedGlobalBatch: Int) throws -> TrainingPosition {
-        var counters = [Int64](repeating: 0, count: 4)
+        var point = ResumePoint()
         optimizer.prepareSlots(for: model.arena)
         if communicator.rank == 0 {
             let header = try Checkpoint.load(path, into: model, optimizer: optimizer)
@@ -141,15 +141,24 @@ public final class Coordinator {
             guard header.globalBatch == expectedGlobalBatch else {
                 throw CheckpointError("\(path): written with global batch \(header.globalBatch) (\(header.worldSize) ranks), this run's is \(expectedGlobalBatch) (\(communicator.size) ranks × batch_per_rank); set batch_per_rank to \(header.globalBatch / communicator.size) to resume on \(communicator.size) ranks")
             }
-            counters = [Int64(header.position.step), Int64(header.position.epoch), Int64(header.position.positionInEpoch),
-                        Int64(header.optimizerStep)]
+            point = ResumePoint(step: Int64(header.position.step), epoch: Int64(header.position.epoch),
+                                positionInEpoch: Int64(header.position.positionInEpoch), optimizerStep: Int64(header.optimizerStep))
         }
-        try counters.withUnsafeMutableBytes { try communicator.broadcast($0, root: 0) }
+        try withUnsafeMutableBytes(of: &point) { try communicator.broadcast($0, root: 0) }
         try communicator.broadcast(stateOf: model, root: 0)
         for (_, buffer) in optimizer.slots { try communicator.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0) }
-        optimizer.stepCount = Int(counters[3])
-        return TrainingPosition(step: Int(counters[0]), epoch: Int(counters[1]), positionInEpoch: Int(counters[2]))
+        optimizer.stepCount = Int(point.optimizerStep)
+        return TrainingPosition(step: Int(point.step), epoch: Int(point.epoch), positionInEpoch: Int(point.positionInEpoch))
     }
+}
+
+/// The counters rank 0 reads from a checkpoint and broadcasts as raw bytes (a trivial type of
+/// fixed-size integers, laid out alike on every rank).
+private struct ResumePoint {
+    var step: Int64 = 0
+    var epoch: Int64 = 0
+    var positionInEpoch: Int64 = 0
+    var optimizerStep: Int64 = 0
 }
 
 /// Thrown on every rank when a signal asked the run to stop and the checkpoint is written.

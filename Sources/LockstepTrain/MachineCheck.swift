@@ -23,9 +23,9 @@ public struct MachineCheck {
     public var hasProblems: Bool { findings.contains { $0.level == .problem } }
 
     /// Runs every check; `measureGEMM` false skips the timed sgemm (about 2 s).
-    public init(ranksPerNode: Int, threadsPerRank: Int, measureGEMM: Bool = true) {
+    public init(budget: CoreBudget, measureGEMM: Bool = true) {
         let cpu = CPUFeatures.current
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = budget.cores
         add(.ok, "CPU", "\(cpu.summary), \(cores) cores")
         checkBLAS(cpu: cpu)
         if measureGEMM { checkGEMM(cores: cores) }
@@ -35,10 +35,7 @@ public struct MachineCheck {
         let safe = HDF5Library.isThreadSafe
         add(safe ? .ok : .problem, "HDF5", "libhdf5 \(HDF5Library.version), \(safe ? "thread-safe" : "not thread-safe")",
             safe ? nil : "Lockstep reads shards on a prefetch thread: install a thread-safe build (Debian's libhdf5-dev is one)")
-        let used = ranksPerNode * threadsPerRank
-        add(used <= cores ? .ok : .problem, "threads",
-            "\(ranksPerNode) rank(s) × \(threadsPerRank) BLAS thread(s) per node, \(cores) cores",
-            used <= cores ? nil : "use fewer ranks per node or fewer threads (OPENBLAS_NUM_THREADS) so that ranks × threads ≤ \(cores)")
+        add(budget.isOversubscribed ? .problem : .ok, "threads", budget.summary, budget.isOversubscribed ? budget.advice : nil)
     }
 
     private mutating func add(_ level: Finding.Level, _ topic: String, _ text: String, _ advice: String? = nil) {

@@ -30,7 +30,7 @@ public enum Runtime {
             // Every rank agreed to stop and the checkpoint is on disk: a clean, resumable exit.
             if comm.rank == 0 { printError("lockstep: \(stop)") }
             MPICommunicator.finalize()
-            return Coordinator.resumeExitCode
+            return CheckpointStore.resumeExitCode
         } catch {
             printError("\(comm.rankTag): error: \(error)")
             if comm.size > 1 { comm.abort(code: failureExitCode) }
@@ -48,12 +48,10 @@ public enum Runtime {
 
     /// Rank 0 warns when ranks on this node × BLAS threads exceed its cores.
     public static func warnIfOversubscribed(_ comm: any Communicator) {
-        let env = ProcessInfo.processInfo.environment
-        guard comm.rank == 0, let local = env["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) else { return }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let threads = BLAS.threads
-        if local * threads > cores {
-            Logger(label: "lockstep").warning("\(local) ranks × \(threads) BLAS threads on \(comm.hostname) exceed its \(cores) cores; expect slowdowns (set OPENBLAS_NUM_THREADS or use fewer ranks per node)")
+        guard comm.rank == 0, let local = CoreBudget.launcherRanksPerNode() else { return }
+        let budget = CoreBudget(ranksPerNode: local, threadsPerRank: BLAS.threads)
+        if budget.isOversubscribed {
+            Logger(label: "lockstep").warning("\(budget.summary) on \(comm.hostname): expect slowdowns; \(budget.advice)")
         }
     }
 

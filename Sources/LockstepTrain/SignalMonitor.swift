@@ -6,18 +6,21 @@ import Synchronization
 /// preemption, and mpirun forwards them) and remembers the last one; the trainer checks it at
 /// every step boundary, where all ranks agree to stop together.
 public final class SignalMonitor: @unchecked Sendable {
+    // Sendable: `sources` is set once, in init, and only cancelled in deinit (Dispatch's
+    // source type is not marked Sendable); the handlers touch only the atomic.
     /// The signals that request a checkpoint-and-stop.
     public static let signals: [Int32] = [SIGUSR1, SIGTERM, SIGINT]
     private let caught = Atomic<Int32>(0)
-    private var sources: [DispatchSourceSignal] = []
+    private let sources: [any DispatchSourceSignal]
 
     public init() {
-        for s in Self.signals {
+        sources = Self.signals.map { s in
             signal(s, SIG_IGN)  // delivered to the dispatch source instead of killing the process
-            let source = DispatchSource.makeSignalSource(signal: s, queue: .global())
+            return DispatchSource.makeSignalSource(signal: s, queue: .global())
+        }
+        for (s, source) in zip(Self.signals, sources) {
             source.setEventHandler { [weak self] in self?.caught.store(s, ordering: .relaxed) }
             source.resume()
-            sources.append(source)
         }
     }
 

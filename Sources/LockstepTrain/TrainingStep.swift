@@ -100,14 +100,13 @@ public final class TrainingStep {
         // clipping must see the averaged gradients first.
         let averageHere = !regularization.isEmpty || clipGradNorm != nil
         try reducer.finish(averaging: averageHere)
-        optimizer.gradientScale = averageHere ? 1 : 1 / Float(communicator.size)
         times.allreduceInFlight += reducer.lastInFlightNanos
         phase(\.allreduce, "gradient allreduce wait", .allreduce)
 
         for group in regularization { value += group.apply(model.parameters) }
         if let clipGradNorm { GradientClipping.clip(model.arena, maxNorm: clipGradNorm) }
         optimizer.learningRate = learningRate
-        optimizer.step(model.arena)
+        optimizer.step(model.arena, gradientScale: averageHere ? 1 : 1 / Float(communicator.size))
         phase(\.optimizer, "optimizer", .optimizer)
 
         // Running statistics saw only this rank's batch; as DDP, rank 0's become everyone's,

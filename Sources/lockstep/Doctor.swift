@@ -23,10 +23,10 @@ struct Doctor: ParsableCommand {
 
     func run() throws {
         let env = ProcessInfo.processInfo.environment
-        let ranks = ranksPerNode ?? ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"].lazy.compactMap { env[$0].flatMap(Int.init) }.first ?? 1
+        let ranks = ranksPerNode ?? CoreBudget.launcherRanksPerNode() ?? 1
         let perRank = threads ?? env["OPENBLAS_NUM_THREADS"].flatMap(Int.init) ?? 1
         guard ranks > 0, perRank > 0 else { throw ValidationError("--ranks-per-node and --threads must be positive") }
-        let check = MachineCheck(ranksPerNode: ranks, threadsPerRank: perRank, measureGEMM: !quick)
+        let check = MachineCheck(budget: CoreBudget(ranksPerNode: ranks, threadsPerRank: perRank), measureGEMM: !quick)
         print(check.render(host: ProcessInfo.processInfo.hostName))
         if check.hasProblems { throw ExitCode(1) }
     }

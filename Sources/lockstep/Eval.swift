@@ -20,15 +20,10 @@ struct Eval: ParsableCommand {
     func run() throws {
         let code = Runtime.distributed { comm in
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
-            guard let testPath = recipe.data.test else { throw RecipeError("\(self.recipe): data.test is needed for eval") }
-            let test = try ShardSet(manifestPath: testPath, verifyChecksums: recipe.data.verifyChecksums)
-            try test.restrict(classes: recipe.data.classes, limit: nil, seed: recipe.seed)
-            let model = try ModelZoo.build(recipe.model, inputShape: try recipe.data.transform.outputShape(test.sampleShape),
-                                           classes: test.numClasses)
-            if comm.rank == 0 { try ModelWeights.load(weights, into: model) }
-            try comm.broadcast(stateOf: model, root: 0)
-            let trainer = Trainer(recipe: recipe, communicator: comm)
-            let result = try trainer.evaluate(model: model, on: test, loss: recipe.makeLoss())
+            guard let test = try recipe.openTestData() else { throw RecipeError("\(self.recipe): data.test is needed for eval") }
+            let model = try recipe.buildModel(for: test)
+            try model.loadWeights(weights, communicator: comm)
+            let result = try Evaluator(recipe: recipe, communicator: comm).evaluate(model, on: test, loss: recipe.makeLoss())
             if comm.rank == 0 {
                 print(String(format: "test loss %.4f  test accuracy %.2f%% (%d samples, %d rank(s))", result.loss, 100 * result.accuracy,
                              test.count, comm.size))

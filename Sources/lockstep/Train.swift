@@ -32,6 +32,7 @@ struct Train: ParsableCommand {
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
             let trainer = Trainer(recipe: recipe, communicator: comm, outputDirectory: output)
             trainer.timelinePath = timeline
+            trainer.faults = try FaultInjection.fromEnvironment()
             try trainer.run(resume: resume)
         }
         if code != 0 { throw ExitCode(code) }

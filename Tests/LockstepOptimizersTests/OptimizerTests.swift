@@ -33,7 +33,7 @@ final class OptimizerTests: XCTestCase {
     }
 
     /// Data-parallel training hands the optimizer the ranks' summed gradients with
-    /// gradientScale = 1/ranks: the result must equal stepping on the averaged gradients.
+    /// a gradient scale of 1/ranks: the result must equal stepping on the averaged gradients.
     func testGradientScaleEqualsSteppingOnScaledGradients() throws {
         let cases: [(String, any Optimizer, any Optimizer)] = [
             ("optim_sgd_nesterov", SGD(learningRate: 0.1, momentum: 0.9, nesterov: true), SGD(learningRate: 0.1, momentum: 0.9, nesterov: true)),
@@ -47,13 +47,12 @@ final class OptimizerTests: XCTestCase {
             let pa = ParameterArena(parameters: [p]), qa = ParameterArena(parameters: [q])
             p.value.assign(try c.values("p0"))
             q.value.assign(try c.values("p0"))
-            scaled.gradientScale = 0.25
             for i in 0..<3 {
                 let g = try c.values("g\(i)")
                 p.gradient.assign(g)
                 q.gradient.assign(g.map { 4 * $0 })  // the sum over 4 ranks with equal gradients
                 plain.step(pa)
-                scaled.step(qa)
+                scaled.step(qa, gradientScale: 0.25)
             }
             XCTAssertEqual(q.value.toArray(), p.value.toArray(), name)
         }

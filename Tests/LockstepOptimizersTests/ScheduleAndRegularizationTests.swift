@@ -35,9 +35,9 @@ final class RegularizationTests: XCTestCase {
 
     func testPatternsSelectGroups() {
         let p = Parameter(name: "layer1.0.bn1.weight", shape: [4], initializer: .zeros)
-        XCTAssertTrue(Regularizer(l2: 1, patterns: ["*bn*"]).covers(p))
-        XCTAssertFalse(Regularizer(l2: 1, patterns: ["fc.*"]).covers(p))
-        XCTAssertFalse(Regularizer(l2: 1).covers(p), "1-D parameters are not in the default weights group")
+        XCTAssertTrue(Regularizer(l2: 1, selection: ParameterSelection(["*bn*"])).selection.contains(p))
+        XCTAssertFalse(Regularizer(l2: 1, selection: ParameterSelection(["fc.*"])).selection.contains(p))
+        XCTAssertFalse(Regularizer(l2: 1).selection.contains(p), "1-D parameters are not in the default weights group")
         XCTAssertTrue(Glob.matches("layer?.*.conv1.weight", "layer1.0.conv1.weight"))
         XCTAssertFalse(Glob.matches("layer?.conv1", "layer12.conv1"))
     }

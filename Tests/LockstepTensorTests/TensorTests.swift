@@ -22,6 +22,21 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(v.shape, [4])
     }
 
+    /// A view holds the memory, not the tensor: it stays readable (and keeps its values) when
+    /// the tensor it came from grows into new memory or goes away.
+    func testViewsOutliveTheirTensorsMemoryMoves() {
+        var t: Tensor? = Tensor(shape: [3, 2], values: [1, 2, 3, 4, 5, 6])
+        let whole = Tensor(reshaping: t!, to: [6])
+        let lastRows = t!.rows(1..<3)
+        XCTAssertEqual(lastRows.shape, [2, 2])
+        XCTAssertEqual(lastRows.toArray(), [3, 4, 5, 6])
+        t!.resize([100, 2])
+        t!.fill(-1)
+        XCTAssertEqual(whole.toArray(), [1, 2, 3, 4, 5, 6], "the old memory is the view's, untouched by the grown tensor")
+        t = nil
+        XCTAssertEqual(lastRows.toArray(), [3, 4, 5, 6])
+    }
+
     func testStorageIs64ByteAligned() {
         for n in [1, 3, 17, 1000] {
             XCTAssertEqual(Int(bitPattern: Tensor(shape: [n]).data) % 64, 0)

@@ -8,7 +8,7 @@ import LockstepTestSupport
 import LockstepTrain
 import XCTest
 
-final class CoordinatorTests: XCTestCase {
+final class CheckpointStoreTests: XCTestCase {
     var dir = ""
     override func setUp() { dir = temporaryDirectory() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
@@ -56,8 +56,8 @@ final class CoordinatorTests: XCTestCase {
         _ = try train("run", ["checkpoint.every_steps=5"])
         let ck = dir + "/run/checkpoints"
         let files = try FileManager.default.contentsOfDirectory(atPath: ck).filter { $0.hasSuffix(".h5") }.sorted()
-        XCTAssertEqual(Coordinator.pointer(ck, "latest"), ck + "/ckpt-000000036.h5")
-        let best = try XCTUnwrap(Coordinator.pointer(ck, "best"))
+        XCTAssertEqual(CheckpointStore.pointer(ck, "latest"), ck + "/ckpt-000000036.h5")
+        let best = try XCTUnwrap(CheckpointStore.pointer(ck, "best"))
         XCTAssert(files.suffix(2) == ["ckpt-000000035.h5", "ckpt-000000036.h5"], "\(files)")
         XCTAssert(files.contains(String(best.split(separator: "/").last!)), "the best checkpoint is kept: \(best) in \(files)")
         XCTAssertLessThanOrEqual(files.count, 3)

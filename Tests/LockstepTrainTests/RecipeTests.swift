@@ -80,14 +80,14 @@ final class RecipeTests: XCTestCase {
             """, overrides: ["optimizer.clip_grad_norm=2"])
         XCTAssertEqual(r.labelSmoothing, 0.1)
         XCTAssertEqual(r.regularization.count, 2)
-        XCTAssertEqual(r.regularization[1].patterns, ["fc.*"])
+        XCTAssertEqual(r.regularization[1].selection.patterns, ["fc.*"])
         XCTAssertEqual(r.optimizer.clipGradNorm, 2)
         let s = r.makeSchedule(globalBatch: 512, stepsPerEpoch: 10)
         XCTAssertEqual(s.baseRate, 0.2, accuracy: 1e-7, "0.1 × 512/256")
         XCTAssertEqual(s.warmupSteps, 10)
         // The loss shorthand expands when a --set reaches into it.
         let short = try Recipe(yaml: base + "\nloss: mse", overrides: ["loss.label_smoothing=0.2"])
-        XCTAssertEqual(short.loss, "mse")
+        XCTAssertEqual(short.loss, .mse)
         XCTAssertEqual(short.labelSmoothing, 0.2)
         XCTAssertThrowsError(try Recipe(yaml: base + "\nregularization: [{l3: 1}]", source: "r.yaml")) {
             XCTAssert("\($0)".contains("unknown recipe key 'regularization.l3'"), "\($0)")
@@ -112,5 +112,41 @@ final class RecipeTests: XCTestCase {
         let mlp = try Recipe.load(examples.appendingPathComponent("fashion-mnist-mlp.yaml").path)
         XCTAssertEqual(mlp.model.hidden, [512, 256])
         XCTAssertEqual(mlp.training.epochs, 2)
+    }
+
+    /// The README's key table is generated from the key declarations (`lockstep recipe-keys`);
+    /// a key added, renamed or re-documented without regenerating it fails here.
+    func testReadmeKeyTableIsTheDeclaredOne() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let begin = try XCTUnwrap(text.range(of: "<!-- recipe-keys:begin -->\n")), end = try XCTUnwrap(text.range(of: "<!-- recipe-keys:end -->"))
+        XCTAssertEqual(String(text[begin.upperBound..<end.lowerBound]), Recipe.keyTable,
+                       "README.md's key table is stale: replace it with the output of `lockstep recipe-keys`")
+    }
+
+    func testEnumKeysAndBoundsAreCheckedAtLoad() throws {
+        let cases = [
+            ("model.activation=rleu", "'model.activation' is \"rleu\"; known: "),
+            ("model.stem=tiny", "'model.stem' is \"tiny\"; known: imagenet, cifar"),
+            ("model.name=resnet19", "'model.name' is \"resnet19\""),
+            ("pretrained.format=onnx", "'pretrained.format' is \"onnx\"; known: auto, keras, safetensors, lockstep"),
+            ("checkpoint.mode=maximum", "'checkpoint.mode' is \"maximum\""),
+            ("checkpoint.monitor=val_acc", "'checkpoint.monitor' is \"val_acc\""),
+            ("data.preprocess=keras", "'data.preprocess' is \"keras\""),
+            ("loss.label_smoothing=1", "'loss.label_smoothing' must be < 1, got 1"),
+            ("data.normalize.std=[0.5, 0]", "'data.normalize.std' must be > 0, got 0"),
+            ("model.hidden=[8, 0]", "'model.hidden' must be ≥ 1, got 0"),
+        ]
+        for (override, expected) in cases {
+            XCTAssertThrowsError(try Recipe(yaml: base, source: "r.yaml", overrides: [override])) { error in
+                XCTAssert("\(error)".contains("r.yaml: recipe key " + expected), "\(override): \(error)")
+            }
+        }
+        let r = try Recipe(yaml: base, overrides: ["model.stem=cifar", "pretrained=w.h5", "pretrained.format=keras", "checkpoint.monitor=test_loss"])
+        XCTAssertEqual(r.model.stem, .cifar)
+        XCTAssertEqual(r.fineTuning.format, .keras)
+        XCTAssertEqual(r.fineTuning.pretrained, "w.h5", "a missing file is the trainer's error, not the parser's")
+        XCTAssertEqual(r.checkpoint.mode, .min, "a loss is minimized unless the recipe says otherwise")
     }
 }

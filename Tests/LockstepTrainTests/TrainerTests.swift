@@ -65,8 +65,7 @@ final class TrainerTests: XCTestCase {
         let test = try ShardSet(manifestPath: r.data.test!)
         let model = try ModelZoo.build(r.model, inputShape: test.sampleShape, classes: 3)
         try ModelWeights.load(out + "/model.h5", into: model)
-        let trainer = Trainer(recipe: r, communicator: LocalCommunicator(), outputDirectory: out, print: { _ in })
-        let eval = try trainer.evaluate(model: model, on: test, loss: r.makeLoss())
+        let eval = try Evaluator(recipe: r, communicator: LocalCommunicator()).evaluate(model, on: test, loss: r.makeLoss())
         XCTAssertEqual(eval.accuracy, summary.testAccuracy!, accuracy: 1e-12)
     }
 

@@ -47,13 +47,22 @@ public final class Softmax: Layer {
     @inlinable
     public static func rows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
         for r in 0..<rows {
-            let xr = x + r * cols, yr = y + r * cols
-            var m = -Float.infinity
-            for c in 0..<cols { m = max(m, xr[c]) }
-            var s: Float = 0
-            for c in 0..<cols { let e = expf(xr[c] - m); yr[c] = e; s += e }
-            let inv = 1 / s
+            let yr = y + r * cols
+            let inv = 1 / exponentials(x + r * cols, yr, count: cols).sum
             for c in 0..<cols { yr[c] *= inv }
         }
+    }
+
+    /// The unnormalized softmax of one row, kept finite for any input by subtracting the
+    /// row's maximum: writes e^(xᵢ − max x) into `y` (may alias `x`) and returns max x and
+    /// the sum of the exponentials (so log Σ e^xᵢ = max + log sum).
+    @inlinable
+    public static func exponentials(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                    count: Int) -> (max: Float, sum: Float) {
+        var m = -Float.infinity
+        for c in 0..<count { m = max(m, x[c]) }
+        var s: Float = 0
+        for c in 0..<count { let e = expf(x[c] - m); y[c] = e; s += e }
+        return (m, s)
     }
 }

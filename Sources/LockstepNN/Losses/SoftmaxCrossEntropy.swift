@@ -38,10 +38,7 @@ public final class SoftmaxCrossEntropy: Loss {
                 throw LossError("cross_entropy: label \(label) at batch row \(r) is outside 0..<\(k) (the model has \(k) outputs)")
             }
             let xr = x + r * k, gr = g + r * k
-            var m = -Float.infinity
-            for c in 0..<k { m = max(m, xr[c]) }
-            var s: Float = 0
-            for c in 0..<k { let e = expf(xr[c] - m); gr[c] = e; s += e }
+            let (m, s) = Softmax.exponentials(xr, gr, count: k)
             let lse = m + logf(s)
             let eps = labelSmoothing, uniform = eps / Float(k)
             var smooth: Double = 0

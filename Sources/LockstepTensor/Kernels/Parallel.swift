@@ -12,6 +12,8 @@ public enum Parallel {
         let parts = min(threads, count / max(grain, 1))
         if parts <= 1 { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
+            // The parts write disjoint memory (the caller's contract), so sharing `body`
+            // over threads is safe though the compiler cannot prove it.
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: parts) { t in
                 run((t * count / parts)..<((t + 1) * count / parts))
@@ -19,6 +21,7 @@ public enum Parallel {
         }
     }
 
-    /// The thread count: BLAS's, read at first use (tests change it to compare splits).
+    /// The thread count: BLAS's, read at first use. Unsynchronized: only tests change it (to
+    /// compare splits), between parallel sections.
     nonisolated(unsafe) public static var threads: Int = max(1, BLAS.threads)
 }

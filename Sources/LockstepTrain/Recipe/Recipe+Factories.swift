@@ -1,3 +1,4 @@
+import LockstepData
 import LockstepNN
 import LockstepTensor
 import LockstepOptimizers
@@ -6,10 +7,10 @@ extension Recipe.OptimizerSettings {
     /// The optimizer these settings describe.
     public func make() -> any Optimizer {
         switch name {
-        case "adam", "adamw":
+        case .adam, .adamw:
             return Adam(learningRate: Float(learningRate), beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon),
-                        weightDecay: Float(weightDecay), decoupledWeightDecay: name == "adamw")
-        default:
+                        weightDecay: Float(weightDecay), decoupledWeightDecay: name == .adamw)
+        case .sgd:
             return SGD(learningRate: Float(learningRate), momentum: Float(momentum), dampening: Float(dampening),
                        nesterov: nesterov, weightDecay: Float(weightDecay))
         }
@@ -20,15 +21,15 @@ extension Recipe {
     /// The recipe's loss.
     public func makeLoss() -> any Loss {
         switch loss {
-        case "mse": return MeanSquaredError()
-        case "mae": return MeanAbsoluteError()
-        case "binary_cross_entropy": return BinaryCrossEntropy()
-        default: return SoftmaxCrossEntropy(labelSmoothing: Float(labelSmoothing))
+        case .mse: return MeanSquaredError()
+        case .mae: return MeanAbsoluteError()
+        case .binaryCrossEntropy: return BinaryCrossEntropy()
+        case .crossEntropy: return SoftmaxCrossEntropy(labelSmoothing: Float(labelSmoothing))
         }
     }
 
     /// Whether targets are class indices (else one-hot values of the output's shape).
-    public var usesClassTargets: Bool { loss == "cross_entropy" }
+    public var usesClassTargets: Bool { loss == .crossEntropy }
 
     /// The learning-rate schedule for a run with `globalBatch` and `stepsPerEpoch`.
     public func makeSchedule(globalBatch: Int, stepsPerEpoch: Int) -> LearningRateSchedule {
@@ -40,5 +41,16 @@ extension Recipe {
                                     warmupSteps: schedule.warmupSteps + schedule.warmupEpochs * stepsPerEpoch,
                                     stepEpochs: schedule.stepEpochs, gamma: Float(schedule.gamma),
                                     minimumRate: Float(schedule.minimumRate))
+    }
+}
+
+extension Recipe {
+    /// What a batch's predictions are compared with: its labels for cross-entropy, one-hot
+    /// rows of `classes` values for the regression-style losses.
+    public func targets(for batch: Batch, classes: Int) -> Targets {
+        guard !usesClassTargets else { return .classes(batch.labels) }
+        let t = Tensor(shape: [batch.labels.count, classes])
+        for (r, label) in batch.labels.enumerated() { t[r * classes + Int(label)] = 1 }
+        return .values(t)
     }
 }

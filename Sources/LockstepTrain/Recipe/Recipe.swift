@@ -2,6 +2,7 @@ import Foundation
 import LockstepData
 import LockstepModels
 import LockstepOptimizers
+import LockstepTensor
 
 /// Everything a training run needs, read from a YAML recipe plus `--set key=value` overrides.
 ///
@@ -34,15 +35,15 @@ public struct Recipe: Sendable {
     public struct FineTuning: Sendable {
         /// Weights file (Keras .h5, .safetensors, Lockstep weights or checkpoint), read by rank 0.
         public var pretrained: String?
-        public var format: String
+        public var format: Pretrained.Format
         /// A new, randomly initialized last layer with this many classes (the file's is not loaded).
         public var headClasses: Int?
-        /// Name patterns of parameters to freeze.
-        public var freeze: [String]
+        /// The parameters to freeze.
+        public var freeze: ParameterSelection
         /// Unfreeze everything from this epoch on (0-based count of epochs done).
         public var unfreezeAfterEpochs: Int?
-        /// Learning-rate multipliers by name pattern; the first matching group wins.
-        public var parameterGroups: [(patterns: [String], learningRateScale: Double)]
+        /// Learning-rate multipliers by parameter name; the first matching group wins.
+        public var parameterGroups: [(selection: ParameterSelection, learningRateScale: Double)]
     }
 
     public struct Training: Sendable {
@@ -57,7 +58,7 @@ public struct Recipe: Sendable {
     }
 
     public struct OptimizerSettings: Sendable {
-        public var name: String
+        public var name: OptimizerKind
         public var learningRate: Double
         public var momentum: Double
         public var dampening: Double
@@ -84,7 +85,7 @@ public struct Recipe: Sendable {
     public var name: String
     public var seed: UInt64
     public var output: String
-    public var loss: String
+    public var loss: LossKind
     /// Label smoothing for cross-entropy.
     public var labelSmoothing: Double
     public var model: ModelSpec
@@ -100,9 +101,6 @@ public struct Recipe: Sendable {
     /// The recipe as YAML with overrides applied (saved into the run directory).
     public var resolvedYAML: String
 
-    public static let losses = ["cross_entropy", "mse", "mae", "binary_cross_entropy"]
-    public static let optimizers = ["sgd", "adam", "adamw"]
-
     /// Reads the recipe at `path` and applies `overrides` (`key.path=value`).
     public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -111,116 +109,82 @@ public struct Recipe: Sendable {
         return try Recipe(yaml: String(decoding: data, as: UTF8.self), source: path, overrides: overrides)
     }
 
-    /// Parses recipe text; `source` names it in errors.
+    /// Parses recipe text; `source` names it in errors. Every key is read, type-checked and
+    /// range-checked here, on every rank, before any file is opened.
     public init(yaml: String, source: String = "<recipe>", overrides: [String] = []) throws {
+        typealias K = RecipeKeys
         let doc = try RecipeDocument(text: yaml, source: source, overrides: overrides)
-        name = try doc.string("name", default: "run")
-        let seedValue = try doc.int("seed", default: 0, min: 0)
-        seed = UInt64(seedValue)
-        output = try doc.string("output", default: "runs/\(name)")
-        loss = try doc.string("loss.name", default: "cross_entropy")
-        guard Self.losses.contains(loss) else {
-            throw RecipeError("\(source): recipe key 'loss' is \"\(loss)\"; known: \(Self.losses.joined(separator: ", "))")
-        }
-        labelSmoothing = try doc.double("loss.label_smoothing", default: 0, min: 0)
-        guard labelSmoothing < 1 else { throw RecipeError("\(source): recipe key 'loss.label_smoothing' must be < 1, got \(labelSmoothing)") }
-        let widths = try doc.intList("model.widths", default: [])
-        model = ModelSpec(name: try doc.string("model.name"),
-                          hidden: try doc.intList("model.hidden", default: [512, 256]),
-                          activation: try doc.string("model.activation", default: "relu"),
-                          stem: try doc.string("model.stem", default: "imagenet"),
-                          widths: widths.isEmpty ? nil : widths,
-                          dropout: Float(try doc.double("model.dropout", default: 0.5, min: 0)))
-        var mean = try doc.doubleList("data.normalize.mean", default: [0]).map(Float.init)
-        var std = try doc.doubleList("data.normalize.std", default: [1]).map(Float.init)
-        var scale = Float(try doc.double("data.normalize.scale", default: 1.0 / 255))
-        if std.contains(where: { $0 <= 0 }) { throw RecipeError("\(source): recipe key 'data.normalize.std' must be positive, got \(std)") }
-        let preprocess = try doc.string("data.preprocess", default: "none")
-        var transform: ImageTransform
-        switch preprocess {
-        case "none": transform = ImageTransform()
-        case "caffe", "torch":
-            guard doc.node("data.normalize") == nil else {
-                throw RecipeError("\(source): data.preprocess \(preprocess) sets the normalization itself; remove data.normalize")
-            }
-            // The preset normalizes after channel replication and resizing; reading only scales.
-            transform = preprocess == "caffe" ? .caffe() : .torch()
-            (scale, mean, std) = (preprocess == "caffe" ? 1 : 1.0 / 255, [0], [1])
-        default:
-            throw RecipeError("\(source): recipe key 'data.preprocess' is \"\(preprocess)\"; known: none, caffe (Keras weights), torch (torchvision weights)")
-        }
-        transform.channels = try doc.optionalInt("data.channels", min: 1)
-        func size(_ key: String) throws -> (Int, Int)? {
-            let v = try doc.intList(key, default: [])
-            if v.isEmpty { return nil }
-            guard v.count == 2, v.allSatisfy({ $0 > 0 }) else { throw RecipeError("\(source): recipe key '\(key)' must be [height, width], got \(v)") }
-            return (v[0], v[1])
-        }
-        transform.resize = try size("data.resize")
-        transform.crop = try size("data.crop")
-        data = Data(train: try doc.string("data.train"),
-                    test: try doc.optionalString("data.test"),
-                    normalization: Normalization(scale: scale, mean: mean, std: std),
-                    verifyChecksums: try doc.bool("data.verify_checksums", default: true),
-                    prefetch: try doc.int("data.prefetch", default: 2, min: 1),
-                    classes: doc.node("data.classes") == nil ? nil : try doc.intList("data.classes", default: []),
-                    limit: try doc.optionalInt("data.limit", min: 1),
-                    transform: transform)
-        let batch = try doc.int("training.batch_per_rank", min: 1)
-        training = Training(epochs: try doc.int("training.epochs", default: 1, min: 1),
-                            batchPerRank: batch,
-                            evalBatchPerRank: try doc.int("training.eval_batch_per_rank", default: max(batch, 256), min: 1),
-                            logEvery: try doc.int("training.log_every", default: 100, min: 1),
-                            maxSteps: try doc.optionalInt("training.max_steps", min: 1),
-                            bucketMB: try doc.double("training.bucket_mb", default: 25, min: 0.001))
-        let opt = try doc.string("optimizer.name", default: "sgd")
-        guard Self.optimizers.contains(opt) else {
-            throw RecipeError("\(source): recipe key 'optimizer.name' is \"\(opt)\"; known: \(Self.optimizers.joined(separator: ", "))")
-        }
-        optimizer = OptimizerSettings(name: opt,
-                                      learningRate: try doc.double("optimizer.lr", default: opt == "sgd" ? 0.01 : 1e-3, min: 0),
-                                      momentum: try doc.double("optimizer.momentum", default: 0, min: 0),
-                                      dampening: try doc.double("optimizer.dampening", default: 0, min: 0),
-                                      nesterov: try doc.bool("optimizer.nesterov", default: false),
-                                      weightDecay: try doc.double("optimizer.weight_decay", default: opt == "adamw" ? 0.01 : 0, min: 0),
-                                      beta1: try doc.double("optimizer.beta1", default: 0.9, min: 0),
-                                      beta2: try doc.double("optimizer.beta2", default: 0.999, min: 0),
-                                      epsilon: try doc.double("optimizer.eps", default: 1e-8, min: 0),
-                                      clipGradNorm: doc.node("optimizer.clip_grad_norm") == nil ? nil
-                                          : try doc.double("optimizer.clip_grad_norm", min: 0))
-        let kindName = try doc.string("schedule.name", default: "constant")
-        guard let kind = LearningRateSchedule.Kind(rawValue: kindName) else {
-            throw RecipeError("\(source): recipe key 'schedule.name' is \"\(kindName)\"; known: \(LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        schedule = Schedule(kind: kind, warmupSteps: try doc.int("schedule.warmup_steps", default: 0, min: 0),
-                            warmupEpochs: try doc.int("schedule.warmup_epochs", default: 0, min: 0),
-                            stepEpochs: try doc.int("schedule.step_epochs", default: 30, min: 1),
-                            gamma: try doc.double("schedule.gamma", default: 0.1, min: 0),
-                            minimumRate: try doc.double("schedule.min_lr", default: 0, min: 0),
-                            referenceBatch: try doc.optionalInt("schedule.reference_batch", min: 1))
-        let monitor = try doc.string("checkpoint.monitor", default: "test_accuracy")
-        let mode = try doc.string("checkpoint.mode", default: monitor.hasSuffix("loss") ? "min" : "max")
-        guard ["min", "max"].contains(mode) else { throw RecipeError("\(source): recipe key 'checkpoint.mode' must be min or max, got \(mode)") }
-        checkpoint = CheckpointPolicy(directory: try doc.optionalString("checkpoint.dir"),
-                                      everySteps: try doc.int("checkpoint.every_steps", default: 0, min: 0),
-                                      everyEpoch: try doc.bool("checkpoint.every_epoch", default: true),
-                                      keepLast: try doc.int("checkpoint.keep_last", default: 3, min: 1),
-                                      monitor: monitor == "none" ? nil : monitor, mode: mode)
-        fineTuning = FineTuning(pretrained: try doc.optionalString("pretrained.file"),
-                                format: try doc.string("pretrained.format", default: "auto"),
-                                headClasses: try doc.optionalInt("head.classes", min: 1),
-                                freeze: try doc.stringList("freeze", default: []),
-                                unfreezeAfterEpochs: try doc.optionalInt("unfreeze_after_epochs", min: 0),
+        name = try doc(K.name)
+        seed = UInt64(try doc(K.seed))
+        output = try doc.optional(K.output) ?? "runs/\(name)"
+        loss = try doc(K.loss)
+        labelSmoothing = try doc(K.labelSmoothing)
+        model = ModelSpec(name: try doc(K.model), hidden: try doc(K.hidden), activation: try doc(K.activation), stem: try doc(K.stem),
+                          widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: Float(try doc(K.dropout)))
+        data = try Self.data(doc)
+        let batch = try doc(K.batchPerRank)
+        training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
+                            evalBatchPerRank: try doc.optional(K.evalBatchPerRank) ?? max(batch, 256),
+                            logEvery: try doc(K.logEvery), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB))
+        optimizer = try Self.optimizer(doc)
+        schedule = Schedule(kind: try doc(K.schedule), warmupSteps: try doc(K.warmupSteps), warmupEpochs: try doc(K.warmupEpochs),
+                            stepEpochs: try doc(K.stepEpochs), gamma: try doc(K.gamma), minimumRate: try doc(K.minimumRate),
+                            referenceBatch: try doc.optional(K.referenceBatch))
+        let monitor = try doc(K.monitor)
+        checkpoint = CheckpointPolicy(directory: try doc.optional(K.checkpointDir), everySteps: try doc(K.everySteps),
+                                      everyEpoch: try doc(K.everyEpoch), keepLast: try doc(K.keepLast),
+                                      monitor: monitor == .none ? nil : monitor.rawValue,
+                                      mode: try doc.optional(K.mode) ?? (monitor.rawValue.hasSuffix("loss") ? .min : .max))
+        fineTuning = FineTuning(pretrained: try doc.optional(K.pretrained), format: try doc(K.format),
+                                headClasses: try doc.optional(K.headClasses), freeze: ParameterSelection(try doc(K.freeze)),
+                                unfreezeAfterEpochs: try doc.optional(K.unfreezeAfter),
                                 parameterGroups: try doc.items("optimizer.param_groups").map {
-                                    (try $0.stringList("params", default: []), try $0.double("lr_scale", min: 0))
+                                    (ParameterSelection(try $0(K.groupParams)), try $0(K.groupScale))
                                 })
         regularization = try doc.items("regularization").map { item in
-            Regularizer(l1: Float(try item.double("l1", default: 0, min: 0)), l2: Float(try item.double("l2", default: 0, min: 0)),
-                        patterns: try item.stringList("params", default: Regularizer.weightsOnly))
-        }
-        if optimizer.nesterov && (optimizer.momentum == 0 || optimizer.dampening != 0) {
-            throw RecipeError("\(source): optimizer.nesterov needs momentum > 0 and dampening 0")
+            Regularizer(l1: Float(try item(K.l1)), l2: Float(try item(K.l2)), selection: ParameterSelection(try item(K.penalized)))
         }
         resolvedYAML = try doc.serialized()
+    }
+
+    private static func optimizer(_ doc: RecipeDocument) throws -> OptimizerSettings {
+        typealias K = RecipeKeys
+        let kind = try doc(K.optimizer)
+        let settings = OptimizerSettings(name: kind, learningRate: try doc.optional(K.learningRate) ?? (kind == .sgd ? 0.01 : 1e-3),
+                                         momentum: try doc(K.momentum), dampening: try doc(K.dampening), nesterov: try doc(K.nesterov),
+                                         weightDecay: try doc.optional(K.weightDecay) ?? (kind == .adamw ? 0.01 : 0),
+                                         beta1: try doc(K.beta1), beta2: try doc(K.beta2), epsilon: try doc(K.epsilon),
+                                         clipGradNorm: try doc.optional(K.clipGradNorm))
+        if settings.nesterov && (settings.momentum == 0 || settings.dampening != 0) {
+            throw RecipeError("\(doc.source): optimizer.nesterov needs momentum > 0 and dampening 0")
+        }
+        return settings
+    }
+
+    private static func data(_ doc: RecipeDocument) throws -> Data {
+        typealias K = RecipeKeys
+        let preprocess = try doc(K.preprocess)
+        var normalization = Normalization(scale: Float(try doc.optional(K.scale) ?? 1.0 / 255),
+                                          mean: try doc(K.mean).map(Float.init), std: try doc(K.std).map(Float.init))
+        var transform = ImageTransform()
+        if preprocess != .none {
+            guard doc.node("data.normalize") == nil else {
+                throw RecipeError("\(doc.source): data.preprocess \(preprocess.rawValue) sets the normalization itself; remove data.normalize")
+            }
+            // The preset normalizes after channel replication and resizing; reading only scales.
+            transform = preprocess == .caffe ? .caffe() : .torch()
+            normalization = Normalization(scale: preprocess == .caffe ? 1 : 1.0 / 255, mean: [0], std: [1])
+        }
+        transform.channels = try doc.optional(K.channels)
+        func size(_ key: RecipeKey<[Int]>) throws -> (Int, Int)? {
+            guard let v = try doc.optional(key) else { return nil }
+            guard v.count == 2 else { throw RecipeError("\(doc.source): recipe key '\(key.path)' must be [height, width], got \(v)") }
+            return (v[0], v[1])
+        }
+        transform.resize = try size(K.resize)
+        transform.crop = try size(K.crop)
+        return Data(train: try doc(K.train), test: try doc.optional(K.test), normalization: normalization,
+                    verifyChecksums: try doc(K.verifyChecksums), prefetch: try doc(K.prefetch), classes: try doc.optional(K.classes),
+                    limit: try doc.optional(K.limit), transform: transform)
     }
 }

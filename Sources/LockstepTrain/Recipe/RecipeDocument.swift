@@ -9,30 +9,30 @@ struct RecipeDocument {
     /// Path of this document inside the recipe, for items of list sections ("regularization[1].").
     private(set) var prefix = ""
 
-    /// Every accepted key, by section ("" is the top level). A section maps to nil when it
-    /// holds free-form keys.
-    static let schema: [String: [String]] = [
-        "": ["name", "seed", "output", "loss", "model", "data", "training", "optimizer", "schedule", "regularization", "checkpoint",
-             "pretrained", "head", "freeze", "unfreeze_after_epochs"],
-        "pretrained": ["file", "format"],
-        "head": ["classes"],
-        "optimizer.param_groups": ["params", "lr_scale"],
-        "checkpoint": ["dir", "every_steps", "every_epoch", "keep_last", "monitor", "mode"],
-        "model": ["name", "hidden", "activation", "stem", "widths", "dropout"],
-        "loss": ["name", "label_smoothing"],
-        "data": ["train", "test", "normalize", "verify_checksums", "prefetch", "classes", "limit", "preprocess", "channels", "resize", "crop"],
-        "data.normalize": ["scale", "mean", "std"],
-        "training": ["epochs", "batch_per_rank", "eval_batch_per_rank", "log_every", "max_steps", "bucket_mb"],
-        "optimizer": ["name", "lr", "momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2", "eps", "clip_grad_norm",
-                      "param_groups"],
-        "schedule": ["name", "warmup_steps", "warmup_epochs", "step_epochs", "gamma", "min_lr", "reference_batch"],
-        "regularization": ["l1", "l2", "params"],
-    ]
+    /// The accepted keys of each section ("" is the top level), in declaration order, derived
+    /// from `RecipeKeys.all`: `data.normalize.mean` makes `normalize` a key of `data` and
+    /// `mean` a key of `data.normalize`; `regularization[].l2` makes `regularization` a list section.
+    static let schema: [String: [String]] = {
+        var schema: [String: [String]] = [:]
+        for key in RecipeKeys.all {
+            let parts = key.path.replacingOccurrences(of: "[]", with: "").split(separator: ".").map(String.init)
+            for depth in parts.indices {
+                let section = parts[..<depth].joined(separator: ".")
+                if !(schema[section] ?? []).contains(parts[depth]) { schema[section, default: []].append(parts[depth]) }
+            }
+        }
+        return schema
+    }()
     /// Sections that may also be written as one scalar, standing for one of their keys
     /// (`loss: mse` is `loss: {name: mse}`, `pretrained: w.h5` is `pretrained: {file: w.h5}`).
-    static let shorthand: [String: String] = ["loss": "name", "schedule": "name", "pretrained": "file"]
+    static let shorthand: [String: String] = Dictionary(uniqueKeysWithValues: RecipeKeys.all.filter(\.isShorthand).map { key in
+        let dot = key.path.lastIndex(of: ".")!
+        return (String(key.path[..<dot]), String(key.path[key.path.index(after: dot)...]))
+    })
     /// Sections that may also be a list of such mappings (`regularization: [{l2: 1e-4}, …]`).
-    static let listSections: Set<String> = ["regularization", "optimizer.param_groups"]
+    static let listSections: Set<String> = Set(RecipeKeys.all.compactMap { key in
+        key.path.range(of: "[]").map { String(key.path[..<$0.lowerBound]) }
+    })
 
     init(text: String, source: String, overrides: [String]) throws {
         self.source = source
@@ -133,81 +133,31 @@ struct RecipeDocument {
         }
     }
 
-    private func typeError(_ path: String, _ expected: String, _ node: Node) -> RecipeError {
-        let shown = (try? Yams.serialize(node: node).trimmingCharacters(in: .whitespacesAndNewlines)) ?? "\(node)"
-        return RecipeError("\(source): recipe key '\(prefix)\(path)' must be \(expected), got \(shown)")
-    }
-
-    func stringList(_ path: String, default value: [String]) throws -> [String] {
-        guard let n = node(path) else { return value }
-        if case .scalar(let s) = n { return [s.string] }
-        guard let seq = n.sequence else { throw typeError(path, "a list of strings", n) }
-        return try seq.map { item in
-            guard case .scalar(let s) = item else { throw typeError(path, "a list of strings", n) }
-            return s.string
+    /// The key's value; the key must be required or have a default.
+    func callAsFunction<V>(_ key: RecipeKey<V>) throws -> V {
+        if let v = try optional(key) { return v }
+        switch key.absent {
+        case .value(let v): return v
+        case .required: throw RecipeError("\(source): recipe key '\(prefix)\(key.localPath)' is required")
+        case .unset, .derived: preconditionFailure("\(key.path) has no default: read it with optional(_:)")
         }
     }
 
-    func string(_ path: String, default value: String? = nil) throws -> String {
-        guard let n = node(path) else {
-            if let value { return value }
-            throw RecipeError("\(source): recipe key '\(prefix)\(path)' is required")
-        }
-        guard case .scalar(let s) = n else { throw typeError(path, "a string", n) }
-        return s.string
-    }
-
-    func optionalString(_ path: String) throws -> String? {
-        node(path) == nil ? nil : try string(path)
-    }
-
-    func int(_ path: String, default value: Int? = nil, min lower: Int? = nil) throws -> Int {
-        guard let n = node(path) else {
-            if let value { return value }
-            throw RecipeError("\(source): recipe key '\(prefix)\(path)' is required")
-        }
-        guard let v = n.int else { throw typeError(path, "an integer", n) }
-        if let lower, v < lower { throw RecipeError("\(source): recipe key '\(prefix)\(path)' must be ≥ \(lower), got \(v)") }
+    /// The key's value as written, or nil when the recipe leaves it out.
+    func optional<V>(_ key: RecipeKey<V>) throws -> V? {
+        let path = key.localPath
+        guard let n = node(path) else { return nil }
+        let shown = writtenPath(path)
+        guard let v = V.read(n) else { throw RecipeError("\(source): recipe key '\(prefix)\(shown)' \(V.problem(with: n))") }
+        if let problem = key.violation(v) { throw RecipeError("\(source): recipe key '\(prefix)\(shown)' \(problem)") }
         return v
     }
 
-    func optionalInt(_ path: String, min lower: Int? = nil) throws -> Int? {
-        node(path) == nil ? nil : try int(path, min: lower)
-    }
-
-    func double(_ path: String, default value: Double? = nil, min lower: Double? = nil) throws -> Double {
-        guard let n = node(path) else {
-            if let value { return value }
-            throw RecipeError("\(source): recipe key '\(prefix)\(path)' is required")
-        }
-        guard let v = n.float, v.isFinite else { throw typeError(path, "a number", n) }
-        if let lower, v < lower { throw RecipeError("\(source): recipe key '\(prefix)\(path)' must be ≥ \(lower), got \(v)") }
-        return v
-    }
-
-    func bool(_ path: String, default value: Bool) throws -> Bool {
-        guard let n = node(path) else { return value }
-        guard let v = n.bool else { throw typeError(path, "true or false", n) }
-        return v
-    }
-
-    func intList(_ path: String, default value: [Int]) throws -> [Int] {
-        guard let n = node(path) else { return value }
-        guard let seq = n.sequence else { throw typeError(path, "a list of integers", n) }
-        return try seq.map { item in
-            guard let v = item.int else { throw typeError(path, "a list of integers", n) }
-            return v
-        }
-    }
-
-    func doubleList(_ path: String, default value: [Double]) throws -> [Double] {
-        guard let n = node(path) else { return value }
-        if let single = n.float { return [single] }
-        guard let seq = n.sequence else { throw typeError(path, "a number or a list of numbers", n) }
-        return try seq.map { item in
-            guard let v = item.float else { throw typeError(path, "a number or a list of numbers", n) }
-            return v
-        }
+    /// The key as the recipe wrote it: the section for a shorthand (`loss` of `loss: hinge`).
+    private func writtenPath(_ path: String) -> String {
+        guard let dot = path.lastIndex(of: ".") else { return path }
+        let section = String(path[..<dot])
+        return Self.shorthand[section] != nil && node(section)?.scalar != nil ? section : path
     }
 
     /// The tree as YAML, overrides included.

@@ -1,0 +1,29 @@
+import Foundation
+import LockstepTensor
+
+/// Ranks × BLAS threads on this node against its cores: more than the cores makes every rank
+/// wait for the others at each allreduce while the OS shares the cores out.
+public struct CoreBudget: Sendable {
+    public var ranksPerNode: Int
+    public var threadsPerRank: Int
+    public var cores: Int
+
+    public init(ranksPerNode: Int, threadsPerRank: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.ranksPerNode = ranksPerNode
+        self.threadsPerRank = threadsPerRank
+        self.cores = cores
+    }
+
+    /// Ranks on this node as the launcher says (mpirun, then Slurm), if it says.
+    public static func launcherRanksPerNode(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+        ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"].lazy.compactMap { env[$0].flatMap(Int.init) }.first
+    }
+
+    public var isOversubscribed: Bool { ranksPerNode * threadsPerRank > cores }
+
+    public var summary: String { "\(ranksPerNode) rank(s) × \(threadsPerRank) BLAS thread(s) per node, \(cores) cores" }
+
+    public var advice: String {
+        "use fewer ranks per node or fewer threads (OPENBLAS_NUM_THREADS) so that ranks × threads ≤ \(cores)"
+    }
+}

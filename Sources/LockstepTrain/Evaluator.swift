@@ -1,0 +1,40 @@
+import LockstepData
+import LockstepDistributed
+import LockstepNN
+
+/// A model's mean loss and accuracy over a whole dataset.
+public struct Evaluation: Sendable, Equatable {
+    public var loss: Double
+    public var accuracy: Double
+}
+
+/// Evaluates a model on a dataset split over the ranks, each sample counted once: every rank
+/// runs inference on its share, then the sums are added over ranks. Used after each training
+/// epoch and by `lockstep eval`.
+public struct Evaluator {
+    public let recipe: Recipe
+    public let communicator: any Communicator
+
+    public init(recipe: Recipe, communicator: any Communicator) {
+        self.recipe = recipe
+        self.communicator = communicator
+    }
+
+    /// Loss and accuracy of `model` over all of `data` (a collective call: every rank calls it).
+    public func evaluate(_ model: Model, on data: ShardSet, loss: any Loss) throws -> Evaluation {
+        let sampler = EvaluationSampler(numSamples: data.count, batchPerRank: recipe.training.evalBatchPerRank,
+                                        rank: communicator.rank, worldSize: communicator.size)
+        let loader = BatchLoader(source: data, plan: sampler.batches, normalization: recipe.data.normalization,
+                                 transform: recipe.data.transform, prefetch: recipe.data.prefetch)
+        defer { loader.stop() }
+        var totals = MetricTotals()
+        let context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
+        while let batch = try loader.next() {
+            let output = model.forward(batch.inputs, context)
+            let value = try loss.forward(output, recipe.targets(for: batch, classes: data.numClasses))
+            totals.add(loss: Double(value), output: output, labels: batch.labels)
+        }
+        let sums = try totals.summed(over: communicator)
+        return Evaluation(loss: sums.meanLoss, accuracy: sums.accuracy)
+    }
+}

@@ -1,0 +1,142 @@
+import LockstepModels
+import LockstepNN
+import LockstepOptimizers
+import LockstepTensor
+
+/// Every key a recipe accepts, each declared once. `Recipe.init` reads them, `RecipeDocument`
+/// rejects any other key, and `lockstep recipe-keys` prints this table for the README.
+enum RecipeKeys {
+    // Top level
+    static let name = RecipeKey<String>(path: "name", absent: .value("run"), help: "Run name, in logs and the default output directory.")
+    static let seed = RecipeKey<Int>(path: "seed", absent: .value(0), minimum: 0,
+                                     help: "Seeds initialization, data order, dropout and data subsets.")
+    static let output = RecipeKey<String>(path: "output", absent: .derived("`runs/NAME`"),
+                                          help: "Run directory: recipe, metrics.csv, summary.json, model.h5, checkpoints.")
+
+    // model
+    static let model = RecipeKey<String>(path: "model.name", absent: .required, choices: ModelZoo.names, help: "The network.")
+    static let hidden = RecipeKey<[Int]>(path: "model.hidden", absent: .value([512, 256]), minimum: 1, help: "MLP hidden layer widths.")
+    static let activation = RecipeKey<String>(path: "model.activation", absent: .value("relu"), choices: Activations.names,
+                                              help: "Hidden activation (MLP, LeNet-5).")
+    static let stem = RecipeKey<ResNet.Stem>(path: "model.stem", absent: .value(.imagenet),
+                                             help: "ResNet stem: 7×7/2 + max-pool, or 3×3/1 for small images.")
+    static let widths = RecipeKey<[Int]>(path: "model.widths", absent: .unset("torchvision's"), minimum: 1,
+                                         help: "ResNet stage widths (4), for narrow variants.")
+    static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .value(0.5), minimum: 0, below: 1,
+                                           help: "Dropout probability of VGG's classifier.")
+
+    // loss
+    static let loss = RecipeKey<LossKind>(path: "loss.name", absent: .value(.crossEntropy), isShorthand: true,
+                                          help: "Training objective (`loss: mse` is short for `loss: {name: mse}`).")
+    static let labelSmoothing = RecipeKey<Double>(path: "loss.label_smoothing", absent: .value(0), minimum: 0, below: 1,
+                                                  help: "Label smoothing of cross-entropy.")
+
+    // data
+    static let train = RecipeKey<String>(path: "data.train", absent: .required, help: "Training set manifest (`lockstep shard` writes it).")
+    static let test = RecipeKey<String>(path: "data.test", absent: .unset("no evaluation"), help: "Test set manifest, evaluated after every epoch.")
+    static let scale = RecipeKey<Double>(path: "data.normalize.scale", absent: .derived("1/255"),
+                                         help: "Bytes are multiplied by this, then normalized by mean and std.")
+    static let mean = RecipeKey<[Double]>(path: "data.normalize.mean", absent: .value([0]), help: "One value, or one per channel.")
+    static let std = RecipeKey<[Double]>(path: "data.normalize.std", absent: .value([1]), above: 0, help: "One value, or one per channel.")
+    static let verifyChecksums = RecipeKey<Bool>(path: "data.verify_checksums", absent: .value(true),
+                                                 help: "Check every shard's SHA-256 against the manifest before training.")
+    static let prefetch = RecipeKey<Int>(path: "data.prefetch", absent: .value(2), minimum: 1, help: "Batches read ahead by the loader thread.")
+    static let classes = RecipeKey<[Int]>(path: "data.classes", absent: .unset("all"), minimum: 0,
+                                          help: "Use only these classes, relabelled 0… in this order (train and test).")
+    static let limit = RecipeKey<Int>(path: "data.limit", absent: .unset("all"), minimum: 1,
+                                      help: "Use at most this many training samples (a seeded draw).")
+    static let preprocess = RecipeKey<Preprocess>(path: "data.preprocess", absent: .value(.none),
+                                                  help: "Preset normalization of pretrained weights: Keras (`caffe`) or torchvision (`torch`).")
+    static let channels = RecipeKey<Int>(path: "data.channels", absent: .unset("as stored"), minimum: 1,
+                                         help: "Replicate single-channel images to this many channels.")
+    static let resize = RecipeKey<[Int]>(path: "data.resize", absent: .unset("as stored"), minimum: 1,
+                                         help: "[height, width] to resize to (bilinear).")
+    static let crop = RecipeKey<[Int]>(path: "data.crop", absent: .unset("none"), minimum: 1, help: "[height, width] of a center crop.")
+
+    // training
+    static let epochs = RecipeKey<Int>(path: "training.epochs", absent: .value(1), minimum: 1, help: "Passes over the training set.")
+    static let batchPerRank = RecipeKey<Int>(path: "training.batch_per_rank", absent: .required, minimum: 1,
+                                             help: "Samples per rank per step; the global batch is this × ranks.")
+    static let evalBatchPerRank = RecipeKey<Int>(path: "training.eval_batch_per_rank", absent: .derived("max(batch_per_rank, 256)"),
+                                                 minimum: 1, help: "Samples per rank per evaluation batch.")
+    static let logEvery = RecipeKey<Int>(path: "training.log_every", absent: .value(100), minimum: 1, help: "Steps between progress lines.")
+    static let maxSteps = RecipeKey<Int>(path: "training.max_steps", absent: .unset("no limit"), minimum: 1,
+                                         help: "Stop after this many steps in all.")
+    static let bucketMB = RecipeKey<Double>(path: "training.bucket_mb", absent: .value(25), minimum: 0.001,
+                                            help: "Gradient allreduce bucket size in MiB.")
+
+    // optimizer
+    static let optimizer = RecipeKey<OptimizerKind>(path: "optimizer.name", absent: .value(.sgd), help: "PyTorch's definitions.")
+    static let learningRate = RecipeKey<Double>(path: "optimizer.lr", absent: .derived("0.01 (sgd), 0.001 (adam, adamw)"), minimum: 0,
+                                                help: "Base learning rate.")
+    static let momentum = RecipeKey<Double>(path: "optimizer.momentum", absent: .value(0), minimum: 0, help: "SGD momentum.")
+    static let dampening = RecipeKey<Double>(path: "optimizer.dampening", absent: .value(0), minimum: 0, help: "SGD momentum dampening.")
+    static let nesterov = RecipeKey<Bool>(path: "optimizer.nesterov", absent: .value(false),
+                                          help: "Nesterov momentum (needs momentum > 0, dampening 0).")
+    static let weightDecay = RecipeKey<Double>(path: "optimizer.weight_decay", absent: .derived("0; 0.01 for adamw"), minimum: 0,
+                                               help: "L2 weight decay (decoupled for adamw).")
+    static let beta1 = RecipeKey<Double>(path: "optimizer.beta1", absent: .value(0.9), minimum: 0, below: 1, help: "Adam β₁.")
+    static let beta2 = RecipeKey<Double>(path: "optimizer.beta2", absent: .value(0.999), minimum: 0, below: 1, help: "Adam β₂.")
+    static let epsilon = RecipeKey<Double>(path: "optimizer.eps", absent: .value(1e-8), minimum: 0, help: "Adam ε.")
+    static let clipGradNorm = RecipeKey<Double>(path: "optimizer.clip_grad_norm", absent: .unset("no clipping"), minimum: 0,
+                                                help: "Clip the averaged gradients to this global L2 norm.")
+    static let groupParams = RecipeKey<[String]>(path: "optimizer.param_groups[].params", absent: .value([]),
+                                                 help: "Parameter name patterns of a learning-rate group.")
+    static let groupScale = RecipeKey<Double>(path: "optimizer.param_groups[].lr_scale", absent: .required, minimum: 0,
+                                              help: "The group's learning-rate multiplier (0 freezes it); the first matching group wins.")
+
+    // schedule
+    static let schedule = RecipeKey<LearningRateSchedule.Kind>(path: "schedule.name", absent: .value(.constant), isShorthand: true,
+                                                               help: "Learning-rate schedule after warmup.")
+    static let warmupSteps = RecipeKey<Int>(path: "schedule.warmup_steps", absent: .value(0), minimum: 0, help: "Linear warmup, in steps.")
+    static let warmupEpochs = RecipeKey<Int>(path: "schedule.warmup_epochs", absent: .value(0), minimum: 0,
+                                             help: "Linear warmup, in epochs (added to warmup_steps).")
+    static let stepEpochs = RecipeKey<Int>(path: "schedule.step_epochs", absent: .value(30), minimum: 1,
+                                           help: "`step`: epochs between decays.")
+    static let gamma = RecipeKey<Double>(path: "schedule.gamma", absent: .value(0.1), minimum: 0, help: "`step`: decay factor.")
+    static let minimumRate = RecipeKey<Double>(path: "schedule.min_lr", absent: .value(0), minimum: 0, help: "`cosine`: final rate.")
+    static let referenceBatch = RecipeKey<Int>(path: "schedule.reference_batch", absent: .unset("off"), minimum: 1,
+                                               help: "Linear scaling rule: lr × global batch / reference_batch.")
+
+    // checkpoint
+    static let checkpointDir = RecipeKey<String>(path: "checkpoint.dir", absent: .derived("`RUN/checkpoints`"), help: "Where checkpoints go.")
+    static let everySteps = RecipeKey<Int>(path: "checkpoint.every_steps", absent: .value(0), minimum: 0,
+                                           help: "Also checkpoint every this many steps (0: off).")
+    static let everyEpoch = RecipeKey<Bool>(path: "checkpoint.every_epoch", absent: .value(true), help: "Checkpoint at the end of every epoch.")
+    static let keepLast = RecipeKey<Int>(path: "checkpoint.keep_last", absent: .value(3), minimum: 1,
+                                         help: "Newest checkpoints kept (the best is kept besides).")
+    static let monitor = RecipeKey<CheckpointMonitor>(path: "checkpoint.monitor", absent: .value(.testAccuracy),
+                                                      help: "Metric that selects the `best` checkpoint.")
+    static let mode = RecipeKey<CheckpointPolicy.Mode>(path: "checkpoint.mode", absent: .derived("`max`; `min` for losses"),
+                                                       help: "Whether larger or smaller is better.")
+
+    // fine-tuning
+    static let pretrained = RecipeKey<String>(path: "pretrained.file", absent: .unset("none"), isShorthand: true,
+                                              help: "Pretrained weights, read by rank 0 (`pretrained: FILE` is short for this).")
+    static let format = RecipeKey<Pretrained.Format>(path: "pretrained.format", absent: .value(.auto), help: "How to read them.")
+    static let headClasses = RecipeKey<Int>(path: "head.classes", absent: .unset("the file's head"), minimum: 1,
+                                            help: "A new, freshly initialized head with this many classes.")
+    static let freeze = RecipeKey<[String]>(path: "freeze", absent: .value([]), help: "Name patterns of parameters not trained (`features.*`).")
+    static let unfreezeAfter = RecipeKey<Int>(path: "unfreeze_after_epochs", absent: .unset("never"), minimum: 0,
+                                              help: "Train everything from this epoch on.")
+
+    // regularization
+    static let l1 = RecipeKey<Double>(path: "regularization[].l1", absent: .value(0), minimum: 0, help: "Penalty l1·Σ|w| (Keras's definition).")
+    static let l2 = RecipeKey<Double>(path: "regularization[].l2", absent: .value(0), minimum: 0, help: "Penalty l2·Σw² (both: elastic net).")
+    static let penalized = RecipeKey<[String]>(path: "regularization[].params", absent: .value(ParameterSelection.weights.patterns),
+                                               help: "Name patterns; `<weights>`: all weights, no biases or norms.")
+
+    /// Every key, in the order of the README's table.
+    static let all: [any AnyRecipeKey] = [
+        name, seed, output,
+        model, hidden, activation, stem, widths, dropout,
+        loss, labelSmoothing,
+        train, test, scale, mean, std, verifyChecksums, prefetch, classes, limit, preprocess, channels, resize, crop,
+        epochs, batchPerRank, evalBatchPerRank, logEvery, maxSteps, bucketMB,
+        optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
+        schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,
+        checkpointDir, everySteps, everyEpoch, keepLast, monitor, mode,
+        pretrained, format, headClasses, freeze, unfreezeAfter,
+        l1, l2, penalized,
+    ]
+}

@@ -1,0 +1,247 @@
+import Foundation
+import LockstepData
+import LockstepDistributed
+import LockstepModels
+import LockstepNN
+import LockstepOptimizers
+import LockstepTensor
+import LockstepTimeline
+
+/// One invocation of a recipe's training, from set-up to summary: everything `Trainer.run`
+/// carries from epoch to epoch. Every rank builds one and runs the same calls in lockstep.
+final class TrainingRun {
+    let recipe: Recipe
+    let communicator: any Communicator
+    let train: ShardSet
+    let test: ShardSet?
+    let sampler: DistributedSampler
+    let model: Model
+    let optimizer: any Optimizer
+    let store: CheckpointStore
+    let fineTuning: FineTuningPlan
+    let loss: any Loss
+    let schedule: LearningRateSchedule
+    let stepper: TrainingStep
+    let evaluator: Evaluator
+    /// Rank 0's run-directory writer (nil on other ranks).
+    let recorder: RunRecorder?
+    let signals: SignalMonitor
+    /// Where this invocation started (step 0, or the resumed checkpoint's position).
+    let start: TrainingPosition
+    let totalSteps: Int
+    /// When this invocation started (wall clock), for the metrics' elapsed column.
+    let runStartDate = Date()
+    private let say: (String) -> Void
+
+    /// Steps taken so far, over all invocations.
+    private(set) var step: Int
+    /// Seconds spent in training epochs (evaluation and checkpoints excluded).
+    private(set) var trainTime = 0.0
+    /// The last epoch's training loss and accuracy, summed over ranks.
+    private(set) var lastEpoch: MetricTotals?
+    private(set) var evaluation: Evaluation?
+    private(set) var epochsRun: Int
+
+    /// Opens the data, builds the model, and starts it from `resume`'s checkpoint or from
+    /// fresh (or pretrained) parameters; `say` prints on rank 0.
+    init(recipe: Recipe, communicator comm: any Communicator, outputDirectory: String, resume: String?,
+         faults: FaultInjection, say: @escaping (String) -> Void) throws {
+        self.recipe = recipe
+        self.communicator = comm
+        self.say = say
+        let train = try recipe.openTrainingData()
+        self.train = train
+        test = try recipe.openTestData(matching: train)
+        if let k = recipe.fineTuning.headClasses, k != train.numClasses {
+            throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
+        }
+        let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
+                                             rank: comm.rank, worldSize: comm.size, seed: recipe.seed)
+        self.sampler = sampler
+        let model = try recipe.buildModel(for: train)
+        self.model = model
+        let optimizer = recipe.optimizer.make()
+        self.optimizer = optimizer
+        let store = CheckpointStore(communicator: comm, runDirectory: outputDirectory, policy: recipe.checkpoint)
+        self.store = store
+        faults.arm(store)
+        let start = try Self.startingPoint(recipe, model, optimizer, store, sampler, resume: resume, comm, say)
+        self.start = start
+        step = start.step
+        epochsRun = start.epoch
+        let fineTuning = FineTuningPlan(settings: recipe.fineTuning)
+        self.fineTuning = fineTuning
+        fineTuning.applyLearningRateScales(model)
+        let frozen = fineTuning.applyFreezing(model, epoch: start.epoch)
+        if !recipe.fineTuning.freeze.isEmpty { say("lockstep: \(frozen) of \(model.arena.parameterCount) parameters frozen") }
+
+        let loss = recipe.makeLoss()
+        self.loss = loss
+        schedule = recipe.makeSchedule(globalBatch: sampler.globalBatch, stepsPerEpoch: sampler.stepsPerEpoch)
+        stepper = TrainingStep(model: model, loss: loss, optimizer: optimizer, communicator: comm,
+                               regularization: recipe.regularization,
+                               clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
+                               bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+        evaluator = Evaluator(recipe: recipe, communicator: comm)
+        recorder = comm.rank == 0
+            ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch) : nil
+        signals = SignalMonitor()
+        let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
+        self.totalSteps = totalSteps
+        say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
+            + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
+    }
+
+    /// Restores the checkpoint `resume` resolves to, or else makes every replica start from
+    /// rank 0's initial (or pretrained) parameters.
+    private static func startingPoint(_ recipe: Recipe, _ model: Model, _ optimizer: any Optimizer, _ store: CheckpointStore,
+                                      _ sampler: DistributedSampler, resume: String?, _ comm: any Communicator,
+                                      _ say: (String) -> Void) throws -> TrainingPosition {
+        if let path = try resume.flatMap({ try store.resolve(resume: $0) }) {
+            let position = try store.restore(path, model: model, optimizer: optimizer, expectedSeed: Int(recipe.seed),
+                                             expectedGlobalBatch: sampler.globalBatch)
+            say("lockstep: resuming from \(path) at step \(position.step) (epoch \(position.epoch + 1), step \(position.positionInEpoch) of it)")
+            return position
+        }
+        // Rank 0 draws the initial parameters and reads the pretrained file, which other
+        // ranks never touch; everyone receives them.
+        let tuning = recipe.fineTuning
+        if comm.rank == 0 {
+            model.arena.initialize(seed: recipe.seed)
+            if let file = tuning.pretrained {
+                // A new head keeps its fresh values: the file's tensors under it are not read.
+                let newHead = tuning.headClasses == nil ? nil : model.headName.map { $0 + "." }
+                try Pretrained.load(file, format: tuning.format, into: model, excluding: { name in newHead.map(name.hasPrefix) ?? false })
+                say("lockstep: loaded pretrained weights \(file)\(tuning.headClasses.map { " with a new \($0)-class head (\(newHead ?? "").*)" } ?? "")")
+            }
+        }
+        try comm.broadcast(stateOf: model, root: 0)
+        return TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0)
+    }
+
+    /// Runs every remaining epoch of the recipe.
+    func runEpochs() throws {
+        for epoch in start.epoch..<recipe.training.epochs where step < totalSteps {
+            epochsRun = epoch + 1
+            if epoch > start.epoch && fineTuning.unfreezes(atEpoch: epoch) {
+                fineTuning.applyFreezing(model, epoch: epoch)
+                stepper.parametersChanged()
+                say("lockstep: epoch \(epoch + 1): all parameters unfrozen")
+            }
+            let epochStart = Date()
+            let totals = try trainSteps(epoch: epoch)
+            let epochTime = Date().timeIntervalSince(epochStart)
+            trainTime += epochTime
+            try endEpoch(epoch, totals: totals, seconds: epochTime)
+        }
+    }
+
+    /// The steps of one epoch (from where a resumed run left it, up to `totalSteps`);
+    /// returns the epoch's training loss and accuracy summed over ranks.
+    private func trainSteps(epoch: Int) throws -> MetricTotals {
+        let first = epoch == start.epoch ? start.positionInEpoch : 0
+        let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
+        let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization,
+                                 transform: recipe.data.transform, prefetch: recipe.data.prefetch)
+        defer { loader.stop() }
+        var window = MetricTotals(), epochTotals = MetricTotals()
+        var windowStart = Date()
+        while true {
+            let waitStart = Timeline.now()
+            guard let batch = try loader.next() else { break }
+            stepper.recordDataWait(from: waitStart)
+            let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank)
+            let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
+            let (output, value) = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
+                                                  context: context, learningRate: rate)
+            step += 1
+            window.add(loss: value, output: output, labels: batch.labels)
+            let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
+            if step % recipe.training.logEvery == 0 || endOfEpoch {
+                let sums = try window.summed(over: communicator)
+                epochTotals += sums
+                let elapsed = Date().timeIntervalSince(windowStart)
+                say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
+                           epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss, 100 * sums.accuracy,
+                           optimizer.learningRate, sums.samples / max(elapsed, 1e-9)))
+                window = MetricTotals()
+                windowStart = Date()
+            }
+            try stopIfSignalled()
+            if store.policy.everySteps > 0 && step % store.policy.everySteps == 0 && !endOfEpoch {
+                _ = try checkpoint()
+            }
+        }
+        return epochTotals
+    }
+
+    /// Ranks agree on a pending signal at every step boundary (one tiny allreduce); on one,
+    /// rank 0 checkpoints and every rank throws `StoppedBySignal`.
+    private func stopIfSignalled() throws {
+        let agreeStart = Timeline.now()
+        var signal = [Double(signals.pending)]
+        try signal.withUnsafeMutableBufferPointer { try communicator.allreduceMax($0) }
+        stepper.times.sync += Timeline.now() - agreeStart
+        guard signal[0] > 0 else { return }
+        let path = try checkpoint()
+        say("lockstep: signal \(Int(signal[0])) at step \(step): checkpoint \(path) written; exiting with \(CheckpointStore.resumeExitCode) (resume with --resume auto)")
+        try communicator.barrier()
+        throw StoppedBySignal(signal: Int32(signal[0]), checkpoint: path)
+    }
+
+    /// After an epoch's steps: the replica check, the test-set evaluation, the metrics row
+    /// and the epoch's checkpoint.
+    private func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) throws {
+        lastEpoch = totals
+        try checkReplicasAgree()
+        if let test {
+            let result = try evaluator.evaluate(model, on: test, loss: loss)
+            evaluation = result
+            say(String(format: "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
+                       epoch + 1, recipe.training.epochs, result.loss, 100 * result.accuracy, test.count))
+        }
+        try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: totals.meanLoss, trainAccuracy: totals.accuracy,
+                                               testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
+                                               samplesPerSecond: totals.samples / max(seconds, 1e-9),
+                                               elapsed: Date().timeIntervalSince(runStartDate)))
+        if store.policy.everyEpoch || step == totalSteps {
+            var metrics = ["train_loss": totals.meanLoss]
+            if let evaluation { metrics["test_loss"] = evaluation.loss; metrics["test_accuracy"] = evaluation.accuracy }
+            _ = try checkpoint(metrics)
+        }
+    }
+
+    /// Rank 0 writes a checkpoint of the current step; returns its path.
+    @discardableResult
+    func checkpoint(_ metrics: [String: Double] = [:]) throws -> String {
+        let position = TrainingPosition(step: step, epoch: step / sampler.stepsPerEpoch, positionInEpoch: step % sampler.stepsPerEpoch)
+        try store.save(model: model, optimizer: optimizer,
+                       header: Checkpoint.Header(position: position, seed: Int(recipe.seed), worldSize: communicator.size,
+                                                 globalBatch: sampler.globalBatch, optimizer: optimizer.name,
+                                                 optimizerStep: optimizer.stepCount, recipe: recipe.resolvedYAML,
+                                                 metrics: metrics))
+        return store.directory + "/" + CheckpointStore.fileName(step: step)
+    }
+
+    /// Replicas must hold identical parameters; a checksum compared over ranks catches drift
+    /// (a rank that skipped a step, non-deterministic reduction, memory corruption) early.
+    private func checkReplicasAgree() throws {
+        guard communicator.size > 1 else { return }
+        let c = VectorOps.sum(model.arena.values, count: model.arena.count)
+        var v = [c, -c]
+        try v.withUnsafeMutableBufferPointer { try communicator.allreduceMax($0) }
+        guard v[0] == -v[1] else {
+            throw CommunicatorError("replicas diverged at step \(step): parameter checksums range from \(-v[1]) to \(v[0]) over ranks")
+        }
+    }
+
+    /// The end-of-run record (the same on every rank).
+    func summary() -> RunSummary {
+        RunSummary(name: recipe.name, worldSize: communicator.size, batchPerRank: recipe.training.batchPerRank,
+                   globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
+                   parameterCount: model.arena.parameterCount, finalTrainLoss: lastEpoch?.meanLoss,
+                   finalTrainAccuracy: lastEpoch?.accuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
+                   samplesPerSec: Double((step - start.step) * sampler.globalBatch) / max(trainTime, 1e-9),
+                   wallTimeS: Date().timeIntervalSince(runStartDate))
+    }
+}
