@@ -20,6 +20,8 @@ public protocol Communicator: AnyObject {
     func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction
     /// Copies `buffer` from `root` to every rank.
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
+    /// Gathers `count` bytes from every rank into `receive` (`size` × `count` bytes, rank order).
+    func allgather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer) throws
     /// Waits until every rank arrives.
     func barrier() throws
     /// Ends every rank's process with `code` (after this rank has printed why).
@@ -42,6 +44,17 @@ extension Communicator {
         var bytes = rank == root ? Array(string.utf8) : [UInt8](repeating: 0, count: Int(length))
         try bytes.withUnsafeMutableBytes { try broadcast($0, root: root) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Every rank's string, in rank order (each cut to `maxBytes` UTF-8 bytes).
+    public func allgather(_ string: String, maxBytes: Int = 128) throws -> [String] {
+        var mine = Array(string.utf8.prefix(maxBytes))
+        mine += [UInt8](repeating: 0, count: maxBytes - mine.count)
+        var all = [UInt8](repeating: 0, count: maxBytes * size)
+        try mine.withUnsafeBytes { send in try all.withUnsafeMutableBytes { try allgather(send, into: $0) } }
+        return (0..<size).map { r in
+            String(decoding: all[(r * maxBytes)..<((r + 1) * maxBytes)].prefix { $0 != 0 }, as: UTF8.self)
+        }
     }
 
     /// Sums a few Doubles over all ranks and returns them (for metrics).

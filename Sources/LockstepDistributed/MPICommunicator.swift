@@ -85,6 +85,13 @@ public final class MPICommunicator: Communicator {
         }
     }
 
+    public func allgather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer) throws {
+        precondition(receive.count == send.count * size, "allgather receives size × the bytes each rank sends")
+        try MPICommunicator.check(MPI_Allgather(send.baseAddress, Int32(send.count), lockstep_mpi_byte(),
+                                                receive.baseAddress, Int32(send.count), lockstep_mpi_byte(), comm),
+                                  "MPI_Allgather", rank: rank)
+    }
+
     public func barrier() throws { try MPICommunicator.check(MPI_Barrier(comm), "MPI_Barrier", rank: rank) }
 
     public func abort(code: Int32) -> Never {

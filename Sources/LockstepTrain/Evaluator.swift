@@ -14,6 +14,9 @@ public struct Evaluation: Sendable, Equatable {
 public struct Evaluator {
     public let recipe: Recipe
     public let communicator: any Communicator
+    /// Told about each evaluation batch, when a stall watchdog runs; `step` is the training step.
+    public var watchdog: StallWatchdog?
+    public var step = 0
 
     public init(recipe: Recipe, communicator: any Communicator) {
         self.recipe = recipe
@@ -29,11 +32,14 @@ public struct Evaluator {
         defer { loader.stop() }
         var totals = MetricTotals()
         let context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
-        while let batch = try loader.next() {
+        while true {
+            watchdog?.mark("evaluating on the test set", step: step)
+            guard let batch = try loader.next() else { break }
             let output = model.forward(batch.inputs, context)
             let value = try loss.forward(output, recipe.targets(for: batch, classes: data.numClasses))
             totals.add(loss: Double(value), output: output, labels: batch.labels)
         }
+        watchdog?.waiting("summing the evaluation metrics over ranks", step: step)
         let sums = try totals.summed(over: communicator)
         return Evaluation(loss: sums.meanLoss, accuracy: sums.accuracy)
     }

@@ -51,6 +51,7 @@ public final class Trainer {
         let run = try TrainingRun(recipe: recipe, communicator: communicator, outputDirectory: outputDirectory,
                                   resume: resume, faults: faults, say: say)
         model = run.model
+        defer { run.watchdog?.stop() }
         let timeline = try timelinePath.map { _ in try TraceFile.start(communicator) }
         try run.runEpochs()
         phaseTimes = run.stepper.times
@@ -68,6 +69,7 @@ public final class Trainer {
             say("lockstep: ms per step on rank 0: " + perStep.joined(separator: ", "))
         }
         let summary = run.summary()
+        run.watchdog?.mark("writing model.h5 and the summary (rank 0)", step: run.step)
         if let recorder = run.recorder {
             try ModelWeights.save(run.model, to: outputDirectory + "/model.h5",
                                   attributes: ["recipe": recipe.resolvedYAML, "step": String(run.step)])
@@ -77,6 +79,7 @@ public final class Trainer {
             say(String(format: "final test accuracy %.2f%%  (%d steps, %.0f samples/s, %.1f s)", 100 * acc, run.step,
                        summary.samplesPerSec, summary.wallTimeS))
         }
+        run.watchdog?.waiting("waiting at the final barrier", step: run.step)
         try communicator.barrier()
         return summary
     }

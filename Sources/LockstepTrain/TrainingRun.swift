@@ -22,7 +22,9 @@ final class TrainingRun {
     let loss: any Loss
     let schedule: LearningRateSchedule
     let stepper: TrainingStep
-    let evaluator: Evaluator
+    private(set) var evaluator: Evaluator
+    /// Ends the job when a phase lasts longer than `training.stall_timeout` (nil when 0).
+    let watchdog: StallWatchdog?
     /// Rank 0's run-directory writer (nil on other ranks).
     let recorder: RunRecorder?
     let signals: SignalMonitor
@@ -83,6 +85,9 @@ final class TrainingRun {
                                clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
                                bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
         evaluator = Evaluator(recipe: recipe, communicator: comm)
+        watchdog = try Self.watchdog(recipe, comm, outputDirectory)
+        stepper.watchdog = watchdog
+        evaluator.watchdog = watchdog
         recorder = comm.rank == 0
             ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch) : nil
         signals = SignalMonitor()
@@ -119,8 +124,19 @@ final class TrainingRun {
         return TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0)
     }
 
+    /// The watchdog `training.stall_timeout` asks for. Its reports go to a directory of this
+    /// invocation (rank 0's start time names it), so an earlier stall's reports are not read.
+    private static func watchdog(_ recipe: Recipe, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
+        guard recipe.training.stallTimeout > 0 else { return nil }
+        let hosts = try comm.allgather(comm.hostname)
+        let stamp = try comm.broadcast(String(format: "%.0f", Date().timeIntervalSince1970 * 1000), root: 0)
+        return StallWatchdog(timeout: recipe.training.stallTimeout, rank: comm.rank, hosts: hosts,
+                             reportDirectory: outputDirectory + "/stalls/" + stamp)
+    }
+
     /// Runs every remaining epoch of the recipe.
     func runEpochs() throws {
+        watchdog?.start()
         for epoch in start.epoch..<recipe.training.epochs where step < totalSteps {
             epochsRun = epoch + 1
             if epoch > start.epoch && fineTuning.unfreezes(atEpoch: epoch) {
@@ -147,6 +163,7 @@ final class TrainingRun {
         var window = MetricTotals(), epochTotals = MetricTotals()
         var windowStart = Date()
         while true {
+            watchdog?.mark("reading the next training batch", step: step)
             let waitStart = Timeline.now()
             guard let batch = try loader.next() else { break }
             stepper.recordDataWait(from: waitStart)
@@ -158,6 +175,7 @@ final class TrainingRun {
             window.add(loss: value, output: output, labels: batch.labels)
             let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
             if step % recipe.training.logEvery == 0 || endOfEpoch {
+                watchdog?.waiting("summing the training metrics over ranks", step: step)
                 let sums = try window.summed(over: communicator)
                 epochTotals += sums
                 let elapsed = Date().timeIntervalSince(windowStart)
@@ -178,6 +196,7 @@ final class TrainingRun {
     /// Ranks agree on a pending signal at every step boundary (one tiny allreduce); on one,
     /// rank 0 checkpoints and every rank throws `StoppedBySignal`.
     private func stopIfSignalled() throws {
+        watchdog?.waiting("agreeing on pending signals", step: step)
         let agreeStart = Timeline.now()
         var signal = [Double(signals.pending)]
         try signal.withUnsafeMutableBufferPointer { try communicator.allreduceMax($0) }
@@ -193,8 +212,10 @@ final class TrainingRun {
     /// and the epoch's checkpoint.
     private func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) throws {
         lastEpoch = totals
+        watchdog?.waiting("comparing the replicas' parameters", step: step)
         try checkReplicasAgree()
         if let test {
+            evaluator.step = step
             let result = try evaluator.evaluate(model, on: test, loss: loss)
             evaluation = result
             say(String(format: "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
@@ -214,6 +235,7 @@ final class TrainingRun {
     /// Rank 0 writes a checkpoint of the current step; returns its path.
     @discardableResult
     func checkpoint(_ metrics: [String: Double] = [:]) throws -> String {
+        watchdog?.mark("writing a checkpoint (rank 0)", step: step)
         let position = TrainingPosition(step: step, epoch: step / sampler.stepsPerEpoch, positionInEpoch: step % sampler.stepsPerEpoch)
         try store.save(model: model, optimizer: optimizer,
                        header: Checkpoint.Header(position: position, seed: Int(recipe.seed), worldSize: communicator.size,

@@ -45,6 +45,8 @@ public final class TrainingStep {
     public let bucketBytes: Int
     public private(set) var reducer: GradientReducer
     public var times = PhaseTimes()
+    /// Told which phase each step is in, when a stall watchdog runs.
+    public var watchdog: StallWatchdog?
 
     public init(model: Model, loss: any Loss, optimizer: any Optimizer, communicator: any Communicator,
                 regularization: [Regularizer] = [], clipGradNorm: Float? = nil,
@@ -85,6 +87,7 @@ public final class TrainingStep {
             timeline?.record(name, category, from: t0, to: t1)
             t0 = t1
         }
+        watchdog?.mark("forward and backward", step: context.step)
         let output = model.forward(inputs, context)
         var value = Double(try loss.forward(output, targets))
         phase(\.forward, "forward", .forward)
@@ -99,7 +102,9 @@ public final class TrainingStep {
         // Averaging over ranks: folded into the optimizer's update unless regularization or
         // clipping must see the averaged gradients first.
         let averageHere = !regularization.isEmpty || clipGradNorm != nil
+        watchdog?.waiting("waiting for the gradient allreduce", step: context.step)
         try reducer.finish(averaging: averageHere)
+        watchdog?.mark("optimizer step", step: context.step)
         times.allreduceInFlight += reducer.lastInFlightNanos
         phase(\.allreduce, "gradient allreduce wait", .allreduce)
 
@@ -112,6 +117,7 @@ public final class TrainingStep {
         // Running statistics saw only this rank's batch; as DDP, rank 0's become everyone's,
         // so replicas (and checkpoints) hold one state.
         if !model.buffers.isEmpty {
+            watchdog?.waiting("waiting for the BatchNorm buffer broadcast", step: context.step)
             try communicator.broadcast(buffersOf: model, root: 0)
             phase(\.sync, "buffer broadcast", .sync)
         }

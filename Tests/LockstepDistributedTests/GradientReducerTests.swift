@@ -57,6 +57,7 @@ final class GradientReducerTests: XCTestCase {
             return Pending()
         }
         func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
+        func allgather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer) throws {}
         func barrier() throws {}
         func abort(code: Int32) -> Never { fatalError("abort") }
     }

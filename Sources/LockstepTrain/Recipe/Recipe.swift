@@ -55,6 +55,8 @@ public struct Recipe: Sendable {
         public var maxSteps: Int?
         /// Gradient allreduce bucket size in MiB.
         public var bucketMB: Double
+        /// Seconds without progress before the stall watchdog ends the job (0: off).
+        public var stallTimeout: Double
     }
 
     public struct OptimizerSettings: Sendable {
@@ -125,7 +127,8 @@ public struct Recipe: Sendable {
         let batch = try doc(K.batchPerRank)
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
                             evalBatchPerRank: try doc.optional(K.evalBatchPerRank) ?? max(batch, 256),
-                            logEvery: try doc(K.logEvery), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB))
+                            logEvery: try doc(K.logEvery), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB),
+                            stallTimeout: try doc(K.stallTimeout))
         optimizer = try Self.optimizer(doc)
         schedule = Schedule(kind: try doc(K.schedule), warmupSteps: try doc(K.warmupSteps), warmupEpochs: try doc(K.warmupEpochs),
                             stepEpochs: try doc(K.stepEpochs), gamma: try doc(K.gamma), minimumRate: try doc(K.minimumRate),

@@ -1,0 +1,24 @@
+# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Faults a real job meets: a rank that stops.
+
+# --- a stopped rank (a frozen node): the stall watchdog ends the job within the timeout, naming it ---
+timeout 300 "$run" -n 3 -- train "$recipe" "${data[@]}" "${ck[@]}" --out stall --set training.epochs=50 --set training.max_steps=5000 \
+  --set training.stall_timeout=30 > stall.log 2>&1 &
+pid=$!
+stopped=""
+if await stall.log "step 20/5000"; then stopped=$(rank_pid "$pid" 1); fi
+if [ -n "$stopped" ] && kill -STOP "$stopped"; then
+  start=$SECONDS
+  wait "$pid"; code=$?
+  took=$((SECONDS - start))
+else
+  kill -KILL "$pid" 2>/dev/null; wait "$pid"; code=none took=none
+fi
+[ -n "$stopped" ] && kill -KILL "$stopped" 2>/dev/null
+if [ "$code" = 76 ] && [ "$took" -le 60 ] \
+   && grep -q "stalled: no progress for 30 s (training.stall_timeout); ending the job with exit code 76" stall.log \
+   && grep -A1 "holding the job up:" stall.log | grep -q "rank 1@.*\(did not report\|forward and backward\|reading the next\)" \
+   && grep -q "rank 0@.*: no progress for [0-9]* s at step [0-9]*: " stall.log; then
+  ok "SIGSTOP of rank 1 of 3: the watchdog ends the job in $took s with exit 76, naming rank 1 and what the others waited for"
+else
+  bad "stopped rank: exit $code after ${took}s" "$(grep -v '^-' stall.log | tail -8)"
+fi
