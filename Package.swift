@@ -28,11 +28,10 @@ let package = Package(
         .target(name: "LockstepTensor", dependencies: ["CBLAS", "CMachine"]),
         .target(name: "LockstepNN", dependencies: ["LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
-        .target(name: "LockstepHDF5", dependencies: ["CHDF5"]),
+        .target(name: "LockstepHDF5", dependencies: ["CHDF5", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LockstepDistributed", dependencies: ["CMPI", "CMachine", "LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepData", dependencies: [
             "LockstepHDF5", "LockstepTensor", "CZlib",
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
         .target(name: "LockstepTrain", dependencies: [

@@ -47,12 +47,14 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
     /// Writes a file so that `path` is either the old file or the complete new one, never a
     /// partial write: `body` fills a temporary file beside `path`, which is closed, fsynced and
     /// renamed over `path`, and the directory is fsynced. On error the temporary is removed.
-    public static func writeAtomically(to path: String, _ body: (HDF5File) throws -> Void) throws {
+    /// With `digest`, the file's sha256 sidecar (`FileDigest`) is written before the rename.
+    public static func writeAtomically(to path: String, digest: Bool = false, _ body: (HDF5File) throws -> Void) throws {
         let tmp = AtomicFile.temporaryPath(for: path)
         do {
             let f = try create(tmp)
             try body(f)
             try f.close()
+            if digest { try FileDigest.writeSidecar(digest: try FileDigest.sha256(tmp), for: path) }
             try AtomicFile.commit(temporary: tmp, to: path)
         } catch {
             unlink(tmp)

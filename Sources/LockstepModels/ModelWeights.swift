@@ -7,7 +7,7 @@ import LockstepTensor
 public enum ModelWeights {
     /// Writes `model`'s parameters and buffers to `path` atomically, with `attributes` on the root.
     public static func save(_ model: Model, to path: String, attributes: [String: String] = [:]) throws {
-        try HDF5File.writeAtomically(to: path) { f in
+        try HDF5File.writeAtomically(to: path, digest: true) { f in
             try f.setAttribute("format", "lockstep-weights")
             for (k, v) in attributes.sorted(by: { $0.key < $1.key }) { try f.setAttribute(k, v) }
             let g = try f.createGroup("model")
@@ -23,8 +23,11 @@ public enum ModelWeights {
         model.parameters.map { ($0.name, $0.value) } + model.buffers.map { ($0.name, $0.value) }
     }
 
-    /// The tensors stored in `path` under `/model` (nested groups joined with dots).
-    public static func read(_ path: String) throws -> [NamedTensor] {
+    /// The tensors stored in `path` under `/model` (nested groups joined with dots) of a
+    /// weights file or checkpoint; `verify` first checks the file against its digest, when it
+    /// has one.
+    public static func read(_ path: String, verify: Bool = true) throws -> [NamedTensor] {
+        if verify { try FileDigest.verify(path) }
         let f = try HDF5File.open(path)
         let g = try f.group("model")
         var out: [NamedTensor] = []

@@ -46,7 +46,7 @@ public enum Checkpoint {
     /// each model tensor is written (the checkpoint store's test hook).
     public static func write(to path: String, model: Model, optimizer: any Optimizer, header: Header,
                              afterTensor: () -> Void = {}) throws {
-        try HDF5File.writeAtomically(to: path) { f in
+        try HDF5File.writeAtomically(to: path, digest: true) { f in
             try f.setAttribute("format", format)
             try f.setAttribute("version", version)
             try f.setAttribute("lockstep_version", lockstepVersion)
@@ -99,6 +99,7 @@ public enum Checkpoint {
     /// Loads a checkpoint into `model` and `optimizer` (rank 0's side of a resume). Verifies
     /// the format, the model's names and shapes (listing differences), and the optimizer type.
     public static func load(_ path: String, into model: Model, optimizer: any Optimizer) throws -> Header {
+        try CheckpointStore.verify(path)
         let file: HDF5File
         do { file = try HDF5File.open(path) } catch let e as HDF5Error {
             throw CheckpointError("\(path): cannot read the checkpoint: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
@@ -108,7 +109,7 @@ public enum Checkpoint {
             throw CheckpointError("\(path): written with optimizer \(header.optimizer), the recipe now uses \(optimizer.name); its state cannot be carried over")
         }
         do {
-            try ModelWeights.apply(try ModelWeights.read(path), to: model, source: path)
+            try ModelWeights.apply(try ModelWeights.read(path, verify: false), to: model, source: path)
             optimizer.prepareSlots(for: model.arena)
             for (slot, buffer) in optimizer.slots {
                 let g = try file.group("optimizer/\(slot)")

@@ -57,7 +57,7 @@ public final class CheckpointStore {
         self.communicator = communicator
         self.policy = policy
         self.directory = policy.directory ?? runDirectory + "/checkpoints"
-        if let best = Self.pointer(directory, "best"), let file = try? HDF5File.open(best),
+        if let best = Self.pointer(directory, "best"), (try? FileDigest.verify(best)) != nil, let file = try? HDF5File.open(best),
            let header = try? Checkpoint.header(of: file), let monitor = policy.monitor {
             bestValue = header.metrics[monitor]
         }
@@ -73,18 +73,48 @@ public final class CheckpointStore {
         return file.isEmpty ? nil : directory + "/" + file
     }
 
-    /// Resolves `--resume`: "auto" is the latest checkpoint if there is one (else a fresh
-    /// start), anything else a checkpoint path that must exist.
-    public func resolve(resume: String) throws -> String? {
-        if resume == "auto" {
-            guard let latest = Self.pointer(directory, "latest") else { return nil }
-            guard FileManager.default.fileExists(atPath: latest) else {
-                throw CheckpointError("\(directory)/latest names \(latest), which does not exist")
-            }
-            return latest
+    /// Resolves `--resume` on rank 0 and tells every rank (a collective call). "auto" is the
+    /// newest intact checkpoint — the one `latest` names, else the newest file whose digest
+    /// verifies, each one skipped said through `say` — or nil for a fresh start when there is
+    /// none; anything else is a checkpoint path that must exist and verify.
+    public func resolve(resume: String, say: (String) -> Void) throws -> String? {
+        var chosen = ""
+        if communicator.rank == 0 { chosen = try resolveOnRank0(resume, say: say) ?? "" }
+        chosen = try communicator.broadcast(chosen, root: 0)
+        return chosen.isEmpty ? nil : chosen
+    }
+
+    private func resolveOnRank0(_ resume: String, say: (String) -> Void) throws -> String? {
+        guard resume == "auto" else {
+            guard FileManager.default.fileExists(atPath: resume) else { throw CheckpointError("\(resume): no such checkpoint") }
+            try Self.verify(resume)
+            return resume
         }
-        guard FileManager.default.fileExists(atPath: resume) else { throw CheckpointError("\(resume): no such checkpoint") }
-        return resume
+        let latest = Self.pointer(directory, "latest")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix("ckpt-") && $0.hasSuffix(".h5") }.sorted(by: >).map { directory + "/" + $0 }
+        let candidates = (latest.map { [$0] } ?? []) + files.filter { $0 != latest }
+        if candidates.isEmpty { return nil }
+        for path in candidates {
+            do {
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw CheckpointError("\(directory)/latest names \(path), which does not exist")
+                }
+                try Self.verify(path)
+                return path
+            } catch {
+                say("lockstep: skipping checkpoint: \(error); trying an older one")
+            }
+        }
+        throw CheckpointError("\(directory): none of its \(candidates.count) checkpoint(s) is intact; resume from a file with --resume PATH or start afresh without --resume")
+    }
+
+    /// Checks a checkpoint against its digest before HDF5 reads it (libhdf5 can crash on a
+    /// corrupted file).
+    static func verify(_ path: String) throws {
+        do { try FileDigest.verify(path) } catch let e as HDF5Error {
+            throw CheckpointError("\(path): cannot use the checkpoint: \(e.message)")
+        }
     }
 
     /// Rank 0 writes a checkpoint and updates `latest` (and `best`), then prunes old ones.
@@ -123,7 +153,10 @@ public final class CheckpointStore {
         let checkpoints = files.filter { $0.hasPrefix("ckpt-") && $0.hasSuffix(".h5") }.sorted()
         let keep = Set(checkpoints.suffix(max(policy.keepLast, 1)))
             .union([Self.pointer(directory, "best"), Self.pointer(directory, "latest")].compactMap { $0?.split(separator: "/").last.map(String.init) })
-        for f in checkpoints where !keep.contains(f) { try? FileManager.default.removeItem(atPath: directory + "/" + f) }
+        for f in checkpoints where !keep.contains(f) {
+            try? FileManager.default.removeItem(atPath: directory + "/" + f)
+            try? FileManager.default.removeItem(atPath: FileDigest.sidecarPath(directory + "/" + f))
+        }
     }
 
     /// Restores `path` on every rank: rank 0 reads and verifies it, then parameters, buffers,

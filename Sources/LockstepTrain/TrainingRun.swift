@@ -102,7 +102,7 @@ final class TrainingRun {
     private static func startingPoint(_ recipe: Recipe, _ model: Model, _ optimizer: any Optimizer, _ store: CheckpointStore,
                                       _ sampler: DistributedSampler, resume: String?, _ comm: any Communicator,
                                       _ say: (String) -> Void) throws -> TrainingPosition {
-        if let path = try resume.flatMap({ try store.resolve(resume: $0) }) {
+        if let path = try resume.flatMap({ try store.resolve(resume: $0, say: say) }) {
             let position = try store.restore(path, model: model, optimizer: optimizer, expectedSeed: Int(recipe.seed),
                                              expectedGlobalBatch: sampler.globalBatch)
             say("lockstep: resuming from \(path) at step \(position.step) (epoch \(position.epoch + 1), step \(position.positionInEpoch) of it)")

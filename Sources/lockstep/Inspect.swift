@@ -15,6 +15,9 @@ struct Inspect: ParsableCommand {
     @Flag(help: "List every tensor of a checkpoint or weight file (default: a summary).")
     var all = false
 
+    @Flag(help: "Check the file against the sha256 Lockstep recorded beside it (FILE.sha256) before reading it; exit 1 on a mismatch.")
+    var verify = false
+
     func run() throws {
         do {
             if file.hasSuffix(".json") {
@@ -23,6 +26,14 @@ struct Inspect: ParsableCommand {
                 if !m.labelNames.isEmpty { print("  classes: \(m.labelNames.joined(separator: ", "))") }
                 for s in m.shards { print("  \(s.file): \(s.numSamples) samples, sha256 \(s.sha256.prefix(16))…") }
                 return
+            }
+            if verify {
+                switch try FileDigest.verify(file) {
+                case .intact: print("\(file): sha256 matches \(FileDigest.sidecarPath(file))")
+                case .unrecorded:
+                    print("lockstep inspect: error: \(file): no digest recorded (\(FileDigest.sidecarPath(file)) is missing): cannot verify")
+                    throw ExitCode(1)
+                }
             }
             let f = try HDF5File.open(file)
             let format = (try? f.stringAttribute("format")) ?? "hdf5"

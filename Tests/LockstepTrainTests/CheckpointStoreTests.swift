@@ -87,4 +87,28 @@ final class CheckpointStoreTests: XCTestCase {
         // A fresh run with --resume auto and no checkpoint starts from scratch.
         XCTAssertEqual(try train("fresh", ["training.max_steps=3"], resume: "auto").steps, 3)
     }
+
+    /// Every checkpoint carries a sha256 beside it. `--resume auto` skips one that no longer
+    /// matches (saying so) and resumes from the newest intact one; `--resume PATH` to it is an
+    /// error naming the file; a bitwise-identical result shows the older one really was used.
+    func testACorruptedCheckpointIsSkippedByAutoAndRefusedByPath() throws {
+        _ = try train("ref", ["training.max_steps=20"])
+        _ = try train("run", ["training.max_steps=10", "checkpoint.every_steps=5"])
+        let ck = dir + "/run/checkpoints"
+        XCTAssertEqual(try FileDigest.verify(ck + "/ckpt-000000010.h5"), .intact)
+        let latest = ck + "/ckpt-000000010.h5"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: latest)))
+        bytes[bytes.count / 2] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: latest))
+        XCTAssertThrowsError(try train("other", resume: latest)) {
+            XCTAssert("\($0)".contains("ckpt-000000010.h5: cannot use the checkpoint: sha256 mismatch"), "\($0)")
+        }
+        var lines: [String] = []
+        let summary = try Trainer(recipe: try recipe(["training.max_steps=20", "checkpoint.every_steps=5"]), communicator: LocalCommunicator(),
+                                  outputDirectory: dir + "/run", print: { lines.append($0) }).run(resume: "auto")
+        XCTAssertEqual(summary.steps, 20)
+        XCTAssert(lines.contains { $0.contains("skipping checkpoint: \(latest): cannot use the checkpoint: sha256 mismatch") }, "\(lines)")
+        XCTAssert(lines.contains { $0.contains("resuming from \(ck)/ckpt-000000005.h5 at step 5") }, "\(lines)")
+        XCTAssertEqual(try state("run"), try state("ref"), "resumed from step 5: the same parameters as an uninterrupted run")
+    }
 }

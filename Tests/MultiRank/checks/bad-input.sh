@@ -1,10 +1,15 @@
-# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Bad input: a clear message and a non-zero exit on every rank, never a hang. Reuses the `cut` run of checkpoints.sh, or makes one.
+# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Bad input: a clear message and a non-zero exit on every rank, never a hang. Self-contained but for data.sh.
 
 # --- bad input: clear message, non-zero exit on every rank, no hang ---------------------------
+# The checkpointed MLP run `cut` (steps 37 and 60) of checkpoints.sh, made here when it did not run.
+if [ ! -f cut/checkpoints/ckpt-000000060.h5 ]; then
+  timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.max_steps=37 > cut.log 2>&1
+  timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.max_steps=60 --resume auto >> cut.log 2>&1
+fi
 
 "$bin" shard synthetic --shape 8x8x1 --train-samples 64 --test-samples 16 --shards 1 --out tiny > /dev/null
 expect_failure "input size that does not fit the model" "layer 3 (Conv2D): expected input an image at least as large as the 5×5 kernel after padding 0×0, got input shape [6, 4, 4]" -- \
-  "$run" -n 2 -- train "$lenet" --set data.train="$work/tiny/synthetic-train.manifest.json" --set data.test=null --out r9
+  "$run" -n 2 -- train "$root/examples/fashion-mnist-lenet.yaml" --set data.train="$work/tiny/synthetic-train.manifest.json" --set data.test=null --out r9
 
 cp -r data corrupt
 printf '\xff\xff\xff\xff' | dd of=corrupt/fashion-mnist-train-00001-of-00003.h5 bs=1 seek=100000 conv=notrunc status=none
@@ -41,14 +46,21 @@ expect_failure "batch larger than a rank's data" "exceeds the 60000 training sam
 expect_failure "missing recipe" "no-such-recipe.yaml: recipe not found" -- "$run" -n 2 -- train no-such-recipe.yaml
 
 expect_failure "weights of another model" "1.weight: file has [512, 784], model expects [64, 784]" -- \
-  "$run" -n 2 -- eval "$recipe" "${data[@]}" --set 'model.hidden=[64]' --weights mlp/model.h5
+  "$run" -n 2 -- eval "$recipe" "${data[@]}" --set 'model.hidden=[64]' --weights cut/model.h5
 
-[ -f cut/checkpoints/ckpt-000000060.h5 ] \
-  || timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set training.max_steps=60 > cut.log 2>&1
+# A truncated latest checkpoint (steps 37 and 60 exist): refused by path, skipped by --resume auto.
 cp -r cut badckpt
 head -c 20000 cut/checkpoints/ckpt-000000060.h5 > badckpt/checkpoints/ckpt-000000060.h5
-expect_failure "truncated checkpoint" "ckpt-000000060.h5: cannot read the checkpoint" -- \
-  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out badckpt --set training.max_steps=80 --resume auto
+expect_failure "truncated checkpoint named by --resume" "ckpt-000000060.h5: cannot use the checkpoint: sha256 mismatch" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out badckpt --set training.max_steps=80 --resume badckpt/checkpoints/ckpt-000000060.h5
+if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out badckpt --set training.max_steps=80 --resume auto > badckpt.log 2>&1 \
+   && grep -q "skipping checkpoint: .*ckpt-000000060.h5: cannot use the checkpoint: sha256 mismatch" badckpt.log \
+   && grep -q "resuming from .*ckpt-000000037.h5 at step 37" badckpt.log && "$bin" inspect --verify badckpt/checkpoints/ckpt-000000080.h5 > /dev/null \
+   && ! "$bin" inspect --verify badckpt/checkpoints/ckpt-000000060.h5 > /dev/null 2>&1; then
+  ok "truncated latest checkpoint: --resume auto says so and resumes from step 37; inspect --verify passes the new one, fails the truncated one"
+else
+  bad "--resume auto past a truncated checkpoint" "$(grep -v '^-' badckpt.log | tail -4)"
+fi
 expect_failure "checkpoint of another model" "1.weight: file has [512, 784], model expects [128, 784]" -- \
   "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out cut --set 'model.hidden=[128, 256]' --set training.max_steps=80 --resume auto
 expect_failure "optimizer changed since the checkpoint" "written with optimizer sgd, the recipe now uses adam" -- \

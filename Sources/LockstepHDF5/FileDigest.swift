@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+
+/// SHA-256 of files, streamed in 4 MiB pieces, and the digest files ("sidecars") that let a
+/// file Lockstep wrote be checked before any parser reads it.
+///
+/// A sidecar `FILE.sha256` holds one line in `sha256sum` format (`<hex>  <name>`), so
+/// `sha256sum -c FILE.sha256` checks it too. Writers create the sidecar before the file is
+/// renamed into place, so every committed file has one.
+public enum FileDigest {
+    /// Lower-case hex sha256 of the file at `path`.
+    public static func sha256(_ path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw HDF5Error(file: path, message: "cannot open to checksum")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The sidecar of `path`.
+    public static func sidecarPath(_ path: String) -> String { path + ".sha256" }
+
+    /// Writes the sidecar of `path` holding `digest`, atomically.
+    public static func writeSidecar(digest: String, for path: String) throws {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        try AtomicFile.write(Array("\(digest)  \(name)\n".utf8), to: sidecarPath(path))
+    }
+
+    /// What checking a file against its sidecar found.
+    public enum Check: Equatable, Sendable {
+        /// The file matches its recorded digest.
+        case intact
+        /// No sidecar (a file from elsewhere, or from a Lockstep that did not write them).
+        case unrecorded
+    }
+
+    /// Checks `path` against its sidecar; a mismatch (a flipped byte, a truncation, a file
+    /// replaced after writing) or an unreadable sidecar is an error naming the file.
+    @discardableResult
+    public static func verify(_ path: String) throws -> Check {
+        guard let data = FileManager.default.contents(atPath: sidecarPath(path)) else { return .unrecorded }
+        let recorded = String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+        guard recorded.count == 64, recorded.allSatisfy(\.isHexDigit) else {
+            throw HDF5Error(file: path, message: "its digest file \(sidecarPath(path)) is damaged; the file cannot be trusted")
+        }
+        let actual = try sha256(path)
+        guard actual == recorded else {
+            throw HDF5Error(file: path, message: "sha256 mismatch (recorded \(recorded.prefix(16))…, file \(actual.prefix(16))…): the file is corrupted or was changed after Lockstep wrote it")
+        }
+        return .intact
+    }
+}
