@@ -32,6 +32,18 @@ public enum SafeTensors {
         public let description: String
     }
 
+    /// The product of `shape`, or nil for a negative dimension or an overflowing product.
+    static func checkedElementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            n = p
+        }
+        return n
+    }
+
     public static func read(_ path: String) throws -> Contents {
         func fail(_ what: String) -> FormatError { FormatError(description: "\(path): not a valid safetensors file: \(what)") }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -56,9 +68,13 @@ public enum SafeTensors {
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw fail("entry \(name) lacks dtype, shape or data_offsets")
             }
-            let count = shape.reduce(1, *)
+            // Sizes from the header are checked against the file before any arithmetic can
+            // overflow or any allocation follows them.
+            guard let count = checkedElementCount(shape) else {
+                throw fail("\(name): shape \(shape) has a negative dimension or more elements than can exist")
+            }
             let (lo, hi) = (offsets[0], offsets[1])
-            guard lo >= 0, lo <= hi, start + hi <= data.count else {
+            guard lo >= 0, lo <= hi, hi <= data.count - start else {
                 throw fail("\(name): data_offsets \(offsets) fall outside the \(data.count - start) bytes of data")
             }
             let width: Int
@@ -69,8 +85,9 @@ public enum SafeTensors {
             case "I8", "U8", "BOOL": width = 1
             default: throw fail("\(name): unknown dtype \(dtype)")
             }
-            guard hi - lo == count * width else {
-                throw fail("\(name): \(hi - lo) bytes for shape \(shape) of \(dtype), expected \(count * width)")
+            let (expected, overflow) = count.multipliedReportingOverflow(by: width)
+            guard !overflow, hi - lo == expected else {
+                throw fail("\(name): \(hi - lo) bytes for shape \(shape) of \(dtype), which needs \(overflow ? "more than can exist" : "\(expected)")")
             }
             let bytes = data.subdata(in: (start + lo)..<(start + hi))
             let values: [Float]

@@ -1,3 +1,4 @@
+import Foundation
 import LockstepTensor
 
 /// A network ready to train: its root layer built for an input shape, and its parameters
@@ -17,8 +18,19 @@ public final class Model {
         self.root = root
         self.inputShape = inputShape
         self.outputShape = try root.build(inputShape: inputShape)
+        try Self.checkMemory(root.parameters)
         self.arena = ParameterArena(parameters: root.parameters)
         self.buffers = root.buffers
+    }
+
+    /// A model whose parameters and gradients alone exceed this machine's memory is an error
+    /// naming the largest parameter, not an allocation failure.
+    static func checkMemory(_ parameters: [Parameter]) throws {
+        let bytes = parameters.reduce(0.0) { $0 + 8 * Double($1.count) }  // values and gradients
+        let physical = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes > physical, let largest = parameters.max(by: { $0.count < $1.count }) else { return }
+        let gb = { (x: Double) in String(format: "%.1f GB", x / 1e9) }
+        throw LayerError(kind: "Model", message: "needs \(gb(bytes)) for its parameters and gradients (largest: \(largest.name) \(largest.shape)), more than this machine's \(gb(physical))")
     }
 
     /// All parameters, in arena order.

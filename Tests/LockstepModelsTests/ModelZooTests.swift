@@ -57,6 +57,12 @@ final class ModelZooTests: XCTestCase {
         }
     }
 
+    func testAModelLargerThanMemoryIsAnErrorNotACrash() {
+        XCTAssertThrowsError(try ModelZoo.build(ModelSpec(name: "mlp", hidden: [1_000_000, 1_000_000]), inputShape: [1, 28, 28], classes: 10)) {
+            XCTAssert("\($0)".contains("for its parameters and gradients (largest: 3.weight [1000000, 1000000]), more than this machine's"), "\($0)")
+        }
+    }
+
     func testInputTooSmallNamesTheLayerAndShapes() {
         XCTAssertThrowsError(try ModelZoo.build(ModelSpec(name: "lenet5"), inputShape: [1, 8, 8], classes: 10)) { error in
             XCTAssert("\(error)".contains("layer 3 (Conv2D)") && "\(error)".contains("[6, 4, 4]"), "\(error)")
@@ -172,6 +178,21 @@ final class ModelZooTests: XCTestCase {
         let whole = try Data(contentsOf: URL(fileURLWithPath: fixturePath("vgg_mini.safetensors")))
         try whole.prefix(whole.count - 100).write(to: URL(fileURLWithPath: truncated))
         XCTAssertThrowsError(try SafeTensors.read(truncated)) { XCTAssert("\($0)".contains("fall outside"), "\($0)") }
+        // Sizes in a header are checked before any arithmetic or allocation: no trap, no huge buffer.
+        func header(_ json: String, data: Int = 16) -> Data {
+            let h = Array(json.utf8)
+            return Data((0..<8).map { UInt8((h.count >> (8 * $0)) & 0xFF) } + h + [UInt8](repeating: 0, count: data))
+        }
+        for (json, expected) in [
+            (#"{"w": {"dtype": "F32", "shape": [2147483648, 2147483648], "data_offsets": [0, 16]}}"#, "16 bytes for shape [2147483648, 2147483648] of F32, which needs more than can exist"),
+            (#"{"w": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 16]}}"#, "more elements than can exist"),
+            (#"{"w": {"dtype": "F32", "shape": [-4, -1], "data_offsets": [0, 16]}}"#, "negative dimension"),
+            (#"{"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 9223372036854775807]}}"#, "fall outside"),
+        ] {
+            let path = dir + "/h.safetensors"
+            try header(json).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try SafeTensors.read(path), json) { XCTAssert("\($0)".contains(expected), "\($0)") }
+        }
         XCTAssertEqual(SafeTensors.halfToFloat(0x3C00), 1)
         XCTAssertEqual(SafeTensors.halfToFloat(0xC000), -2)
         XCTAssertEqual(SafeTensors.halfToFloat(0x0001), 0x1p-24)

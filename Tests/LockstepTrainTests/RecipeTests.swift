@@ -137,6 +137,8 @@ final class RecipeTests: XCTestCase {
             ("loss.label_smoothing=1", "'loss.label_smoothing' must be < 1, got 1"),
             ("data.normalize.std=[0.5, 0]", "'data.normalize.std' must be > 0, got 0"),
             ("model.hidden=[8, 0]", "'model.hidden' must be ≥ 1, got 0"),
+            ("model.hidden=[100000000000]", "'model.hidden' must be ≤ 1048576, got 100000000000"),
+            ("model.dropout=1.5", "'model.dropout' must be < 1, got 1.5"),
         ]
         for (override, expected) in cases {
             XCTAssertThrowsError(try Recipe(yaml: base, source: "r.yaml", overrides: [override])) { error in

@@ -24,6 +24,8 @@ struct RecipeKey<Value: RecipeValue>: AnyRecipeKey {
     var above: Double? = nil
     /// Exclusive upper bound.
     var below: Double? = nil
+    /// Inclusive upper bound.
+    var maximum: Double? = nil
     /// For string keys: the accepted values (enum keys list theirs by their type).
     var choices: [String]? = nil
     /// The value may stand for its whole section (`loss: mse` is `loss: {name: mse}`).
@@ -41,6 +43,9 @@ struct RecipeKey<Value: RecipeValue>: AnyRecipeKey {
         var text = Value.expected
         if let minimum, let below {
             return text + " in [\(RecipeKeyText.number(minimum)), \(RecipeKeyText.number(below)))"
+        }
+        if let minimum, let maximum {
+            return text + " in [\(RecipeKeyText.number(minimum)), \(RecipeKeyText.number(maximum))]"
         }
         if let minimum { text += " ≥ " + RecipeKeyText.number(minimum) }
         if let above { text += " > " + RecipeKeyText.number(above) }
@@ -62,6 +67,7 @@ struct RecipeKey<Value: RecipeValue>: AnyRecipeKey {
             if let minimum, x < minimum { return "must be ≥ \(RecipeKeyText.number(minimum)), got \(RecipeKeyText.number(x))" }
             if let above, x <= above { return "must be > \(RecipeKeyText.number(above)), got \(RecipeKeyText.number(x))" }
             if let below, x >= below { return "must be < \(RecipeKeyText.number(below)), got \(RecipeKeyText.number(x))" }
+            if let maximum, x > maximum { return "must be ≤ \(RecipeKeyText.number(maximum)), got \(RecipeKeyText.number(x))" }
         }
         if let choices, let s = value as? String, !choices.contains(s) {
             return "is \"\(s)\"; known: \(choices.joined(separator: ", "))"

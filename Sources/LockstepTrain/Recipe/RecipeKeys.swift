@@ -15,12 +15,13 @@ enum RecipeKeys {
 
     // model
     static let model = RecipeKey<String>(path: "model.name", absent: .required, choices: ModelZoo.names, help: "The network.")
-    static let hidden = RecipeKey<[Int]>(path: "model.hidden", absent: .value([512, 256]), minimum: 1, help: "MLP hidden layer widths.")
+    static let hidden = RecipeKey<[Int]>(path: "model.hidden", absent: .value([512, 256]), minimum: 1, maximum: 1_048_576,
+                                         help: "MLP hidden layer widths.")
     static let activation = RecipeKey<String>(path: "model.activation", absent: .value("relu"), choices: Activations.names,
                                               help: "Hidden activation (MLP, LeNet-5).")
     static let stem = RecipeKey<ResNet.Stem>(path: "model.stem", absent: .value(.imagenet),
                                              help: "ResNet stem: 7×7/2 + max-pool, or 3×3/1 for small images.")
-    static let widths = RecipeKey<[Int]>(path: "model.widths", absent: .unset("torchvision's"), minimum: 1,
+    static let widths = RecipeKey<[Int]>(path: "model.widths", absent: .unset("torchvision's"), minimum: 1, maximum: 65_536,
                                          help: "ResNet stage widths (4), for narrow variants.")
     static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .value(0.5), minimum: 0, below: 1,
                                            help: "Dropout probability of VGG's classifier.")
@@ -47,11 +48,11 @@ enum RecipeKeys {
                                       help: "Use at most this many training samples (a seeded draw).")
     static let preprocess = RecipeKey<Preprocess>(path: "data.preprocess", absent: .value(.none),
                                                   help: "Preset normalization of pretrained weights: Keras (`caffe`) or torchvision (`torch`).")
-    static let channels = RecipeKey<Int>(path: "data.channels", absent: .unset("as stored"), minimum: 1,
+    static let channels = RecipeKey<Int>(path: "data.channels", absent: .unset("as stored"), minimum: 1, maximum: 1024,
                                          help: "Replicate single-channel images to this many channels.")
-    static let resize = RecipeKey<[Int]>(path: "data.resize", absent: .unset("as stored"), minimum: 1,
+    static let resize = RecipeKey<[Int]>(path: "data.resize", absent: .unset("as stored"), minimum: 1, maximum: 16_384,
                                          help: "[height, width] to resize to (bilinear).")
-    static let crop = RecipeKey<[Int]>(path: "data.crop", absent: .unset("none"), minimum: 1, help: "[height, width] of a center crop.")
+    static let crop = RecipeKey<[Int]>(path: "data.crop", absent: .unset("none"), minimum: 1, maximum: 16_384, help: "[height, width] of a center crop.")
 
     // training
     static let epochs = RecipeKey<Int>(path: "training.epochs", absent: .value(1), minimum: 1, help: "Passes over the training set.")

@@ -21,6 +21,7 @@ fi
 # --- the quickstart recipe reaches >= 85 % in 2 epochs on 2 ranks ----------------------------
 if timeout 600 "$run" -n 2 -- train "$recipe" "${data[@]}" --out mlp > mlp.log 2>&1; then
   acc=$(json mlp/summary.json test_accuracy)
+  # Measured with AVX2 kernels over seeds 1-4 and 42: 86.44-87.39 %; the floor keeps 1.4 points below.
   if awk -v a="$acc" 'BEGIN { exit !(a >= 0.85) }'; then ok "MLP 784-512-256-10, 2 epochs, 2 ranks: test accuracy $acc >= 0.85"
   else bad "MLP test accuracy $acc < 0.85" "$(tail -3 mlp.log)"; fi
   n=$(grep -c "final test accuracy" mlp.log)
@@ -45,8 +46,10 @@ fi
 lenet="$root/examples/fashion-mnist-lenet.yaml"
 if timeout 600 "$run" -n 2 -- train "$lenet" "${data[@]}" --out lenet > lenet.log 2>&1; then
   acc=$(json lenet/summary.json test_accuracy)
-  if awk -v a="$acc" 'BEGIN { exit !(a >= 0.89) }'; then ok "LeNet-5, 3 epochs, 2 ranks: test accuracy $acc >= 0.89"
-  else bad "LeNet-5 test accuracy $acc < 0.89" "$(grep test lenet.log | tail -3)"; fi
+  # Measured with AVX2 kernels over seeds 1-4 and 42: 89.17-89.69 % (a spread of 0.5 points, the
+  # size of a change of kernels' rounding); the floor keeps 0.67 points below the lowest.
+  if awk -v a="$acc" 'BEGIN { exit !(a >= 0.885) }'; then ok "LeNet-5, 3 epochs, 2 ranks: test accuracy $acc >= 0.885"
+  else bad "LeNet-5 test accuracy $acc < 0.885" "$(grep test lenet.log | tail -3)"; fi
 else
   bad "LeNet-5 training run failed" "$(tail -5 lenet.log)"
 fi
