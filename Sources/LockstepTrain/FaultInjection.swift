@@ -1,27 +1,51 @@
 import Foundation
+import LockstepNN
 
 /// Faults a test asks a run to suffer, so recovery can be checked on real processes.
 ///
-/// Read from `LOCKSTEP_FAULT_INJECTION` by the command line only; library users and unit
-/// tests pass a value (or none) to `Trainer`. Known faults:
+/// Read from `LOCKSTEP_FAULT_INJECTION` (comma-separated) by the command line only; library
+/// users and unit tests pass a value (or none) to `Trainer`. Known faults:
 /// - `checkpoint-write:N` — rank 0 kills itself (SIGKILL) in the middle of writing its N-th
 ///   checkpoint, after the first tensor of the file.
+/// - `perturb:R:S` — after step S, rank R changes one parameter by one unit in the last place,
+///   as a flipped bit in memory would: its replica silently diverges.
 public struct FaultInjection: Sendable, Equatable {
     /// Die while writing this checkpoint (1 = the first this process writes).
     public var killDuringCheckpoint: Int?
+    /// Perturb this rank's parameters after this step.
+    public var perturb: (rank: Int, step: Int)?
 
-    public init(killDuringCheckpoint: Int? = nil) {
+    public init(killDuringCheckpoint: Int? = nil, perturb: (rank: Int, step: Int)? = nil) {
         self.killDuringCheckpoint = killDuringCheckpoint
+        self.perturb = perturb
     }
+
+    public static func == (a: FaultInjection, b: FaultInjection) -> Bool {
+        a.killDuringCheckpoint == b.killDuringCheckpoint && a.perturb?.rank == b.perturb?.rank && a.perturb?.step == b.perturb?.step
+    }
+
+    static let usage = "expected a comma-separated list of checkpoint-write:N and perturb:RANK:STEP"
 
     /// The faults `LOCKSTEP_FAULT_INJECTION` names; an unknown spec is an error, not ignored.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FaultInjection {
         guard let spec = environment["LOCKSTEP_FAULT_INJECTION"], !spec.isEmpty else { return FaultInjection() }
-        let prefix = "checkpoint-write:"
-        guard spec.hasPrefix(prefix), let n = Int(spec.dropFirst(prefix.count)), n > 0 else {
-            throw RecipeError("LOCKSTEP_FAULT_INJECTION=\(spec): expected checkpoint-write:N with N ≥ 1")
+        var faults = FaultInjection()
+        for item in spec.split(separator: ",") {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            let numbers = parts.dropFirst().compactMap(Int.init)
+            switch (parts[0], numbers.count == parts.count - 1 ? numbers : []) {
+            case ("checkpoint-write", let n) where n.count == 1 && n[0] >= 1: faults.killDuringCheckpoint = n[0]
+            case ("perturb", let n) where n.count == 2 && n[0] >= 0 && n[1] >= 1: faults.perturb = (n[0], n[1])
+            default: throw RecipeError("LOCKSTEP_FAULT_INJECTION=\(spec): \(usage)")
+            }
         }
-        return FaultInjection(killDuringCheckpoint: n)
+        return faults
+    }
+
+    /// Applies the parameter perturbation if it is due on `rank` after `step`.
+    func perturbIfDue(_ model: Model, rank: Int, step: Int) {
+        guard let p = perturb, p.rank == rank, p.step == step, let first = model.parameters.first else { return }
+        first.value[0] = first.value[0].nextUp
     }
 
     /// Installs the checkpoint fault into `store`'s test hook.

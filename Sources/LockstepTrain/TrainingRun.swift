@@ -31,6 +31,7 @@ final class TrainingRun {
     /// Where this invocation started (step 0, or the resumed checkpoint's position).
     let start: TrainingPosition
     let totalSteps: Int
+    let faults: FaultInjection
     /// When this invocation started (wall clock), for the metrics' elapsed column.
     let runStartDate = Date()
     private let say: (String) -> Void
@@ -51,6 +52,7 @@ final class TrainingRun {
         self.recipe = recipe
         self.communicator = comm
         self.say = say
+        self.faults = faults
         let train = try recipe.openTrainingData()
         self.train = train
         test = try recipe.openTestData(matching: train)
@@ -172,6 +174,7 @@ final class TrainingRun {
             let (output, value) = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
                                                   context: context, learningRate: rate)
             step += 1
+            faults.perturbIfDue(model, rank: communicator.rank, step: step)
             window.add(loss: value, output: output, labels: batch.labels)
             let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
             if step % recipe.training.logEvery == 0 || endOfEpoch {
@@ -188,6 +191,8 @@ final class TrainingRun {
             try stopIfSignalled()
             if store.policy.everySteps > 0 && step % store.policy.everySteps == 0 && !endOfEpoch {
                 _ = try checkpoint()
+            } else if let every = recipe.training.consistencyCheckSteps, step % every == 0 {
+                try checkReplicasAgree()
             }
         }
         return epochTotals
@@ -212,8 +217,8 @@ final class TrainingRun {
     /// and the epoch's checkpoint.
     private func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) throws {
         lastEpoch = totals
-        watchdog?.waiting("comparing the replicas' parameters", step: step)
-        try checkReplicasAgree()
+        let checkpointing = store.policy.everyEpoch || step == totalSteps
+        if !checkpointing { try checkReplicasAgree() }  // a checkpoint compares them itself
         if let test {
             evaluator.step = step
             let result = try evaluator.evaluate(model, on: test, loss: loss)
@@ -225,16 +230,18 @@ final class TrainingRun {
                                                testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                                                samplesPerSecond: totals.samples / max(seconds, 1e-9),
                                                elapsed: Date().timeIntervalSince(runStartDate)))
-        if store.policy.everyEpoch || step == totalSteps {
+        if checkpointing {
             var metrics = ["train_loss": totals.meanLoss]
             if let evaluation { metrics["test_loss"] = evaluation.loss; metrics["test_accuracy"] = evaluation.accuracy }
             _ = try checkpoint(metrics)
         }
     }
 
-    /// Rank 0 writes a checkpoint of the current step; returns its path.
+    /// Rank 0 writes a checkpoint of the current step, once every replica is known to hold the
+    /// same state; returns its path.
     @discardableResult
     func checkpoint(_ metrics: [String: Double] = [:]) throws -> String {
+        try checkReplicasAgree()
         watchdog?.mark("writing a checkpoint (rank 0)", step: step)
         let position = TrainingPosition(step: step, epoch: step / sampler.stepsPerEpoch, positionInEpoch: step % sampler.stepsPerEpoch)
         try store.save(model: model, optimizer: optimizer,
@@ -245,16 +252,10 @@ final class TrainingRun {
         return store.directory + "/" + CheckpointStore.fileName(step: step)
     }
 
-    /// Replicas must hold identical parameters; a checksum compared over ranks catches drift
-    /// (a rank that skipped a step, non-deterministic reduction, memory corruption) early.
+    /// Compares the replicas' fingerprints (parameters, buffers, optimizer state) over ranks.
     private func checkReplicasAgree() throws {
-        guard communicator.size > 1 else { return }
-        let c = VectorOps.sum(model.arena.values, count: model.arena.count)
-        var v = [c, -c]
-        try v.withUnsafeMutableBufferPointer { try communicator.allreduceMax($0) }
-        guard v[0] == -v[1] else {
-            throw CommunicatorError("replicas diverged at step \(step): parameter checksums range from \(-v[1]) to \(v[0]) over ranks")
-        }
+        watchdog?.waiting("comparing the replicas' fingerprints", step: step)
+        try ReplicaFingerprint.check(model, optimizer, communicator, step: step)
     }
 
     /// The end-of-run record (the same on every rank).

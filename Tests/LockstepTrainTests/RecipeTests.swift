@@ -43,6 +43,15 @@ final class RecipeTests: XCTestCase {
         }
     }
 
+    /// Each override must make the base recipe an error whose message contains the text given.
+    func assertRejected(_ cases: [(override: String, message: String)], line: UInt = #line) {
+        for (override, expected) in cases {
+            XCTAssertThrowsError(try Recipe(yaml: base, source: "r.yaml", overrides: [override]), override, line: line) { error in
+                XCTAssert("\(error)".contains(expected), "\(override): \(error)", line: line)
+            }
+        }
+    }
+
     func testWrongTypesAndValuesAreNamed() {
         let cases: [(String, String)] = [
             ("training.epochs=two", "'training.epochs' must be an integer, got two"),
@@ -53,11 +62,7 @@ final class RecipeTests: XCTestCase {
             ("data.verify_checksums=maybe", "'data.verify_checksums' must be true or false"),
             ("loss=hinge", "'loss' is \"hinge\""),
         ]
-        for (override, expected) in cases {
-            XCTAssertThrowsError(try Recipe(yaml: base, source: "r.yaml", overrides: [override])) { error in
-                XCTAssert("\(error)".contains(expected), "\(override): \(error)")
-            }
-        }
+        assertRejected(cases)
         XCTAssertEqual(try Recipe(yaml: base, overrides: ["optimizer.momentum=0"]).optimizer.momentum, 0, "momentum 0 is plain SGD")
         XCTAssertThrowsError(try Recipe(yaml: base, overrides: ["optimizer.nesterov=true", "optimizer.momentum=0"])) {
             XCTAssert("\($0)".contains("nesterov needs momentum"), "\($0)")
@@ -140,11 +145,7 @@ final class RecipeTests: XCTestCase {
             ("model.hidden=[100000000000]", "'model.hidden' must be ≤ 1048576, got 100000000000"),
             ("model.dropout=1.5", "'model.dropout' must be < 1, got 1.5"),
         ]
-        for (override, expected) in cases {
-            XCTAssertThrowsError(try Recipe(yaml: base, source: "r.yaml", overrides: [override])) { error in
-                XCTAssert("\(error)".contains("r.yaml: recipe key " + expected), "\(override): \(error)")
-            }
-        }
+        assertRejected(cases.map { ($0.0, "r.yaml: recipe key " + $0.1) })
         let r = try Recipe(yaml: base, overrides: ["model.stem=cifar", "pretrained=w.h5", "pretrained.format=keras", "checkpoint.monitor=test_loss"])
         XCTAssertEqual(r.model.stem, .cifar)
         XCTAssertEqual(r.fineTuning.format, .keras)

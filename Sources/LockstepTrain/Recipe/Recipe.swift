@@ -57,6 +57,8 @@ public struct Recipe: Sendable {
         public var bucketMB: Double
         /// Seconds without progress before the stall watchdog ends the job (0: off).
         public var stallTimeout: Double
+        /// Compare the replicas every this many steps too (they are at checkpoints and epoch ends).
+        public var consistencyCheckSteps: Int?
     }
 
     public struct OptimizerSettings: Sendable {
@@ -128,7 +130,7 @@ public struct Recipe: Sendable {
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
                             evalBatchPerRank: try doc.optional(K.evalBatchPerRank) ?? max(batch, 256),
                             logEvery: try doc(K.logEvery), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB),
-                            stallTimeout: try doc(K.stallTimeout))
+                            stallTimeout: try doc(K.stallTimeout), consistencyCheckSteps: try doc.optional(K.consistencyCheckSteps))
         optimizer = try Self.optimizer(doc)
         schedule = Schedule(kind: try doc(K.schedule), warmupSteps: try doc(K.warmupSteps), warmupEpochs: try doc(K.warmupEpochs),
                             stepEpochs: try doc(K.stepEpochs), gamma: try doc(K.gamma), minimumRate: try doc(K.minimumRate),

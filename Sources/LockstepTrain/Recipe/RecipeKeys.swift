@@ -69,6 +69,9 @@ enum RecipeKeys {
     static let stallTimeout = RecipeKey<Double>(path: "training.stall_timeout", absent: .value(600), minimum: 0,
                                                 help: "Seconds one phase (a collective, a batch read, a checkpoint write, an evaluation batch) may last before every rank ends with exit code 76, naming the ranks that hold the job up; 0: off.")
 
+    static let consistencyCheckSteps = RecipeKey<Int>(path: "training.consistency_check_steps", absent: .unset("at checkpoints and epoch ends only"), minimum: 1,
+                                                      help: "Also compare the replicas' fingerprints (parameters, buffers, optimizer state) every this many steps.")
+
     // optimizer
     static let optimizer = RecipeKey<OptimizerKind>(path: "optimizer.name", absent: .value(.sgd), help: "PyTorch's definitions.")
     static let learningRate = RecipeKey<Double>(path: "optimizer.lr", absent: .derived("0.01 (sgd), 0.001 (adam, adamw)"), minimum: 0,
@@ -136,7 +139,7 @@ enum RecipeKeys {
         model, hidden, activation, stem, widths, dropout,
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, prefetch, classes, limit, preprocess, channels, resize, crop,
-        epochs, batchPerRank, evalBatchPerRank, logEvery, maxSteps, bucketMB, stallTimeout,
+        epochs, batchPerRank, evalBatchPerRank, logEvery, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps,
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,
         checkpointDir, everySteps, everyEpoch, keepLast, monitor, mode,

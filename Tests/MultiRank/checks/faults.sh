@@ -1,4 +1,4 @@
-# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Faults a real job meets: a rank that stops.
+# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Faults a real job meets: a rank that stops, a replica that drifts.
 
 # --- a stopped rank (a frozen node): the stall watchdog ends the job within the timeout, naming it ---
 timeout 300 "$run" -n 3 -- train "$recipe" "${data[@]}" "${ck[@]}" --out stall --set training.epochs=50 --set training.max_steps=5000 \
@@ -21,4 +21,14 @@ if [ "$code" = 76 ] && [ "$took" -le 60 ] \
   ok "SIGSTOP of rank 1 of 3: the watchdog ends the job in $took s with exit 76, naming rank 1 and what the others waited for"
 else
   bad "stopped rank: exit $code after ${took}s" "$(grep -v '^-' stall.log | tail -8)"
+fi
+
+# --- a replica that silently diverged (one parameter one ulp off on rank 1, as a flipped bit) ---
+out=$(LOCKSTEP_FAULT_INJECTION=perturb:1:30 timeout 120 "$run" -n 3 -- train "$recipe" "${data[@]}" "${ck[@]}" --out drift \
+      --set training.max_steps=100 --set training.consistency_check_steps=20 2>&1); code=$?
+if [ $code = 1 ] && echo "$out" | grep -q "replicas diverged at step 40: rank(s) 1@[^ ]* hold parameters or optimizer state different from the other 2 rank(s)" \
+   && [ ! -f drift/checkpoints/ckpt-000000040.h5 ]; then
+  ok "a replica one ulp off after step 30: the check at step 40 names rank 1, exit 1, no checkpoint from the diverged state"
+else
+  bad "diverged replica: exit $code" "$(echo "$out" | grep -v '^-' | tail -4)"
 fi
