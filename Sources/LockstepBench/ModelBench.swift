@@ -16,6 +16,8 @@ public struct BenchOptions: Sendable {
     public var warmup: Int?
     /// Start each gradient bucket's allreduce during backward (false: all after backward).
     public var overlap = true
+    /// Check the gradients for NaN/Inf every step, as `lockstep train` does.
+    public var checkNonFinite = false
     /// Gradient bucket size.
     public var bucketBytes = GradientReducer.defaultBucketBytes
     /// Fashion-MNIST's IDX directory (W1, W2, W6).
@@ -43,6 +45,7 @@ public enum ModelBench {
         let stepper = TrainingStep(model: model, loss: SoftmaxCrossEntropy(), optimizer: w.makeOptimizer(), communicator: comm,
                                    bucketBytes: options.bucketBytes)
         stepper.reducer.overlap = options.overlap
+        stepper.checksNonFinite = options.checkNonFinite
 
         func step(_ i: Int) throws {
             let waitStart = Timeline.now()

@@ -1,5 +1,6 @@
 import Foundation
 import LockstepNN
+import LockstepTensor
 
 /// Faults a test asks a run to suffer, so recovery can be checked on real processes.
 ///
@@ -9,22 +10,27 @@ import LockstepNN
 ///   checkpoint, after the first tensor of the file.
 /// - `perturb:R:S` — after step S, rank R changes one parameter by one unit in the last place,
 ///   as a flipped bit in memory would: its replica silently diverges.
+/// - `poison:R:S` — rank R's batch of step S (from 1) gets a NaN, as a corrupted sample would.
 public struct FaultInjection: Sendable, Equatable {
     /// Die while writing this checkpoint (1 = the first this process writes).
     public var killDuringCheckpoint: Int?
     /// Perturb this rank's parameters after this step.
     public var perturb: (rank: Int, step: Int)?
+    /// Put a NaN into this rank's batch of this step.
+    public var poison: (rank: Int, step: Int)?
 
-    public init(killDuringCheckpoint: Int? = nil, perturb: (rank: Int, step: Int)? = nil) {
+    public init(killDuringCheckpoint: Int? = nil, perturb: (rank: Int, step: Int)? = nil, poison: (rank: Int, step: Int)? = nil) {
         self.killDuringCheckpoint = killDuringCheckpoint
         self.perturb = perturb
+        self.poison = poison
     }
 
     public static func == (a: FaultInjection, b: FaultInjection) -> Bool {
         a.killDuringCheckpoint == b.killDuringCheckpoint && a.perturb?.rank == b.perturb?.rank && a.perturb?.step == b.perturb?.step
+            && a.poison?.rank == b.poison?.rank && a.poison?.step == b.poison?.step
     }
 
-    static let usage = "expected a comma-separated list of checkpoint-write:N and perturb:RANK:STEP"
+    static let usage = "expected a comma-separated list of checkpoint-write:N, perturb:RANK:STEP and poison:RANK:STEP"
 
     /// The faults `LOCKSTEP_FAULT_INJECTION` names; an unknown spec is an error, not ignored.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FaultInjection {
@@ -36,10 +42,17 @@ public struct FaultInjection: Sendable, Equatable {
             switch (parts[0], numbers.count == parts.count - 1 ? numbers : []) {
             case ("checkpoint-write", let n) where n.count == 1 && n[0] >= 1: faults.killDuringCheckpoint = n[0]
             case ("perturb", let n) where n.count == 2 && n[0] >= 0 && n[1] >= 1: faults.perturb = (n[0], n[1])
+            case ("poison", let n) where n.count == 2 && n[0] >= 0 && n[1] >= 1: faults.poison = (n[0], n[1])
             default: throw RecipeError("LOCKSTEP_FAULT_INJECTION=\(spec): \(usage)")
             }
         }
         return faults
+    }
+
+    /// Puts a NaN into `inputs` if the poison is due on `rank` at `step`.
+    func poisonIfDue(_ inputs: Tensor, rank: Int, step: Int) {
+        guard let p = poison, p.rank == rank, p.step == step, inputs.count > 0 else { return }
+        inputs[0] = .nan
     }
 
     /// Applies the parameter perturbation if it is due on `rank` after `step`.

@@ -7,7 +7,7 @@ final class RunRecorder {
     let directory: String
     private var rows: [String] = []
 
-    static let header = "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_sec,elapsed_s"
+    static let header = "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_sec,elapsed_s,skipped_steps"
 
     /// `keepRowsThrough`: on resume, the epochs already recorded in an existing metrics.csv
     /// (rows of later epochs are dropped, they will be recorded again).
@@ -29,7 +29,7 @@ final class RunRecorder {
     func appendEpoch(_ e: EpochMetrics) throws {
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
         rows.append([String(e.epoch), String(e.step), f(e.trainLoss), f(e.trainAccuracy), f(e.testLoss), f(e.testAccuracy),
-                     f(e.samplesPerSecond), f(e.elapsed)].joined(separator: ","))
+                     f(e.samplesPerSecond), f(e.elapsed), String(e.skippedSteps)].joined(separator: ","))
         try writeMetrics()
     }
 
@@ -55,6 +55,8 @@ struct EpochMetrics {
     var testAccuracy: Double?
     var samplesPerSecond: Double
     var elapsed: Double
+    /// Steps of the epoch dropped for non-finite gradients.
+    var skippedSteps: Int
 }
 
 /// The end-of-run record scripts read (`summary.json`).
@@ -73,6 +75,8 @@ public struct RunSummary: Codable, Sendable {
     public var testAccuracy: Double?
     public var samplesPerSec: Double
     public var wallTimeS: Double
+    /// Steps dropped for non-finite gradients (`training.on_nonfinite: skip`).
+    public var skippedSteps: Int
 
     enum CodingKeys: String, CodingKey {
         case name
@@ -87,5 +91,6 @@ public struct RunSummary: Codable, Sendable {
         case testAccuracy = "test_accuracy"
         case samplesPerSec = "samples_per_sec"
         case wallTimeS = "wall_time_s"
+        case skippedSteps = "skipped_steps"
     }
 }

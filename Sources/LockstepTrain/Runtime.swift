@@ -3,6 +3,13 @@ import Logging
 import LockstepDistributed
 import LockstepTensor
 
+/// A failure every rank detected together (a collective decision), so no rank must be
+/// aborted: rank 0 prints it and every rank exits with `Runtime.failureExitCode`.
+public struct AgreedFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// Process-level setup shared by the CLI's commands: MPI lifetime, thread settings, and the
 /// rule that any error on any rank is printed as `rank r@host: error: …` and ends every rank.
 public enum Runtime {
@@ -26,6 +33,11 @@ public enum Runtime {
             try BLASCoreSelection.verify()
             if comm.rank == 0 { print("lockstep: BLAS: \(BLASCoreSelection.report())") }
             try body(comm)
+        } catch let failure as AgreedFailure {
+            // Every rank reached the same verdict together: rank 0 says it, all end cleanly.
+            if comm.rank == 0 { printError("\(comm.rankTag): error: \(failure)") }
+            MPICommunicator.finalize()
+            return failureExitCode
         } catch let stop as StoppedBySignal {
             // Every rank agreed to stop and the checkpoint is on disk: a clean, resumable exit.
             if comm.rank == 0 { printError("lockstep: \(stop)") }

@@ -44,6 +44,10 @@ final class TrainingRun {
     private(set) var lastEpoch: MetricTotals?
     private(set) var evaluation: Evaluation?
     private(set) var epochsRun: Int
+    /// Steps dropped for non-finite gradients (`training.on_nonfinite: skip`), in all and in
+    /// the current epoch.
+    private(set) var skippedSteps = 0
+    private var skippedInEpoch = 0
 
     /// Opens the data, builds the model, and starts it from `resume`'s checkpoint or from
     /// fresh (or pretrained) parameters; `say` prints on rank 0.
@@ -89,6 +93,7 @@ final class TrainingRun {
         evaluator = Evaluator(recipe: recipe, communicator: comm)
         watchdog = try Self.watchdog(recipe, comm, outputDirectory)
         stepper.watchdog = watchdog
+        stepper.checksNonFinite = true
         evaluator.watchdog = watchdog
         recorder = comm.rank == 0
             ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch) : nil
@@ -164,27 +169,24 @@ final class TrainingRun {
         defer { loader.stop() }
         var window = MetricTotals(), epochTotals = MetricTotals()
         var windowStart = Date()
+        skippedInEpoch = 0
         while true {
             watchdog?.mark("reading the next training batch", step: step)
             let waitStart = Timeline.now()
             guard let batch = try loader.next() else { break }
             stepper.recordDataWait(from: waitStart)
+            faults.poisonIfDue(batch.inputs, rank: communicator.rank, step: step + 1)
             let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank)
             let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
-            let (output, value) = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
-                                                  context: context, learningRate: rate)
+            let outcome = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
+                                          context: context, learningRate: rate)
+            if outcome.skipped { try nonFiniteStep(outcome, inputs: batch.inputs, context: context) }
             step += 1
             faults.perturbIfDue(model, rank: communicator.rank, step: step)
-            window.add(loss: value, output: output, labels: batch.labels)
+            if !outcome.skipped { window.add(loss: outcome.loss, output: outcome.output, labels: batch.labels) }
             let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
             if step % recipe.training.logEvery == 0 || endOfEpoch {
-                watchdog?.waiting("summing the training metrics over ranks", step: step)
-                let sums = try window.summed(over: communicator)
-                epochTotals += sums
-                let elapsed = Date().timeIntervalSince(windowStart)
-                say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
-                           epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss, 100 * sums.accuracy,
-                           optimizer.learningRate, sums.samples / max(elapsed, 1e-9)))
+                epochTotals += try logWindow(window, epoch: epoch, since: windowStart)
                 window = MetricTotals()
                 windowStart = Date()
             }
@@ -196,6 +198,42 @@ final class TrainingRun {
             }
         }
         return epochTotals
+    }
+
+    /// Prints a progress line for the steps since the last one; returns their sums over ranks.
+    private func logWindow(_ window: MetricTotals, epoch: Int, since start: Date) throws -> MetricTotals {
+        watchdog?.waiting("summing the training metrics over ranks", step: step)
+        let sums = try window.summed(over: communicator)
+        let elapsed = Date().timeIntervalSince(start)
+        say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
+                   epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss, 100 * sums.accuracy,
+                   optimizer.learningRate, sums.samples / max(elapsed, 1e-9))
+            + (skippedInEpoch > 0 ? "  (\(skippedInEpoch) step(s) skipped: non-finite gradients)" : ""))
+        return sums
+    }
+
+    /// A step whose gradients were not finite, and so not applied: counted with
+    /// `on_nonfinite: skip`; with `stop`, every rank ends the run (a collective decision: the
+    /// gradients are the same everywhere) after each rank looked where NaN/Inf first appears
+    /// in its own step (batch, parameters, layer outputs, loss).
+    private func nonFiniteStep(_ outcome: TrainingStep.Outcome, inputs: Tensor, context: ForwardContext) throws {
+        if recipe.training.onNonFinite == .skip {
+            skippedSteps += 1
+            skippedInEpoch += 1
+            return
+        }
+        let mine = NonFiniteDiagnosis.local(model, inputs: inputs, context: context, loss: outcome.loss) ?? ""
+        let reports = try communicator.allgather(mine, maxBytes: 512)
+        let hosts = try communicator.allgather(communicator.hostname)
+        let culprits = reports.indices.filter { !reports[$0].isEmpty }
+        var lines = ["non-finite gradients at step \(step + 1) (training.on_nonfinite: stop); the step was not applied and the last checkpoint is intact"]
+        if culprits.isEmpty {
+            lines.append("  every rank's batch, outputs and loss were finite; first non-finite gradient: "
+                         + (NonFiniteDiagnosis.firstNonFiniteGradient(model) ?? "?") + " (an overflow in backward)")
+        }
+        lines += culprits.map { "  rank \($0)@\(hosts[$0]): \(reports[$0])" }
+        lines.append("  lower the learning rate, clip gradients (optimizer.clip_grad_norm) or check the data; training.on_nonfinite: skip drops such steps")
+        throw AgreedFailure(lines.joined(separator: "\n"))
     }
 
     /// Ranks agree on a pending signal at every step boundary (one tiny allreduce); on one,
@@ -229,7 +267,7 @@ final class TrainingRun {
         try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: totals.meanLoss, trainAccuracy: totals.accuracy,
                                                testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                                                samplesPerSecond: totals.samples / max(seconds, 1e-9),
-                                               elapsed: Date().timeIntervalSince(runStartDate)))
+                                               elapsed: Date().timeIntervalSince(runStartDate), skippedSteps: skippedInEpoch))
         if checkpointing {
             var metrics = ["train_loss": totals.meanLoss]
             if let evaluation { metrics["test_loss"] = evaluation.loss; metrics["test_accuracy"] = evaluation.accuracy }
@@ -265,6 +303,6 @@ final class TrainingRun {
                    parameterCount: model.arena.parameterCount, finalTrainLoss: lastEpoch?.meanLoss,
                    finalTrainAccuracy: lastEpoch?.accuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                    samplesPerSec: Double((step - start.step) * sampler.globalBatch) / max(trainTime, 1e-9),
-                   wallTimeS: Date().timeIntervalSince(runStartDate))
+                   wallTimeS: Date().timeIntervalSince(runStartDate), skippedSteps: skippedSteps)
     }
 }

@@ -47,6 +47,21 @@ public final class TrainingStep {
     public var times = PhaseTimes()
     /// Told which phase each step is in, when a stall watchdog runs.
     public var watchdog: StallWatchdog?
+    /// Check the averaged gradients for NaN or ±Inf before the update (one vectorized pass);
+    /// a non-finite step is not applied (parameters, optimizer state and BatchNorm statistics
+    /// stay as before it) and is reported as skipped. Every rank decides alike: the gradients
+    /// are identical after the allreduce.
+    public var checksNonFinite = false
+
+    /// What a step did.
+    public struct Outcome {
+        /// The network output (valid until the next step).
+        public let output: Tensor
+        /// This rank's loss, regularization included.
+        public let loss: Double
+        /// Not applied: its gradients were not finite (with `checksNonFinite`).
+        public let skipped: Bool
+    }
 
     public init(model: Model, loss: any Loss, optimizer: any Optimizer, communicator: any Communicator,
                 regularization: [Regularizer] = [], clipGradNorm: Float? = nil,
@@ -75,10 +90,9 @@ public final class TrainingStep {
         Timeline.active?.record("next batch", .data, from: start, to: end)
     }
 
-    /// Runs one step on this rank's batch at `learningRate`; returns the network output (valid
-    /// until the next step) and this rank's loss, regularization included.
+    /// Runs one step on this rank's batch at `learningRate`.
     public func run(_ inputs: Tensor, targets: Targets, context: ForwardContext,
-                    learningRate: Float) throws -> (output: Tensor, loss: Double) {
+                    learningRate: Float) throws -> Outcome {
         let timeline = Timeline.active
         var t0 = Timeline.now()
         func phase(_ keyPath: WritableKeyPath<PhaseTimes, UInt64>, _ name: String, _ category: Timeline.Category) {
@@ -88,6 +102,7 @@ public final class TrainingStep {
             t0 = t1
         }
         watchdog?.mark("forward and backward", step: context.step)
+        let savedBuffers = checksNonFinite && !model.buffers.isEmpty ? model.buffers.map { $0.value.toArray() } : nil
         let output = model.forward(inputs, context)
         var value = Double(try loss.forward(output, targets))
         phase(\.forward, "forward", .forward)
@@ -107,6 +122,11 @@ public final class TrainingStep {
         watchdog?.mark("optimizer step", step: context.step)
         times.allreduceInFlight += reducer.lastInFlightNanos
         phase(\.allreduce, "gradient allreduce wait", .allreduce)
+        if checksNonFinite && !VectorOps.allFinite(model.arena.gradients, count: model.arena.count) {
+            for (buffer, values) in zip(model.buffers, savedBuffers ?? []) { buffer.value.assign(values) }
+            times.steps += 1
+            return Outcome(output: output, loss: value, skipped: true)
+        }
 
         for group in regularization { value += group.apply(model.parameters) }
         if let clipGradNorm { GradientClipping.clip(model.arena, maxNorm: clipGradNorm) }
@@ -122,6 +142,6 @@ public final class TrainingStep {
             phase(\.sync, "buffer broadcast", .sync)
         }
         times.steps += 1
-        return (output, value)
+        return Outcome(output: output, loss: value, skipped: false)
     }
 }

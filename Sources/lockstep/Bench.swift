@@ -23,6 +23,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Warm-up steps (default: the workload's).") var warmup: Int?
     @Option(help: "Gradient bucket size in MB.") var bucketMb: Double = 25
     @Flag(help: "Start gradient allreduces only after backward (default: during backward, as buckets fill).") var noOverlap = false
+    @Flag(help: "Check the gradients for NaN/Inf every step, as training does (W1-W4), to measure its cost.") var checkNonfinite = false
     @Option(help: "Fashion-MNIST IDX directory.") var data = "/usr/share/datasets/fashion-mnist"
     @Option(help: ArgumentHelp("Write a Chrome trace of the timed steps (all ranks) to FILE.", valueName: "FILE")) var timeline: String?
     @Option(help: ArgumentHelp("W5 message sizes in bytes, comma-separated.", valueName: "list")) var sizes: String?
@@ -46,6 +47,7 @@ struct Bench: ParsableCommand {
         options.warmup = warmup
         options.bucketBytes = Int(bucketMb * 1_048_576)
         options.overlap = !noOverlap
+        options.checkNonFinite = checkNonfinite
         options.fashionMNIST = data
         options.timeline = timeline
         options.scratch = scratch

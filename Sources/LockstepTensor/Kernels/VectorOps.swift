@@ -45,6 +45,23 @@ public enum VectorOps {
         return s
     }
 
+    /// Whether every x[i] is finite (no NaN, no ±Inf), in one vectorized pass: x − x is 0 for
+    /// a finite x and NaN otherwise, and NaN survives any sum.
+    @inlinable
+    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var acc = SIMD16<Float>()
+        var i = 0
+        let raw = UnsafeRawPointer(x)
+        while i + 16 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc += v - v
+            i += 16
+        }
+        var s = acc.sum()
+        while i < count { s += x[i] - x[i]; i += 1 }
+        return s == 0
+    }
+
     /// dst[i] = src[i], for the short runs of im2col and layout changes, where a memmove call
     /// per run costs more than the copy (explicit vector moves, so the loop is not turned
     /// back into a memmove call).

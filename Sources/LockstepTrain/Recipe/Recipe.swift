@@ -59,6 +59,8 @@ public struct Recipe: Sendable {
         public var stallTimeout: Double
         /// Compare the replicas every this many steps too (they are at checkpoints and epoch ends).
         public var consistencyCheckSteps: Int?
+        /// What a step with non-finite gradients does.
+        public var onNonFinite: NonFinitePolicy
     }
 
     public struct OptimizerSettings: Sendable {
@@ -130,7 +132,8 @@ public struct Recipe: Sendable {
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
                             evalBatchPerRank: try doc.optional(K.evalBatchPerRank) ?? max(batch, 256),
                             logEvery: try doc(K.logEvery), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB),
-                            stallTimeout: try doc(K.stallTimeout), consistencyCheckSteps: try doc.optional(K.consistencyCheckSteps))
+                            stallTimeout: try doc(K.stallTimeout), consistencyCheckSteps: try doc.optional(K.consistencyCheckSteps),
+                            onNonFinite: try doc(K.onNonFinite))
         optimizer = try Self.optimizer(doc)
         schedule = Schedule(kind: try doc(K.schedule), warmupSteps: try doc(K.warmupSteps), warmupEpochs: try doc(K.warmupEpochs),
                             stepEpochs: try doc(K.stepEpochs), gamma: try doc(K.gamma), minimumRate: try doc(K.minimumRate),

@@ -72,6 +72,9 @@ enum RecipeKeys {
     static let consistencyCheckSteps = RecipeKey<Int>(path: "training.consistency_check_steps", absent: .unset("at checkpoints and epoch ends only"), minimum: 1,
                                                       help: "Also compare the replicas' fingerprints (parameters, buffers, optimizer state) every this many steps.")
 
+    static let onNonFinite = RecipeKey<NonFinitePolicy>(path: "training.on_nonfinite", absent: .value(.stop),
+                                                        help: "A step whose gradients hold NaN or Inf: `stop` the run naming the step, ranks and first non-finite layer (the last checkpoint stays latest), or `skip` it on every rank and count it.")
+
     // optimizer
     static let optimizer = RecipeKey<OptimizerKind>(path: "optimizer.name", absent: .value(.sgd), help: "PyTorch's definitions.")
     static let learningRate = RecipeKey<Double>(path: "optimizer.lr", absent: .derived("0.01 (sgd), 0.001 (adam, adamw)"), minimum: 0,
@@ -139,7 +142,7 @@ enum RecipeKeys {
         model, hidden, activation, stem, widths, dropout,
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, prefetch, classes, limit, preprocess, channels, resize, crop,
-        epochs, batchPerRank, evalBatchPerRank, logEvery, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps,
+        epochs, batchPerRank, evalBatchPerRank, logEvery, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps, onNonFinite,
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,
         checkpointDir, everySteps, everyEpoch, keepLast, monitor, mode,

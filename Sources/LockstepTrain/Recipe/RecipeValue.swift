@@ -127,6 +127,14 @@ public enum Preprocess: String, RecipeChoice {
     case torch
 }
 
+/// What a step with NaN or ±Inf gradients does to the run.
+public enum NonFinitePolicy: String, RecipeChoice {
+    /// End the run on every rank, naming the step, the ranks and the first non-finite layer.
+    case stop
+    /// Drop the step on every rank alike, count it in metrics.csv, and go on.
+    case skip
+}
+
 /// The metric that selects the best checkpoint.
 public enum CheckpointMonitor: String, RecipeChoice {
     case testAccuracy = "test_accuracy", testLoss = "test_loss", trainLoss = "train_loss", none

@@ -1,4 +1,4 @@
-# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Faults a real job meets: a rank that stops, a replica that drifts.
+# Sourced by Tests/MultiRank/run.sh (helpers in lib.sh). Faults a real job meets: a rank that stops, a replica that drifts, a NaN.
 
 # --- a stopped rank (a frozen node): the stall watchdog ends the job within the timeout, naming it ---
 timeout 300 "$run" -n 3 -- train "$recipe" "${data[@]}" "${ck[@]}" --out stall --set training.epochs=50 --set training.max_steps=5000 \
@@ -31,4 +31,23 @@ if [ $code = 1 ] && echo "$out" | grep -q "replicas diverged at step 40: rank(s)
   ok "a replica one ulp off after step 30: the check at step 40 names rank 1, exit 1, no checkpoint from the diverged state"
 else
   bad "diverged replica: exit $code" "$(echo "$out" | grep -v '^-' | tail -4)"
+fi
+
+# --- a NaN in one rank's batch (a corrupted sample): stop names the step and the rank; skip drops the step ---
+out=$(LOCKSTEP_FAULT_INJECTION=poison:1:25 timeout 120 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out nanstop \
+      --set training.max_steps=60 --set checkpoint.every_steps=20 2>&1); code=$?
+if [ $code = 1 ] && echo "$out" | grep -q "non-finite gradients at step 25 (training.on_nonfinite: stop); the step was not applied" \
+   && echo "$out" | grep -q "rank 1@[^:]*: the input batch holds NaN/Inf (a corrupted sample?); first non-finite output: layer 0 (Flatten)" \
+   && ! echo "$out" | grep -q "  rank 0@" && [ "$(cat nanstop/checkpoints/latest)" = ckpt-000000020.h5 ]; then
+  ok "NaN in rank 1's batch at step 25, on_nonfinite stop: exit 1 naming step 25, rank 1 and its first non-finite layer; latest stays step 20"
+else
+  bad "on_nonfinite stop: exit $code" "$(echo "$out" | grep -v '^-' | tail -5)"
+fi
+if LOCKSTEP_FAULT_INJECTION=poison:1:25 timeout 120 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out nanskip \
+     --set training.max_steps=60 --set training.on_nonfinite=skip > nanskip.log 2>&1 \
+   && [ "$(json nanskip/summary.json skipped_steps)" = 1 ] && grep -q "(1 step(s) skipped: non-finite gradients)" nanskip.log \
+   && [ "$(tail -1 nanskip/metrics.csv | cut -d, -f9)" = 1 ] && "$bin" inspect --verify nanskip/model.h5 > /dev/null; then
+  ok "the same NaN with on_nonfinite skip: step 25 dropped on both ranks, counted in metrics.csv and summary.json, the run completes"
+else
+  bad "on_nonfinite skip" "$(grep -v '^-' nanskip.log | tail -4)"
 fi
