@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "LockstepDataTests", dependencies: ["LockstepData", "LockstepHDF5", "LockstepTestSupport"]),
         .testTarget(name: "LockstepTrainTests", dependencies: [
             "LockstepTrain", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",
-            "LockstepData", "LockstepTestSupport",
+            "LockstepData", "LockstepHDF5", "LockstepTestSupport",
         ]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import LockstepData
 import LockstepDistributed
+import LockstepHDF5
 import LockstepModels
 import LockstepNN
 import LockstepOptimizers
@@ -73,7 +74,17 @@ final class TrainingRun {
         let store = CheckpointStore(communicator: comm, runDirectory: outputDirectory, policy: recipe.checkpoint)
         self.store = store
         faults.arm(store)
-        let start = try Self.startingPoint(recipe, model, optimizer, store, sampler, resume: resume, comm, say)
+        // From here on a hang (a file system, a file libhdf5 loops on) ends the job.
+        let watchdog = try Self.watchdog(recipe, comm, outputDirectory)
+        self.watchdog = watchdog
+        watchdog?.start()
+        if comm.rank == 0 { watchdog?.mark("reading the checkpoint or the pretrained weights", step: 0) }
+        else { watchdog?.waiting("waiting for rank 0 to read the checkpoint or the pretrained weights", step: 0) }
+        let start: TrainingPosition
+        do { start = try Self.startingPoint(recipe, model, optimizer, store, sampler, resume: resume, comm, say) } catch {
+            watchdog?.stop()
+            throw error
+        }
         self.start = start
         step = start.step
         epochsRun = start.epoch
@@ -91,12 +102,16 @@ final class TrainingRun {
                                clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
                                bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
         evaluator = Evaluator(recipe: recipe, communicator: comm)
-        watchdog = try Self.watchdog(recipe, comm, outputDirectory)
         stepper.watchdog = watchdog
         stepper.checksNonFinite = true
         evaluator.watchdog = watchdog
-        recorder = comm.rank == 0
-            ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch) : nil
+        do {
+            recorder = comm.rank == 0
+                ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch) : nil
+        } catch {
+            watchdog?.stop()
+            throw error
+        }
         signals = SignalMonitor()
         let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
         self.totalSteps = totalSteps
@@ -121,6 +136,12 @@ final class TrainingRun {
         if comm.rank == 0 {
             model.arena.initialize(seed: recipe.seed)
             if let file = tuning.pretrained {
+                if let expected = tuning.sha256 {
+                    let actual = try FileDigest.sha256(file)
+                    guard actual == expected.lowercased() else {
+                        throw RecipeError("\(file): sha256 is \(actual), pretrained.sha256 says \(expected): not the file the recipe expects (corrupted, truncated or replaced)")
+                    }
+                }
                 // A new head keeps its fresh values: the file's tensors under it are not read.
                 let newHead = tuning.headClasses == nil ? nil : model.headName.map { $0 + "." }
                 try Pretrained.load(file, format: tuning.format, into: model, excluding: { name in newHead.map(name.hasPrefix) ?? false })
@@ -131,7 +152,7 @@ final class TrainingRun {
         return TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0)
     }
 
-    /// The watchdog `training.stall_timeout` asks for. Its reports go to a directory of this
+    /// The watchdog `training.stall_timeout` asks for (a collective call). Its reports go to a directory of this
     /// invocation (rank 0's start time names it), so an earlier stall's reports are not read.
     private static func watchdog(_ recipe: Recipe, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
         guard recipe.training.stallTimeout > 0 else { return nil }
@@ -143,7 +164,6 @@ final class TrainingRun {
 
     /// Runs every remaining epoch of the recipe.
     func runEpochs() throws {
-        watchdog?.start()
         for epoch in start.epoch..<recipe.training.epochs where step < totalSteps {
             epochsRun = epoch + 1
             if epoch > start.epoch && fineTuning.unfreezes(atEpoch: epoch) {

@@ -1,6 +1,7 @@
 import Foundation
 import LockstepData
 import LockstepDistributed
+import LockstepHDF5
 import LockstepModels
 import LockstepTestSupport
 import LockstepTrain
@@ -43,6 +44,20 @@ final class FineTuningTests: XCTestCase {
         for name in ["1.weight", "1.bias", "3.weight", "3.bias"] { XCTAssertEqual(ft[name], pre[name], "\(name) frozen") }
         XCTAssertEqual(ft["5.weight"]?.count, 2 * 8)
         XCTAssertGreaterThan(s.testAccuracy ?? 0, 0.9)
+    }
+
+    /// `pretrained.sha256` is checked before the file is parsed.
+    func testThePretrainedFileMustHaveTheRecipesDigest() throws {
+        _ = try train("pre", [])
+        let file = dir + "/pre/model.h5", digest = try FileDigest.sha256(file)
+        XCTAssertEqual(try train("ok", ["pretrained.file=\(file)", "pretrained.sha256=\(digest.uppercased())", "training.max_steps=1"]).steps, 1)
+        let wrong = String(digest.reversed())
+        XCTAssertThrowsError(try train("bad", ["pretrained.file=\(file)", "pretrained.sha256=\(wrong)"])) {
+            XCTAssert("\($0)".contains("model.h5: sha256 is \(digest), pretrained.sha256 says \(wrong): not the file the recipe expects"), "\($0)")
+        }
+        XCTAssertThrowsError(try train("bad", ["pretrained.file=\(file)", "pretrained.sha256=abc"])) {
+            XCTAssert("\($0)".contains("'pretrained.sha256' must be 64 hexadecimal digits"), "\($0)")
+        }
     }
 
     func testUnfreezeAfterEpochsAndZeroLearningRateGroups() throws {

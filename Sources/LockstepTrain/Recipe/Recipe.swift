@@ -36,6 +36,8 @@ public struct Recipe: Sendable {
         /// Weights file (Keras .h5, .safetensors, Lockstep weights or checkpoint), read by rank 0.
         public var pretrained: String?
         public var format: Pretrained.Format
+        /// The pretrained file's expected sha256, checked before it is parsed.
+        public var sha256: String?
         /// A new, randomly initialized last layer with this many classes (the file's is not loaded).
         public var headClasses: Int?
         /// The parameters to freeze.
@@ -143,7 +145,11 @@ public struct Recipe: Sendable {
                                       everyEpoch: try doc(K.everyEpoch), keepLast: try doc(K.keepLast),
                                       monitor: monitor == .none ? nil : monitor.rawValue,
                                       mode: try doc.optional(K.mode) ?? (monitor.rawValue.hasSuffix("loss") ? .min : .max))
-        fineTuning = FineTuning(pretrained: try doc.optional(K.pretrained), format: try doc(K.format),
+        let digest = try doc.optional(K.pretrainedSHA256)
+        if let digest, digest.count != 64 || !digest.allSatisfy(\.isHexDigit) {
+            throw RecipeError("\(source): recipe key 'pretrained.sha256' must be 64 hexadecimal digits (sha256sum's output), got \(digest)")
+        }
+        fineTuning = FineTuning(pretrained: try doc.optional(K.pretrained), format: try doc(K.format), sha256: digest,
                                 headClasses: try doc.optional(K.headClasses), freeze: ParameterSelection(try doc(K.freeze)),
                                 unfreezeAfterEpochs: try doc.optional(K.unfreezeAfter),
                                 parameterGroups: try doc.items("optimizer.param_groups").map {

@@ -124,6 +124,8 @@ enum RecipeKeys {
     static let pretrained = RecipeKey<String>(path: "pretrained.file", absent: .unset("none"), isShorthand: true,
                                               help: "Pretrained weights, read by rank 0 (`pretrained: FILE` is short for this).")
     static let format = RecipeKey<Pretrained.Format>(path: "pretrained.format", absent: .value(.auto), help: "How to read them.")
+    static let pretrainedSHA256 = RecipeKey<String>(path: "pretrained.sha256", absent: .unset("not checked"),
+                                                    help: "The file's sha256 (as `sha256sum` prints it), checked before the file is parsed.")
     static let headClasses = RecipeKey<Int>(path: "head.classes", absent: .unset("the file's head"), minimum: 1,
                                             help: "A new, freshly initialized head with this many classes.")
     static let freeze = RecipeKey<[String]>(path: "freeze", absent: .value([]), help: "Name patterns of parameters not trained (`features.*`).")
@@ -146,7 +148,7 @@ enum RecipeKeys {
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,
         checkpointDir, everySteps, everyEpoch, keepLast, monitor, mode,
-        pretrained, format, headClasses, freeze, unfreezeAfter,
+        pretrained, format, pretrainedSHA256, headClasses, freeze, unfreezeAfter,
         l1, l2, penalized,
     ]
 }
