@@ -89,20 +89,26 @@ public enum SafeTensors {
             guard !overflow, hi - lo == expected else {
                 throw fail("\(name): \(hi - lo) bytes for shape \(shape) of \(dtype), which needs \(overflow ? "more than can exist" : "\(expected)")")
             }
-            let bytes = data.subdata(in: (start + lo)..<(start + hi))
-            let values: [Float]
-            switch dtype {
-            case "F32": values = bytes.withUnsafeBytes { raw in (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
-            case "F64": values = bytes.withUnsafeBytes { raw in (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) } }
-            case "F16": values = bytes.withUnsafeBytes { raw in (0..<count).map { halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
-            case "BF16": values = bytes.withUnsafeBytes { raw in (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) } }
-            default:
+            guard let values = floats(data.subdata(in: (start + lo)..<(start + hi)), dtype: dtype, count: count) else {
                 contents.skipped.append(name)
                 continue
             }
             contents.tensors.append(NamedTensor(name: name, shape: shape, values: values))
         }
         return contents
+    }
+
+    /// `count` little-endian values of a floating-point `dtype` as Float; nil for integer types.
+    static func floats(_ bytes: Data, dtype: String, count: Int) -> [Float]? {
+        bytes.withUnsafeBytes { raw in
+            switch dtype {
+            case "F32": return (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            case "F64": return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
+            case "F16": return (0..<count).map { halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+            case "BF16": return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
+            default: return nil
+            }
+        }
     }
 
     /// Writes `tensors` as F32 safetensors (PyTorch loads it with `safetensors.torch.load_file`),

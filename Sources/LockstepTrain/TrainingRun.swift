@@ -75,11 +75,8 @@ final class TrainingRun {
         self.store = store
         faults.arm(store)
         // From here on a hang (a file system, a file libhdf5 loops on) ends the job.
-        let watchdog = try Self.watchdog(recipe, comm, outputDirectory)
+        let watchdog = try Self.startWatchdog(recipe, comm, outputDirectory)
         self.watchdog = watchdog
-        watchdog?.start()
-        if comm.rank == 0 { watchdog?.mark("reading the checkpoint or the pretrained weights", step: 0) }
-        else { watchdog?.waiting("waiting for rank 0 to read the checkpoint or the pretrained weights", step: 0) }
         let start: TrainingPosition
         do { start = try Self.startingPoint(recipe, model, optimizer, store, sampler, resume: resume, comm, say) } catch {
             watchdog?.stop()
@@ -97,13 +94,8 @@ final class TrainingRun {
         let loss = recipe.makeLoss()
         self.loss = loss
         schedule = recipe.makeSchedule(globalBatch: sampler.globalBatch, stepsPerEpoch: sampler.stepsPerEpoch)
-        stepper = TrainingStep(model: model, loss: loss, optimizer: optimizer, communicator: comm,
-                               regularization: recipe.regularization,
-                               clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
-                               bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+        stepper = Self.stepper(recipe, model, loss, optimizer, comm, watchdog)
         evaluator = Evaluator(recipe: recipe, communicator: comm)
-        stepper.watchdog = watchdog
-        stepper.checksNonFinite = true
         evaluator.watchdog = watchdog
         do {
             recorder = comm.rank == 0
@@ -150,6 +142,28 @@ final class TrainingRun {
         }
         try comm.broadcast(stateOf: model, root: 0)
         return TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0)
+    }
+
+    /// The data-parallel step the recipe describes.
+    private static func stepper(_ recipe: Recipe, _ model: Model, _ loss: any Loss, _ optimizer: any Optimizer,
+                                _ comm: any Communicator, _ watchdog: StallWatchdog?) -> TrainingStep {
+        let stepper = TrainingStep(model: model, loss: loss, optimizer: optimizer, communicator: comm,
+                                   regularization: recipe.regularization,
+                                   clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
+                                   bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+        stepper.watchdog = watchdog
+        stepper.checksNonFinite = true
+        return stepper
+    }
+
+    /// The watchdog, started and told that rank 0 reads the checkpoint or pretrained weights
+    /// while the others wait for it (a collective call).
+    private static func startWatchdog(_ recipe: Recipe, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
+        let watchdog = try Self.watchdog(recipe, comm, outputDirectory)
+        watchdog?.start()
+        if comm.rank == 0 { watchdog?.mark("reading the checkpoint or the pretrained weights", step: 0) }
+        else { watchdog?.waiting("waiting for rank 0 to read the checkpoint or the pretrained weights", step: 0) }
+        return watchdog
     }
 
     /// The watchdog `training.stall_timeout` asks for (a collective call). Its reports go to a directory of this
