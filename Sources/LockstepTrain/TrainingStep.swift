@@ -90,6 +90,23 @@ public final class TrainingStep {
         Timeline.active?.record("next batch", .data, from: start, to: end)
     }
 
+    /// The BatchNorm statistics before the current step, so a step that is not applied leaves
+    /// them as they were: one buffer, allocated once, reused every step.
+    private var bufferBackup: [Float] = []
+
+    private func copyBuffers(restoring: Bool) {
+        let total = model.buffers.reduce(0) { $0 + $1.value.count }
+        if bufferBackup.count != total { bufferBackup = [Float](repeating: 0, count: total) }
+        bufferBackup.withUnsafeMutableBufferPointer { backup in
+            var offset = 0
+            for b in model.buffers {
+                let slot = backup.baseAddress! + offset
+                if restoring { b.value.data.update(from: slot, count: b.value.count) } else { slot.update(from: b.value.data, count: b.value.count) }
+                offset += b.value.count
+            }
+        }
+    }
+
     /// Runs one step on this rank's batch at `learningRate`.
     public func run(_ inputs: Tensor, targets: Targets, context: ForwardContext,
                     learningRate: Float) throws -> Outcome {
@@ -102,7 +119,7 @@ public final class TrainingStep {
             t0 = t1
         }
         watchdog?.mark("forward and backward", step: context.step)
-        let savedBuffers = checksNonFinite && !model.buffers.isEmpty ? model.buffers.map { $0.value.toArray() } : nil
+        if checksNonFinite { copyBuffers(restoring: false) }
         let output = model.forward(inputs, context)
         var value = Double(try loss.forward(output, targets))
         phase(\.forward, "forward", .forward)
@@ -123,7 +140,7 @@ public final class TrainingStep {
         times.allreduceInFlight += reducer.lastInFlightNanos
         phase(\.allreduce, "gradient allreduce wait", .allreduce)
         if checksNonFinite && !VectorOps.allFinite(model.arena.gradients, count: model.arena.count) {
-            for (buffer, values) in zip(model.buffers, savedBuffers ?? []) { buffer.value.assign(values) }
+            copyBuffers(restoring: true)
             times.steps += 1
             return Outcome(output: output, loss: value, skipped: true)
         }
