@@ -23,12 +23,14 @@ let package = Package(
 
         // cpuid/xgetbv and a process_vm_readv probe, which Swift cannot express (BLAS core choice, doctor).
         .target(name: "CMachine"),
+        // A SIGSEGV handler that names the file libhdf5 was reading (damaged files crash libhdf5 1.10).
+        .target(name: "CReadGuard"),
 
         .target(name: "LockstepTimeline"),
         .target(name: "LockstepTensor", dependencies: ["CBLAS", "CMachine"]),
         .target(name: "LockstepNN", dependencies: ["LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
-        .target(name: "LockstepHDF5", dependencies: ["CHDF5", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LockstepHDF5", dependencies: ["CHDF5", "CReadGuard", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LockstepDistributed", dependencies: ["CMPI", "CMachine", "LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepData", dependencies: [
             "LockstepHDF5", "LockstepTensor", "CZlib",

@@ -19,10 +19,14 @@ extension HDF5Dataset: HDF5AttributeHolder {
 
 extension HDF5AttributeHolder {
     /// Whether attribute `name` exists.
-    public func hasAttribute(_ name: String) -> Bool { H5Aexists(objectID, name) > 0 }
+    public func hasAttribute(_ name: String) -> Bool { ReadGuard.reading(file) { H5Aexists(objectID, name) > 0 } }
 
     /// Names of all attributes.
     public func attributeNames() throws -> [String] {
+        try ReadGuard.reading(file) { try readAttributeNames() }
+    }
+
+    private func readAttributeNames() throws -> [String] {
         var info = H5O_info_t()
         try H5.check(H5Oget_info2(objectID, &info, UInt32(H5O_INFO_NUM_ATTRS)), file: file, object: path, "cannot list attributes")
         return try (0..<Int(info.num_attrs)).map { i in
@@ -74,6 +78,10 @@ extension HDF5AttributeHolder {
 
     /// Reads a string or string-array attribute.
     public func stringArrayAttribute(_ name: String) throws -> [String] {
+        try ReadGuard.reading(file) { try readStrings(name) }
+    }
+
+    private func readStrings(_ name: String) throws -> [String] {
         let (attr, type, count) = try openAttribute(name)
         defer { H5Aclose(attr); H5Tclose(type) }
         guard H5Tget_class(type) == H5T_STRING else {
@@ -101,6 +109,10 @@ extension HDF5AttributeHolder {
 
     /// Reads a numeric attribute (scalar or array) converted to `T`.
     public func numericAttribute<T: HDF5Scalar>(_ name: String, as: T.Type = T.self) throws -> [T] {
+        try ReadGuard.reading(file) { try readNumbers(name) }
+    }
+
+    private func readNumbers<T: HDF5Scalar>(_ name: String) throws -> [T] {
         let (attr, type, count) = try openAttribute(name)
         defer { H5Aclose(attr); H5Tclose(type) }
         let cls = H5Tget_class(type)

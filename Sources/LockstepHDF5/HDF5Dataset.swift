@@ -25,18 +25,22 @@ public final class HDF5Dataset: @unchecked Sendable {
         self.owner = owner
         self.file = file
         self.path = path
+        (shape, elementType) = try ReadGuard.reading(file) { try Self.describe(id, file: file, path: path) }
+    }
+
+    /// The dimensions and element type of dataset `id`.
+    private static func describe(_ id: hid_t, file: String, path: String) throws -> ([Int], HDF5ElementType) {
         let space = try H5.check(H5Dget_space(id), file: file, object: path, "cannot read the dataspace")
         defer { H5Sclose(space) }
         let rank = Int(try H5.check(H5Sget_simple_extent_ndims(space), file: file, object: path, "cannot read the rank"))
         var dims = [hsize_t](repeating: 0, count: rank)
         if rank > 0 { try H5.check(H5Sget_simple_extent_dims(space, &dims, nil), file: file, object: path, "cannot read dims") }
-        shape = dims.map { Int($0) }
         let type = try H5.check(H5Dget_type(id), file: file, object: path, "cannot read the element type")
         defer { H5Tclose(type) }
-        elementType = HDF5ElementType(typeID: type)
+        return (dims.map { Int($0) }, HDF5ElementType(typeID: type))
     }
 
-    deinit { H5Dclose(id) }
+    deinit { ReadGuard.reading(file) { _ = H5Dclose(id) } }
 
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
@@ -48,8 +52,10 @@ public final class HDF5Dataset: @unchecked Sendable {
     public func read<T: HDF5Scalar>(as: T.Type = T.self) throws -> [T] {
         try [T](unsafeUninitializedCapacity: count) { buf, initialized in
             if count > 0 {
-                try H5.check(H5Dread(id, T.hdf5MemoryType, lockstep_h5s_all(), lockstep_h5s_all(), lockstep_h5p_default(),
-                                     buf.baseAddress), file: file, object: path, "cannot read \(shape) as \(T.self)")
+                try ReadGuard.reading(file) {
+                    try H5.check(H5Dread(id, T.hdf5MemoryType, lockstep_h5s_all(), lockstep_h5s_all(), lockstep_h5p_default(),
+                                         buf.baseAddress), file: file, object: path, "cannot read \(shape) as \(T.self)")
+                }
             }
             initialized = count
         }
@@ -59,8 +65,10 @@ public final class HDF5Dataset: @unchecked Sendable {
     /// `rows.count × rowSize` elements.
     public func read<T: HDF5Scalar>(rows: Range<Int>, into buffer: UnsafeMutablePointer<T>) throws {
         try selectRows(rows) { memSpace, fileSpace in
-            try H5.check(H5Dread(id, T.hdf5MemoryType, memSpace, fileSpace, lockstep_h5p_default(), buffer),
-                         file: file, object: path, "cannot read rows \(rows) as \(T.self)")
+            try ReadGuard.reading(file) {
+                try H5.check(H5Dread(id, T.hdf5MemoryType, memSpace, fileSpace, lockstep_h5p_default(), buffer),
+                             file: file, object: path, "cannot read rows \(rows) as \(T.self)")
+            }
         }
     }
 

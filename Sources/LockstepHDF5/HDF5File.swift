@@ -15,14 +15,16 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
         _ = H5.quiet
         if access(path, F_OK) != 0 { throw HDF5Error(file: path, message: "no such file") }
         if access(path, R_OK) != 0 { throw HDF5Error(file: path, message: "file is not readable") }
-        if H5Fis_hdf5(path) <= 0 {
-            throw HDF5Error(file: path, message: "not an HDF5 file (truncated, or another format)", reason: H5.takeStack())
+        return try ReadGuard.reading(path) {
+            if H5Fis_hdf5(path) <= 0 {
+                throw HDF5Error(file: path, message: "not an HDF5 file (truncated, or another format)", reason: H5.takeStack())
+            }
+            let fapl = H5Pcreate(lockstep_h5p_file_access())
+            defer { H5Pclose(fapl) }
+            H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
+            let id = try H5.check(H5Fopen(path, lockstep_h5f_acc_rdonly(), fapl), file: path, "cannot open (damaged or truncated file?)")
+            return HDF5File(id: id, file: path, path: "/", owner: nil)
         }
-        let fapl = H5Pcreate(lockstep_h5p_file_access())
-        defer { H5Pclose(fapl) }
-        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
-        let id = try H5.check(H5Fopen(path, lockstep_h5f_acc_rdonly(), fapl), file: path, "cannot open (damaged or truncated file?)")
-        return HDF5File(id: id, file: path, path: "/", owner: nil)
     }
 
     /// Creates (truncating) a file.
@@ -42,7 +44,7 @@ public final class HDF5File: HDF5Group, @unchecked Sendable {
         try H5.check(H5Fclose(id), file: file, "cannot close (write error?)")
     }
 
-    deinit { if !closed { H5Fclose(id) } }
+    deinit { if !closed { ReadGuard.reading(file) { _ = H5Fclose(id) } } }
 
     /// Writes a file so that `path` is either the old file or the complete new one, never a
     /// partial write: `body` fills a temporary file beside `path`, which is closed, fsynced and

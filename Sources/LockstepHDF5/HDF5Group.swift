@@ -22,31 +22,37 @@ public class HDF5Group: HDF5AttributeHolder, @unchecked Sendable {
     /// The file object to hand to children.
     var fileObject: HDF5File { owner ?? (self as! HDF5File) }
 
-    deinit { if !(self is HDF5File) { H5Gclose(id) } }
+    deinit { if !(self is HDF5File) { ReadGuard.reading(file) { _ = H5Gclose(id) } } }
 
     func childPath(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }
 
     /// Whether a link `name` (a relative path, possibly nested like "a/b") exists.
     public func exists(_ name: String) -> Bool {
-        var prefix = ""
-        for component in name.split(separator: "/") {
-            prefix += prefix.isEmpty ? String(component) : "/" + component
-            if H5Lexists(id, prefix, lockstep_h5p_default()) <= 0 { return false }
+        ReadGuard.reading(file) {
+            var prefix = ""
+            for component in name.split(separator: "/") {
+                prefix += prefix.isEmpty ? String(component) : "/" + component
+                if H5Lexists(id, prefix, lockstep_h5p_default()) <= 0 { return false }
+            }
+            return !prefix.isEmpty
         }
-        return !prefix.isEmpty
     }
 
     /// Opens dataset `name`; the error names the file and the dataset.
     public func dataset(_ name: String) throws -> HDF5Dataset {
         guard exists(name) else { throw HDF5Error(file: file, object: childPath(name), message: "missing dataset") }
-        let d = try H5.check(H5Dopen2(id, name, lockstep_h5p_default()), file: file, object: childPath(name), "cannot open dataset")
-        return try HDF5Dataset(id: d, file: file, path: childPath(name), owner: fileObject)
+        return try ReadGuard.reading(file) {
+            let d = try H5.check(H5Dopen2(id, name, lockstep_h5p_default()), file: file, object: childPath(name), "cannot open dataset")
+            return try HDF5Dataset(id: d, file: file, path: childPath(name), owner: fileObject)
+        }
     }
 
     /// Opens group `name`.
     public func group(_ name: String) throws -> HDF5Group {
         guard exists(name) else { throw HDF5Error(file: file, object: childPath(name), message: "missing group") }
-        let g = try H5.check(H5Gopen2(id, name, lockstep_h5p_default()), file: file, object: childPath(name), "cannot open group")
+        let g = try ReadGuard.reading(file) {
+            try H5.check(H5Gopen2(id, name, lockstep_h5p_default()), file: file, object: childPath(name), "cannot open group")
+        }
         return HDF5Group(id: g, file: file, path: childPath(name), owner: fileObject)
     }
 
@@ -63,6 +69,10 @@ public class HDF5Group: HDF5AttributeHolder, @unchecked Sendable {
 
     /// Names of the direct members, in name order.
     public func memberNames() throws -> [String] {
+        try ReadGuard.reading(file) { try readMemberNames() }
+    }
+
+    private func readMemberNames() throws -> [String] {
         var info = H5G_info_t()
         try H5.check(H5Gget_info(id, &info), file: file, object: path, "cannot list members")
         return try (0..<Int(info.nlinks)).map { i in
@@ -77,9 +87,11 @@ public class HDF5Group: HDF5AttributeHolder, @unchecked Sendable {
     /// Whether member `name` is a group (false for datasets and missing names).
     public func isGroup(_ name: String) -> Bool {
         guard exists(name) else { return false }
-        var info = H5O_info_t()
-        guard H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), lockstep_h5p_default()) >= 0 else { return false }
-        return info.type == H5O_TYPE_GROUP
+        return ReadGuard.reading(file) {
+            var info = H5O_info_t()
+            guard H5Oget_info_by_name2(id, name, &info, UInt32(H5O_INFO_BASIC), lockstep_h5p_default()) >= 0 else { return false }
+            return info.type == H5O_TYPE_GROUP
+        }
     }
 
     /// Creates dataset `name` of `T` with `shape`, optionally chunked (`chunk` dims) and

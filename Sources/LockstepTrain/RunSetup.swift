@@ -1,6 +1,7 @@
 import Foundation
 import LockstepData
 import LockstepDistributed
+import LockstepHDF5
 import LockstepModels
 import LockstepNN
 
@@ -39,9 +40,12 @@ extension Recipe {
 
 extension Model {
     /// Loads a weights file on rank 0 (the only rank that reads it) and gives every rank its
-    /// parameters and buffers, so replicas are identical.
-    public func loadWeights(_ path: String, communicator: any Communicator) throws {
-        if communicator.rank == 0 { try ModelWeights.load(path, into: self) }
+    /// parameters and buffers, so replicas are identical. A read that takes longer than
+    /// `deadline` seconds (libhdf5 looping on a damaged file) ends the job naming the file.
+    public func loadWeights(_ path: String, communicator: any Communicator, deadline: Double) throws {
+        if communicator.rank == 0 {
+            try ReadDeadline.within(deadline, reading: path, label: communicator.rankTag) { try ModelWeights.load(path, into: self) }
+        }
         try communicator.broadcast(stateOf: self, root: 0)
     }
 }

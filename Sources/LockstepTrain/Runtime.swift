@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LockstepDistributed
+import LockstepHDF5
 import LockstepTensor
 
 /// A failure every rank detected together (a collective decision), so no rank must be
@@ -28,6 +29,8 @@ public enum Runtime {
             printError("lockstep: cannot start MPI: \(error)")
             return failureExitCode
         }
+        // MPI_Init installed Open MPI's own crash handlers: the guard goes back on top, naming the rank.
+        ReadGuard.install(label: comm.rankTag)
         do {
             // Kernels this CPU cannot run would end the first GEMM with SIGILL: say so instead.
             try BLASCoreSelection.verify()

@@ -22,7 +22,7 @@ struct Eval: ParsableCommand {
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
             guard let test = try recipe.openTestData() else { throw RecipeError("\(self.recipe): data.test is needed for eval") }
             let model = try recipe.buildModel(for: test)
-            try model.loadWeights(weights, communicator: comm)
+            try model.loadWeights(weights, communicator: comm, deadline: recipe.training.stallTimeout > 0 ? recipe.training.stallTimeout : 600)
             let result = try Evaluator(recipe: recipe, communicator: comm).evaluate(model, on: test, loss: recipe.makeLoss())
             if comm.rank == 0 {
                 print(String(format: "test loss %.4f  test accuracy %.2f%% (%d samples, %d rank(s))", result.loss, 100 * result.accuracy,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LockstepHDF5
 import LockstepTensor
 
 /// The `lockstep` command: distributed data-parallel training across MPI ranks.
@@ -18,6 +19,7 @@ struct Lockstep: ParsableCommand {
     /// whatever started the process.
     static func main() {
         BLASCoreSelection.restartIfMisdetected()
+        ReadGuard.install(label: "lockstep")
         main(nil)
     }
 }

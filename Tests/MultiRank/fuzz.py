@@ -5,12 +5,13 @@ normal run within the timeout, never in a crash (a signal, a trap) or a hang.
     fuzz.py LOCKSTEP WORKDIR [--per-kind N] [--seed S]
 
 Starting from files Lockstep itself writes in WORKDIR (a small sharded dataset, a trained MLP,
-its checkpoint), it makes N inputs of each kind -- recipes, --set overrides, manifests, shards
-read with checksums off, safetensors weights, checkpoints, weight files -- by byte flips,
+its checkpoint) and a Keras weights file, it makes N inputs of each kind -- recipes, --set
+overrides, manifests, shards read with checksums off, safetensors weights, checkpoints, weight
+files, Keras files -- by byte flips (spread out, or inside HDF5's own structures),
 truncations, overwritten runs and JSON/YAML value mutations, runs each once, and prints one
 line per crash or hang (with what to rerun) and a tally. Exit 1 on any crash or hang.
 """
-import json, os, random, shutil, struct, subprocess, sys
+import json, os, random, re, shutil, struct, subprocess, sys
 
 BIN, WORK = sys.argv[1], os.path.abspath(sys.argv[2])
 PER_KIND = int(sys.argv[sys.argv.index("--per-kind") + 1]) if "--per-kind" in sys.argv else 45
@@ -99,6 +100,17 @@ def flip(data):
     return bytes(b)
 
 
+def flip_metadata(data):
+    """Byte changes inside HDF5's own structures (B-trees, heaps, symbol tables: where
+    libhdf5 follows offsets it read), which flips spread over a file rarely hit."""
+    b = bytearray(data)
+    starts = [m.start() for sig in (b"TREE", b"HEAP", b"SNOD", b"GCOL") for m in re.finditer(sig, data)] + [0]
+    for _ in range(rng.randint(1, 4)):
+        i = min(len(b) - 1, rng.choice(starts) + rng.randrange(64))
+        b[i] = rng.randrange(256)
+    return bytes(b)
+
+
 def mutate_json(value):
     """A random change deep inside a JSON value."""
     if isinstance(value, dict) and value:
@@ -156,7 +168,7 @@ def case_shard(i):
     d = copy_dataset(i)
     shard = f"{d}/synthetic-train-0000{rng.randrange(2)}-of-00002.h5"
     data = open(shard, "rb").read()
-    open(shard, "wb").write(flip(data))
+    open(shard, "wb").write(flip_metadata(data) if rng.random() < 0.5 else flip(data))
     return TRAIN + ["--set", f"data.train={d}/synthetic-train.manifest.json", "--set", "data.verify_checksums=false", "--out", f"o{i}"]
 
 
@@ -192,8 +204,19 @@ def case_weights(i):
     return ["eval", "r.yaml", "--weights", path]
 
 
+KERAS = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../Fixtures/keras2_vgg_mini.h5"), "rb").read()
+
+
+def case_keras(i):
+    """A foreign HDF5 file (Keras weights, as h5py wrote them), damaged, read by inspect with a
+    bounded time: libhdf5 may crash or loop on it, Lockstep must say so."""
+    path = f"k{i}.h5"
+    open(path, "wb").write(flip_metadata(KERAS) if rng.random() < 0.7 else flip(KERAS))
+    return ["inspect", path, "--timeout", "10"]
+
+
 KINDS = [("recipe", case_recipe), ("override", case_override), ("manifest", case_manifest), ("shard", case_shard),
-         ("safetensors", case_safetensors), ("checkpoint", case_checkpoint), ("weights", case_weights)]
+         ("safetensors", case_safetensors), ("checkpoint", case_checkpoint), ("weights", case_weights), ("keras", case_keras)]
 
 tally = {"accepted": 0, "error": 0, "crash": 0, "hang": 0}
 problems = []

@@ -87,3 +87,19 @@ else
   expect_failure "checkpoint directory that is a file" "cannot create the checkpoint directory" -- \
     "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out rw --set checkpoint.dir="$work/shard.log/ck" --set training.max_steps=5
 fi
+
+# --- foreign HDF5 files libhdf5 cannot survive: a crash or a hang becomes an error naming the file ---
+# One byte in the global heap of a Keras file (h5py's variable-length strings) makes libhdf5
+# 1.10 follow a wild pointer (SIGSEGV): found by the fuzz test's metadata flips.
+cp "$root/Tests/Fixtures/keras2_vgg_mini.h5" damaged-keras.h5
+printf '\x6c' | dd of=damaged-keras.h5 bs=1 seek=2073 conv=notrunc status=none
+expect_failure "inspect of a Keras file that crashes libhdf5" "error: libhdf5 crashed (SIGSEGV) reading damaged-keras.h5: the file is damaged" -- \
+  "$bin" inspect damaged-keras.h5
+expect_failure "the same file as pretrained weights (2 ranks)" "rank 0@$(hostname): error: libhdf5 crashed (SIGSEGV) reading $work/damaged-keras.h5" -- \
+  "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --set pretrained="$work/damaged-keras.h5" --set training.max_steps=2 --out r-keras
+# A read that never ends (here a named pipe nobody writes: a file system that stopped answering
+# looks the same) is bounded: inspect by --timeout, eval's weights by training.stall_timeout.
+mkfifo stuck.h5
+expect_failure "inspect of a file whose read never ends" "reading stuck.h5 did not finish within 3 s" -- "$bin" inspect stuck.h5 --timeout 3
+expect_failure "eval of weights whose read never ends (2 ranks)" "rank 0@$(hostname): error: reading stuck.h5 did not finish within 5 s" -- \
+  "$run" -n 2 -- eval "$recipe" "${data[@]}" --weights stuck.h5 --set training.stall_timeout=5

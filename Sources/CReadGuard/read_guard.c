@@ -1,0 +1,80 @@
+#define _GNU_SOURCE
+#include "lockstep_read_guard.h"
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static const int guarded_signals[] = { SIGSEGV, SIGBUS, SIGFPE };
+#define GUARDED_COUNT (sizeof guarded_signals / sizeof guarded_signals[0])
+
+static struct sigaction previous[GUARDED_COUNT];
+static char label[256] = "lockstep";
+
+static __thread const char *reading_path;
+static __thread int reading_depth;
+
+static const char *signal_name(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    default: return "SIGFPE";
+    }
+}
+
+/* write(2) only: the process state is not to be trusted any more. */
+static void say(const char *text) {
+    size_t left = strlen(text);
+    while (left > 0) {
+        ssize_t n = write(STDERR_FILENO, text, left);
+        if (n <= 0) return;
+        text += n;
+        left -= (size_t)n;
+    }
+}
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
+    (void)info; (void)context;
+    const char *path = reading_path;
+    if (path == NULL) {
+        /* Not ours: hand the signal back to whoever had it, and let the faulting instruction
+         * run again under that handler. */
+        for (unsigned i = 0; i < GUARDED_COUNT; i++)
+            if (guarded_signals[i] == sig) sigaction(sig, &previous[i], NULL);
+        return;
+    }
+    say(label);
+    say(": error: libhdf5 crashed (");
+    say(signal_name(sig));
+    say(") reading ");
+    say(path);
+    say(": the file is damaged, or was changed while it was read. Replace it with an intact copy "
+        "(compare `sha256sum` with the source's); libhdf5 does not check files against damage.\n");
+    _exit(1);
+}
+
+void lockstep_read_guard_install(const char *text) {
+    strncpy(label, text, sizeof label - 1);
+    label[sizeof label - 1] = 0;
+    for (unsigned i = 0; i < GUARDED_COUNT; i++) {
+        struct sigaction current;
+        sigaction(guarded_signals[i], NULL, &current);
+        if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == on_fatal_signal) continue;
+        struct sigaction mine;
+        memset(&mine, 0, sizeof mine);
+        mine.sa_sigaction = on_fatal_signal;
+        /* SA_ONSTACK: the Swift runtime gives threads an alternate signal stack, so a stack
+         * overflow can still be reported; keep using it. */
+        mine.sa_flags = SA_SIGINFO | SA_ONSTACK;
+        sigemptyset(&mine.sa_mask);
+        previous[i] = current;
+        sigaction(guarded_signals[i], &mine, NULL);
+    }
+}
+
+void lockstep_read_guard_enter(const char *path) {
+    if (reading_depth++ == 0) reading_path = path;
+}
+
+void lockstep_read_guard_leave(void) {
+    if (reading_depth > 0 && --reading_depth == 0) reading_path = NULL;
+}
