@@ -92,7 +92,7 @@ final class FineTuningTests: XCTestCase {
         XCTAssertThrowsError(try train("x", ["head.classes=3"])) { XCTAssert("\($0)".contains("head.classes is 3 but the training data has 4"), "\($0)") }
         XCTAssertThrowsError(try train("x", ["data.classes=[1, 7]"])) { XCTAssert("\($0)".contains("must be distinct labels in 0..<4"), "\($0)") }
         let junk = dir + "/junk.h5"
-        FileManager.default.createFile(atPath: junk, contents: Data("junk".utf8))
+        _ = FileManager.default.createFile(atPath: junk, contents: Data("junk".utf8))
         XCTAssertThrowsError(try train("x", ["pretrained=\(junk)"])) { XCTAssert("\($0)".contains("junk.h5: not a pretrained-weights file"), "\($0)") }
     }
 }

@@ -14,16 +14,17 @@ final class NonFiniteTests: XCTestCase {
     override func setUp() { dir = temporaryDirectory() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
-    func run(_ policy: String, poisonStep: Int) throws -> (RunSummary, [String]) {
-        let manifests = try DatasetConverter.synthetic(output: dir + "/data", name: "s", shards: 1, sampleShape: [4, 4, 1], classes: 3,
+    func run(_ policy: String, poisonStep: Int, model: String = "{name: mlp, hidden: [8]}", sampleShape: [Int] = [4, 4, 1],
+             maxSteps: Int = 0, checkpointEvery: Int = 2) throws -> (RunSummary, [String]) {
+        let manifests = try DatasetConverter.synthetic(output: dir + "/data", name: "s", shards: 1, sampleShape: sampleShape, classes: 3,
                                                        trainSamples: 96, testSamples: 24, seed: 3)
         let recipe = try Recipe(yaml: """
             name: nan
             seed: 1
-            model: {name: mlp, hidden: [8]}
+            model: \(model)
             data: {train: \(manifests[0]), test: \(manifests[1])}
-            training: {epochs: 2, batch_per_rank: 8, log_every: 6, on_nonfinite: \(policy)}
-            checkpoint: {every_steps: 2}
+            training: {epochs: 2, batch_per_rank: 8, log_every: 6, on_nonfinite: \(policy)\(maxSteps > 0 ? ", max_steps: \(maxSteps)" : "")}
+            checkpoint: {every_steps: \(checkpointEvery)}
             """)
         var lines: [String] = []
         let trainer = Trainer(recipe: recipe, communicator: LocalCommunicator(), outputDirectory: dir + "/run", print: { lines.append($0) })
@@ -39,6 +40,23 @@ final class NonFiniteTests: XCTestCase {
         XCTAssert(lines.contains { $0.contains("step 6/24") && $0.contains("(1 step(s) skipped: non-finite gradients)") }, "\(lines)")
         let rows = try String(contentsOfFile: dir + "/run/metrics.csv", encoding: .utf8).split(separator: "\n")
         XCTAssert(rows[0].hasSuffix(",skipped_steps") && rows[1].hasSuffix(",1") && rows[2].hasSuffix(",0"), "\(rows)")
+    }
+
+    /// A skipped step must leave everything as the step before left it: parameters, optimizer
+    /// state, and the BatchNorm running statistics its forward pass already updated.
+    func testASkippedStepLeavesTheBatchNormStatisticsAsTheStepBefore() throws {
+        let (summary, _) = try run("skip", poisonStep: 5, model: "{name: resnet18, stem: cifar, widths: [4, 4, 4, 4]}",
+                                   sampleShape: [8, 8, 3], maxSteps: 5, checkpointEvery: 1)
+        XCTAssertEqual(summary.skippedSteps, 1)
+        let before = try ModelWeights.read(dir + "/run/checkpoints/ckpt-000000004.h5")
+        let after = try ModelWeights.read(dir + "/run/checkpoints/ckpt-000000005.h5")
+        XCTAssertEqual(before.map(\.name), after.map(\.name))
+        XCTAssert(before.contains { $0.name.hasSuffix("running_mean") } && before.contains { $0.name.hasSuffix("running_var") },
+                  "\(before.map(\.name))")
+        for (b, a) in zip(before, after) { XCTAssertEqual(b.values, a.values, b.name) }
+        // The statistics did move on the steps that were applied.
+        let first = try ModelWeights.read(dir + "/run/checkpoints/ckpt-000000003.h5")
+        XCTAssert(zip(first, before).contains { $0.name.hasSuffix("running_mean") && $0.values != $1.values })
     }
 
     func testStopNamesTheStepTheRankAndTheFirstLayerAndKeepsTheLastCheckpoint() throws {
