@@ -27,6 +27,15 @@ extension Recipe {
         return test
     }
 
+    /// The test set opened on every rank together (a collective call): an error names every
+    /// rank that could not open it.
+    public func openTestDataOnEveryRank(_ comm: any Communicator) throws -> ShardSet {
+        try comm.agreeing(on: "opening the test data", partialHint: TrainingRun.sharedDataHint) {
+            guard let test = try openTestData() else { throw RecipeError("data.test is needed") }
+            return test
+        }
+    }
+
     /// The recipe's model for samples of `data` (after `data.transform`), with one output per class.
     public func buildModel(for data: ShardSet) throws -> Model {
         let model = try ModelZoo.build(self.model, inputShape: try self.data.transform.outputShape(data.sampleShape),

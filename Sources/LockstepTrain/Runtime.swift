@@ -61,13 +61,13 @@ public enum Runtime {
         if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threads = 1 }
     }
 
-    /// Rank 0 warns when ranks on this node × BLAS threads exceed its cores.
-    public static func warnIfOversubscribed(_ comm: any Communicator) {
-        guard comm.rank == 0, let local = CoreBudget.launcherRanksPerNode() else { return }
-        let budget = CoreBudget(ranksPerNode: local, threadsPerRank: BLAS.threads)
-        if budget.isOversubscribed {
-            Logger(label: "lockstep").warning("\(budget.summary) on \(comm.hostname): expect slowdowns; \(budget.advice)")
-        }
+    /// Gathers where every rank runs (a collective call); rank 0 prints it when `show`, and
+    /// warns for each host whose ranks × BLAS threads exceed its cores.
+    public static func reportPlacement(_ comm: any Communicator, show: Bool) throws {
+        let report = try StartupReport.gather(comm)
+        guard comm.rank == 0 else { return }
+        if show { for line in report.lines { print(line) } }
+        for warning in report.warnings { Logger(label: "lockstep").warning("\(warning)") }
     }
 
     /// Writes a line to standard error.

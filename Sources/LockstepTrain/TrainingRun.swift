@@ -58,9 +58,12 @@ final class TrainingRun {
         self.communicator = comm
         self.say = say
         self.faults = faults
-        let train = try recipe.openTrainingData()
+        let (train, test) = try comm.agreeing(on: "opening the data", partialHint: Self.sharedDataHint) {
+            let train = try recipe.openTrainingData()
+            return (train, try recipe.openTestData(matching: train))
+        }
         self.train = train
-        test = try recipe.openTestData(matching: train)
+        self.test = test
         if let k = recipe.fineTuning.headClasses, k != train.numClasses {
             throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
         }
@@ -110,6 +113,10 @@ final class TrainingRun {
         say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
             + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
     }
+
+    /// Why data can open on some ranks and not on others.
+    static let sharedDataHint = "The other ranks could open it: on a cluster, the data must be on a file system every node sees "
+        + "(a shared $WORK or $SCRATCH, not a node's local disk or /tmp), at the same path."
 
     /// Restores the checkpoint `resume` resolves to, or else makes every replica start from
     /// rank 0's initial (or pretrained) parameters.

@@ -54,7 +54,7 @@ struct Bench: ParsableCommand {
         if let sizes { options.sizes = sizes.split(separator: ",").compactMap { Int($0) } }
         let w = Workload(rawValue: workload)!
         let code = Runtime.distributed { comm in
-            Runtime.warnIfOversubscribed(comm)
+            try Runtime.reportPlacement(comm, show: false)
             let reports: [BenchReport]
             switch w {
             case .w5: reports = try AllreduceBench.run(options: options, comm: comm)

@@ -20,7 +20,8 @@ struct Eval: ParsableCommand {
     func run() throws {
         let code = Runtime.distributed { comm in
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
-            guard let test = try recipe.openTestData() else { throw RecipeError("\(self.recipe): data.test is needed for eval") }
+            guard recipe.data.test != nil else { throw RecipeError("\(self.recipe): data.test is needed for eval") }
+            let test = try recipe.openTestDataOnEveryRank(comm)
             let model = try recipe.buildModel(for: test)
             try model.loadWeights(weights, communicator: comm, deadline: recipe.training.stallTimeout > 0 ? recipe.training.stallTimeout : 600)
             let result = try Evaluator(recipe: recipe, communicator: comm).evaluate(model, on: test, loss: recipe.makeLoss())

@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let code = Runtime.distributed { comm in
-            Runtime.warnIfOversubscribed(comm)
+            try Runtime.reportPlacement(comm, show: true)
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
             let trainer = Trainer(recipe: recipe, communicator: comm, outputDirectory: output)
             trainer.timelinePath = timeline
