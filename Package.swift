@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "LockstepDistributedTests", dependencies: ["LockstepDistributed", "LockstepNN", "LockstepTensor"]),
         .testTarget(name: "LockstepModelsTests", dependencies: ["LockstepModels", "LockstepNN", "LockstepTensor", "LockstepHDF5", "LockstepTestSupport"]),
         .testTarget(name: "LockstepDataTests", dependencies: ["LockstepData", "LockstepHDF5", "LockstepTestSupport"]),
+        .testTarget(name: "LockstepBenchTests", dependencies: ["LockstepBench"]),
         .testTarget(name: "LockstepTrainTests", dependencies: [
             "LockstepTrain", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",
             "LockstepData", "LockstepHDF5", "LockstepTestSupport",

@@ -11,7 +11,10 @@ launcher_command() {
   local net=${LOCKSTEP_TESTBED_NET:-10.77.0.0/24}
   CMD=(mpirun --bind-to none
        --mca plm_rsh_agent "$root/Tests/MultiHost/agent"
-       --mca btl self,tcp --mca btl_tcp_if_include "$net" --mca oob_tcp_if_include "$net")
+       --mca btl self,tcp --mca btl_tcp_if_include "$net" --mca oob_tcp_if_include "$net"
+       # Ranks of different "hosts" share the machine's cores: a rank waiting for a message
+       # must give its core to the one that has work, not spin (as on an oversubscribed node).
+       --mca mpi_yield_when_idle 1)
   [ -n "$PER_NODE" ] && CMD+=(--map-by "ppr:$PER_NODE:node")
   add_mpirun_common
   CMD+=(--oversubscribe "$@")

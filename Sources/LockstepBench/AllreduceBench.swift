@@ -23,7 +23,7 @@ public enum AllreduceBench {
             raw.initialize(repeating: 1)
             arena.gradients.update(repeating: 1, count: arena.count)
 
-            let iterations = max(5, min(2000, 200_000_000 / max(bytes, 1)))
+            let iterations = options.steps ?? max(5, min(2000, 200_000_000 / max(bytes, 1)))
             func timed(_ body: () throws -> Void) throws -> Double {
                 try BenchReport.slowestRank(comm) { for _ in 0..<iterations { try body() } } / Double(iterations)
             }
