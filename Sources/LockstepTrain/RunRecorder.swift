@@ -2,28 +2,54 @@ import Foundation
 import LockstepHDF5
 
 /// What rank 0 writes into the run directory: the resolved recipe, `metrics.csv` (one row
-/// per epoch) and `summary.json` at the end.
+/// per epoch), `steps.csv` (one row per logged step) and `summary.json` at the end.
 final class RunRecorder {
     let directory: String
     private var rows: [String] = []
 
     static let header = "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_sec,elapsed_s,skipped_steps"
+    static let stepsHeader = "step,epoch,loss,accuracy,lr,samples_per_sec,"
+        + PhaseTimes().secondsPerStep.map { "\($0.0)_ms" }.joined(separator: ",")
+    private let steps: FileHandle
 
-    /// `keepRowsThrough`: on resume, the epochs already recorded in an existing metrics.csv
-    /// (rows of later epochs are dropped, they will be recorded again).
-    init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0) throws {
+    /// `keepRowsThrough`, `keepStepsThrough`: on resume, the epochs and steps already recorded
+    /// in an existing metrics.csv and steps.csv (later rows are dropped: they will be recorded again).
+    init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0, keepStepsThrough step: Int = 0) throws {
         self.directory = directory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw RecipeError("\(directory): cannot create the run directory (\(error.localizedDescription))")
         }
+        steps = try Self.openSteps(directory + "/steps.csv", keepingThrough: step)
         try AtomicFile.write(Array(resolvedRecipe.utf8), to: directory + "/recipe.yaml")
         if epochs > 0, let old = FileManager.default.contents(atPath: directory + "/metrics.csv") {
             rows = String(decoding: old, as: UTF8.self).split(separator: "\n").dropFirst()
                 .filter { Int($0.split(separator: ",").first ?? "") ?? .max <= epochs }.map(String.init)
         }
         try writeMetrics()
+    }
+
+    deinit { try? steps.close() }
+
+    /// steps.csv with the rows up to `step` kept, open for appending.
+    private static func openSteps(_ path: String, keepingThrough step: Int) throws -> FileHandle {
+        var rows = [stepsHeader]
+        if step > 0, let old = FileManager.default.contents(atPath: path) {
+            rows += String(decoding: old, as: UTF8.self).split(separator: "\n").dropFirst()
+                .filter { Int($0.split(separator: ",").first ?? "") ?? .max <= step }.map(String.init)
+        }
+        try AtomicFile.write(Array(rows.joined(separator: "\n").utf8) + [0x0A], to: path)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw RecipeError("\(path): cannot open for writing") }
+        try handle.seekToEnd()
+        return handle
+    }
+
+    /// Appends a row to steps.csv.
+    func appendStep(_ s: StepMetrics) throws {
+        let values = [Double(s.epoch), s.loss, s.accuracy ?? .nan, s.learningRate, s.samplesPerSecond] + s.phaseMilliseconds
+        let text = ([String(s.step)] + values.map { $0.isNaN ? "" : String(format: "%.6g", $0) }).joined(separator: ",") + "\n"
+        try steps.write(contentsOf: Data(text.utf8))
     }
 
     func appendEpoch(_ e: EpochMetrics) throws {
@@ -43,6 +69,19 @@ final class RunRecorder {
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try enc.encode(s)) + [0x0A], to: directory + "/summary.json")
     }
+}
+
+/// A logged step's numbers, as `steps.csv` rows: the means over the steps since the last one.
+struct StepMetrics {
+    var step: Int
+    /// 1-based, as printed.
+    var epoch: Int
+    var loss: Double
+    var accuracy: Double?
+    var learningRate: Double
+    var samplesPerSecond: Double
+    /// Per phase (PhaseTimes order), milliseconds per step.
+    var phaseMilliseconds: [Double]
 }
 
 /// One epoch's numbers, as `metrics.csv` rows.

@@ -49,6 +49,8 @@ final class TrainingRun {
     /// the current epoch.
     private(set) var skippedSteps = 0
     private var skippedInEpoch = 0
+    /// The step's phase times when the last progress line was logged (steps.csv rows are per window).
+    private var timesAtLastLog = PhaseTimes()
 
     /// Opens the data, builds the model, and starts it from `resume`'s checkpoint or from
     /// fresh (or pretrained) parameters; `say` prints on rank 0.
@@ -102,7 +104,8 @@ final class TrainingRun {
         evaluator.watchdog = watchdog
         do {
             recorder = comm.rank == 0
-                ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch) : nil
+                ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch,
+                                  keepStepsThrough: start.step) : nil
         } catch {
             watchdog?.stop()
             throw error
@@ -246,10 +249,16 @@ final class TrainingRun {
         watchdog?.waiting("summing the training metrics over ranks", step: step)
         let sums = try window.summed(over: communicator)
         let elapsed = Date().timeIntervalSince(start)
+        let rate = sums.samples / max(elapsed, 1e-9)
         say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
                    epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss, 100 * sums.accuracy,
-                   optimizer.learningRate, sums.samples / max(elapsed, 1e-9))
+                   optimizer.learningRate, rate)
             + (skippedInEpoch > 0 ? "  (\(skippedInEpoch) step(s) skipped: non-finite gradients)" : ""))
+        let phases = stepper.times.since(timesAtLastLog)
+        timesAtLastLog = stepper.times
+        try recorder?.appendStep(StepMetrics(step: step, epoch: epoch + 1, loss: sums.meanLoss,
+                                             accuracy: sums.accuracy, learningRate: Double(optimizer.learningRate),
+                                             samplesPerSecond: rate, phaseMilliseconds: phases.secondsPerStep.map { 1000 * $0.1 }))
         return sums
     }
 

@@ -24,6 +24,16 @@ public struct PhaseTimes: Sendable, Equatable {
 
     public init() {}
 
+    /// The times of the steps since `earlier`, a copy of these times taken then.
+    public func since(_ earlier: PhaseTimes) -> PhaseTimes {
+        var d = PhaseTimes()
+        d.data = data - earlier.data; d.forward = forward - earlier.forward; d.backward = backward - earlier.backward
+        d.allreduce = allreduce - earlier.allreduce; d.optimizer = optimizer - earlier.optimizer; d.sync = sync - earlier.sync
+        d.allreduceInFlight = allreduceInFlight - earlier.allreduceInFlight
+        d.steps = steps - earlier.steps
+        return d
+    }
+
     /// Phase name → mean seconds per step, for reports.
     public var secondsPerStep: [(String, Double)] {
         [("data_wait", data), ("forward", forward), ("backward", backward), ("allreduce", allreduce),

@@ -45,10 +45,21 @@ final class CheckpointStoreTests: XCTestCase {
         XCTAssertEqual(try state("cut"), try state("full"), "parameters and BN running statistics bitwise equal")
         let rows = try String(contentsOfFile: dir + "/cut/metrics.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(rows.count, 4, "header + epochs 1, 2, 3 (the partial epoch-2 row was replaced)")
+        // steps.csv: the logged steps of both invocations (epoch ends, and step 17 where the first
+        // one stopped), each once, with the phase times.
+        func loggedSteps() throws -> [Substring] {
+            try String(contentsOfFile: dir + "/cut/steps.csv", encoding: .utf8).split(separator: "\n")
+        }
+        let steps = try loggedSteps()
+        XCTAssertEqual(steps.first, "step,epoch,loss,accuracy,lr,samples_per_sec,data_wait_ms,forward_ms,backward_ms,allreduce_ms,optimizer_ms,sync_ms")
+        XCTAssertEqual(steps.dropFirst().map { $0.split(separator: ",")[0] }, ["12", "17", "24", "36"])
+        XCTAssertEqual(steps.dropFirst().map { $0.split(separator: ",")[1] }, ["1", "2", "2", "3"])
+        XCTAssert(steps.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 12 })
         // Resuming a finished run runs no step and leaves the state as it was.
         let again = try train("cut", resume: "auto")
         XCTAssertEqual(again.steps, 36)
         XCTAssertNil(again.finalTrainLoss)
+        XCTAssertEqual(try loggedSteps(), steps, "a run with nothing left to do logs nothing")
         XCTAssertEqual(try state("cut"), try state("full"))
     }
 
