@@ -35,6 +35,14 @@ public final class StallWatchdog: Sendable {
     public let reportDirectory: String
     private let current: Mutex<Mark>
     private let finished = Atomic<Bool>(false)
+    private let stallHook = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Called on the watchdog's thread just before it ends the process (rank 0 records the
+    /// run as stalled).
+    public var onStall: (@Sendable () -> Void)? {
+        get { stallHook.withLock { $0 } }
+        set { stallHook.withLock { $0 = newValue } }
+    }
 
     public init(timeout: Double, rank: Int, hosts: [String], reportDirectory: String) {
         precondition(timeout > 0, "a watchdog needs a positive timeout")
@@ -95,6 +103,7 @@ public final class StallWatchdog: Sendable {
         } else {
             Thread.sleep(forTimeInterval: 2)  // the launcher ends the job at the first exit: let the summary out first
         }
+        onStall?()
         fflush(nil)
         _exit(Self.exitCode)
     }

@@ -52,6 +52,35 @@ public final class Trainer {
                                   resume: resume, faults: faults, say: say)
         model = run.model
         defer { run.watchdog?.stop() }
+        let status = try recordStart(run)
+        do {
+            let summary = try train(run)
+            try status.map { try $0.ended(by: nil).write(to: outputDirectory) }
+            return summary
+        } catch {
+            try? status?.ended(by: error).write(to: outputDirectory)
+            throw error
+        }
+    }
+
+    /// Rank 0 marks the run directory as running (and the watchdog marks it stalled if it
+    /// fires); returns the status to end, on rank 0.
+    private func recordStart(_ run: TrainingRun) throws -> RunStatus? {
+        guard communicator.rank == 0 else { return nil }
+        let status = RunStatus(state: .running, host: communicator.hostname, worldSize: communicator.size,
+                               started: Date().timeIntervalSince1970)
+        try status.write(to: outputDirectory)
+        let directory = outputDirectory
+        run.watchdog?.onStall = {
+            var stalled = status
+            stalled.state = .stalled; stalled.exitCode = StallWatchdog.exitCode; stalled.updated = Date().timeIntervalSince1970
+            try? stalled.write(to: directory)
+        }
+        return status
+    }
+
+    /// The epochs, the timeline, and the end of the run.
+    private func train(_ run: TrainingRun) throws -> RunSummary {
         let timeline = try timelinePath.map { _ in try TraceFile.start(communicator) }
         try run.runEpochs()
         phaseTimes = run.stepper.times

@@ -1,0 +1,91 @@
+import Foundation
+import LockstepDistributed
+
+/// What `lockstep runs DIR` shows: one row per run directory under DIR (a directory holding a
+/// recipe.yaml that `lockstep train` wrote), read from its status.json, summary.json,
+/// metrics.csv and steps.csv.
+public struct RunRow: Sendable, Equatable {
+    public var name: String
+    public var status: String
+    public var steps: Int?
+    public var bestTestAccuracy: Double?
+    public var finalTestAccuracy: Double?
+    public var wallSeconds: Double?
+    public var worldSize: Int?
+}
+
+public enum RunTable {
+    /// The run directories directly under `directory`, by name. `isAlive(pid)` tells whether
+    /// a process of this host still runs (a run left "running" by a killed job is not).
+    public static func rows(in directory: String, host: String = LocalCommunicator().hostname,
+                            isAlive: (Int32) -> Bool = { kill($0, 0) == 0 }) throws -> [RunRow] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        return names.compactMap { name in
+            let dir = directory + "/" + name
+            guard FileManager.default.fileExists(atPath: dir + "/recipe.yaml") else { return nil }
+            return row(dir, name: name, host: host, isAlive: isAlive)
+        }
+    }
+
+    static func row(_ dir: String, name: String, host: String, isAlive: (Int32) -> Bool) -> RunRow {
+        let summary = (FileManager.default.contents(atPath: dir + "/summary.json"))
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        let status = RunStatus.read(dir)
+        let accuracies = column("test_accuracy", of: dir + "/metrics.csv").compactMap { $0 }
+        // The furthest step known: the last logged one, the latest checkpoint's (a stopped run's), the summary's.
+        let checkpoint = CheckpointStore.pointer(dir + "/checkpoints", "latest")
+            .flatMap { Int((($0 as NSString).lastPathComponent as NSString).deletingPathExtension.filter(\.isNumber)) }
+        let steps = [column("step", of: dir + "/steps.csv").compactMap { $0 }.last.map { Int($0) }, checkpoint,
+                     summary?["steps"] as? Int].compactMap { $0 }.max()
+        var row = RunRow(name: name, status: describe(status, finished: summary != nil, host: host, isAlive: isAlive),
+                         steps: steps, bestTestAccuracy: accuracies.max(),
+                         finalTestAccuracy: accuracies.last, wallSeconds: summary?["wall_time_s"] as? Double,
+                         worldSize: status?.worldSize ?? (summary?["world_size"] as? Int))
+        if let status, status.state != .finished || row.wallSeconds == nil { row.wallSeconds = status.updated - status.started }
+        return row
+    }
+
+    /// The status column.
+    static func describe(_ status: RunStatus?, finished: Bool, host: String, isAlive: (Int32) -> Bool) -> String {
+        guard let status else { return finished ? "finished" : "unknown (no status.json)" }
+        switch status.state {
+        case .finished: return "finished"
+        case .stopped: return "stopped (75): --resume auto"
+        case .stalled: return "stalled (76)"
+        case .failed:
+            let message = status.message ?? "?"
+            return "failed: " + (message.count > 60 ? message.prefix(59) + "…" : message)
+        case .running:
+            if status.host != host { return "running on \(status.host)?" }
+            return isAlive(status.pid) ? "running" : "died (killed, or its node lost)"
+        }
+    }
+
+    /// The values of column `name` of a CSV file (nil for empty cells); empty if absent.
+    static func column(_ name: String, of path: String) -> [Double?] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        guard let header = lines.first, let index = header.split(separator: ",").firstIndex(where: { $0 == name }) else { return [] }
+        return lines.dropFirst().map { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            return index < cells.count ? Double(cells[index]) : nil
+        }
+    }
+
+    /// The rows as an aligned text table.
+    public static func render(_ rows: [RunRow]) -> String {
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.2f%%", 100 * $0) } ?? "-" }
+        func time(_ s: Double?) -> String {
+            guard let s else { return "-" }
+            return s < 60 ? String(format: "%.0f s", s) : s < 3600 ? String(format: "%.1f min", s / 60) : String(format: "%.1f h", s / 3600)
+        }
+        let table = [["run", "status", "steps", "best test acc", "final test acc", "wall time", "ranks"]]
+            + rows.map { [$0.name, $0.status, $0.steps.map(String.init) ?? "-", pct($0.bestTestAccuracy), pct($0.finalTestAccuracy),
+                          time($0.wallSeconds), $0.worldSize.map(String.init) ?? "-"] }
+        let widths = (0..<7).map { c in table.map { $0[c].count }.max() ?? 0 }
+        return table.map { cells in
+            cells.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n")
+    }
+}
