@@ -60,15 +60,9 @@ final class TrainingRun {
         self.communicator = comm
         self.say = say
         self.faults = faults
-        let (train, test) = try comm.agreeing(on: "opening the data", partialHint: Self.sharedDataHint) {
-            let train = try recipe.openTrainingData()
-            return (train, try recipe.openTestData(matching: train))
-        }
+        let (train, test) = try Self.openData(recipe, comm)
         self.train = train
         self.test = test
-        if let k = recipe.fineTuning.headClasses, k != train.numClasses {
-            throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
-        }
         let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
                                              rank: comm.rank, worldSize: comm.size, seed: recipe.seed)
         self.sampler = sampler
@@ -115,6 +109,19 @@ final class TrainingRun {
         self.totalSteps = totalSteps
         say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
             + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
+    }
+
+    /// The training and test sets, opened on every rank together: an error names every rank
+    /// that could not open them.
+    private static func openData(_ recipe: Recipe, _ comm: any Communicator) throws -> (ShardSet, ShardSet?) {
+        let (train, test) = try comm.agreeing(on: "opening the data", partialHint: sharedDataHint) {
+            let train = try recipe.openTrainingData()
+            return (train, try recipe.openTestData(matching: train))
+        }
+        if let k = recipe.fineTuning.headClasses, k != train.numClasses {
+            throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
+        }
+        return (train, test)
     }
 
     /// Why data can open on some ranks and not on others.
