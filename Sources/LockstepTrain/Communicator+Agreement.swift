@@ -1,6 +1,16 @@
 import LockstepDistributed
 
 extension Communicator {
+    /// Every rank's non-empty `report` (cut to `maxBytes`), with its rank and host, in rank
+    /// order (a collective call; hosts are gathered only when some rank reported).
+    public func reports(_ mine: String, maxBytes: Int) throws -> [(rank: Int, host: String, text: String)] {
+        let all = try allgather(mine, maxBytes: maxBytes)
+        let reporting = all.indices.filter { !all[$0].isEmpty }
+        guard !reporting.isEmpty else { return [] }
+        let hosts = try allgather(hostname)
+        return reporting.map { ($0, hosts[$0], all[$0]) }
+    }
+
     /// Runs `body` on every rank and agrees on the outcome (a collective call). When it threw
     /// on any rank, every rank throws the same `AgreedFailure`, which names each failing rank
     /// (with its host) and its error; when only some ranks failed, `partialHint` says why that
@@ -9,12 +19,10 @@ extension Communicator {
         var result: T?
         var message = ""
         do { result = try body() } catch { message = "\(error)" }
-        let messages = try allgather(message, maxBytes: 1024)
-        let failed = messages.indices.filter { !messages[$0].isEmpty }
+        let failed = try reports(message, maxBytes: 1024)
         guard let result, failed.isEmpty else {
-            let hosts = try allgather(hostname)
             var text = "\(what) failed on \(failed.count) of \(size) rank(s):"
-            for r in failed { text += "\n  rank \(r)@\(hosts[r]): \(messages[r])" }
+            for f in failed { text += "\n  rank \(f.rank)@\(f.host): \(f.text)" }
             if failed.count < size { text += "\n" + partialHint }
             throw AgreedFailure(text)
         }

@@ -23,22 +23,23 @@ final class RunRecorder {
         }
         steps = try Self.openSteps(directory + "/steps.csv", keepingThrough: step)
         try AtomicFile.write(Array(resolvedRecipe.utf8), to: directory + "/recipe.yaml")
-        if epochs > 0, let old = FileManager.default.contents(atPath: directory + "/metrics.csv") {
-            rows = String(decoding: old, as: UTF8.self).split(separator: "\n").dropFirst()
-                .filter { Int($0.split(separator: ",").first ?? "") ?? .max <= epochs }.map(String.init)
-        }
+        rows = Self.rows(of: directory + "/metrics.csv", through: epochs)
         try writeMetrics()
     }
 
     deinit { try? steps.close() }
 
+    /// The data rows of the CSV file at `path` whose first column (an epoch or a step) is at
+    /// most `last`: what a resumed run keeps. None when `last` is 0 or the file is absent.
+    private static func rows(of path: String, through last: Int) -> [String] {
+        guard last > 0, let old = FileManager.default.contents(atPath: path) else { return [] }
+        return String(decoding: old, as: UTF8.self).split(separator: "\n").dropFirst()
+            .filter { Int($0.split(separator: ",").first ?? "") ?? .max <= last }.map(String.init)
+    }
+
     /// steps.csv with the rows up to `step` kept, open for appending.
     private static func openSteps(_ path: String, keepingThrough step: Int) throws -> FileHandle {
-        var rows = [stepsHeader]
-        if step > 0, let old = FileManager.default.contents(atPath: path) {
-            rows += String(decoding: old, as: UTF8.self).split(separator: "\n").dropFirst()
-                .filter { Int($0.split(separator: ",").first ?? "") ?? .max <= step }.map(String.init)
-        }
+        let rows = [stepsHeader] + Self.rows(of: path, through: step)
         try AtomicFile.write(Array(rows.joined(separator: "\n").utf8) + [0x0A], to: path)
         guard let handle = FileHandle(forWritingAtPath: path) else { throw RecipeError("\(path): cannot open for writing") }
         try handle.seekToEnd()

@@ -51,17 +51,22 @@ public struct RunStatus: Codable, Sendable, Equatable {
         try AtomicFile.write(Array(try encoder.encode(self)) + [0x0A], to: Self.path(runDirectory))
     }
 
+    /// This status, ended now in `state` with the process exit code it stands for.
+    public func ended(_ state: State, exitCode: Int32, message: String? = nil) -> RunStatus {
+        var s = self
+        s.state = state
+        s.exitCode = exitCode
+        s.message = message
+        s.updated = Date().timeIntervalSince1970
+        return s
+    }
+
     /// This status, ended as `error` says (nil: finished).
     public func ended(by error: Error?) -> RunStatus {
-        var s = self
-        s.updated = Date().timeIntervalSince1970
         switch error {
-        case nil: s.state = .finished; s.exitCode = 0
-        case is StoppedBySignal: s.state = .stopped; s.exitCode = CheckpointStore.resumeExitCode
-        case let e?:
-            s.state = .failed; s.exitCode = Runtime.failureExitCode
-            s.message = "\(e)".split(separator: "\n").first.map(String.init)
+        case nil: return ended(.finished, exitCode: 0)
+        case is StoppedBySignal: return ended(.stopped, exitCode: CheckpointStore.resumeExitCode)
+        case let e?: return ended(.failed, exitCode: Runtime.failureExitCode, message: "\(e)".split(separator: "\n").first.map(String.init))
         }
-        return s
     }
 }

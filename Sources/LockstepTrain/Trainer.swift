@@ -71,11 +71,7 @@ public final class Trainer {
                                started: Date().timeIntervalSince1970)
         try status.write(to: outputDirectory)
         let directory = outputDirectory
-        run.watchdog?.onStall = {
-            var stalled = status
-            stalled.state = .stalled; stalled.exitCode = StallWatchdog.exitCode; stalled.updated = Date().timeIntervalSince1970
-            try? stalled.write(to: directory)
-        }
+        run.watchdog?.onStall = { try? status.ended(.stalled, exitCode: StallWatchdog.exitCode).write(to: directory) }
         return status
     }
 

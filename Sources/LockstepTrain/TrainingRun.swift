@@ -280,15 +280,13 @@ final class TrainingRun {
             return
         }
         let mine = NonFiniteDiagnosis.local(model, inputs: inputs, context: context, loss: outcome.loss) ?? ""
-        let reports = try communicator.allgather(mine, maxBytes: 512)
-        let hosts = try communicator.allgather(communicator.hostname)
-        let culprits = reports.indices.filter { !reports[$0].isEmpty }
+        let culprits = try communicator.reports(mine, maxBytes: 512)
         var lines = ["non-finite gradients at step \(step + 1) (training.on_nonfinite: stop); the step was not applied and the last checkpoint is intact"]
         if culprits.isEmpty {
             lines.append("  every rank's batch, outputs and loss were finite; first non-finite gradient: "
                          + (NonFiniteDiagnosis.firstNonFiniteGradient(model) ?? "?") + " (an overflow in backward)")
         }
-        lines += culprits.map { "  rank \($0)@\(hosts[$0]): \(reports[$0])" }
+        lines += culprits.map { "  rank \($0.rank)@\($0.host): \($0.text)" }
         lines.append("  lower the learning rate, clip gradients (optimizer.clip_grad_norm) or check the data; training.on_nonfinite: skip drops such steps")
         throw AgreedFailure(lines.joined(separator: "\n"))
     }
