@@ -11,9 +11,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "CReadGuard"),
 
         .target(name: "LockstepTimeline"),
+        // Watching runs: the console's progress bar, per-rank log files, TensorBoard event files, plots.
+        .target(name: "LockstepMonitor", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["TensorBoard/event.proto", "TensorBoard/generate.sh"]),
         .target(name: "LockstepTensor", dependencies: ["CBLAS", "CMachine"]),
         .target(name: "LockstepNN", dependencies: ["LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
@@ -38,9 +41,8 @@ let package = Package(
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
         .target(name: "LockstepTrain", dependencies: [
             "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5",
-            "LockstepDistributed", "LockstepData", "LockstepModels", "LockstepTimeline",
+            "LockstepDistributed", "LockstepData", "LockstepModels", "LockstepTimeline", "LockstepMonitor",
             .product(name: "Yams", package: "Yams"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // `lockstep bench`: the workloads of the benchmark suite (W1–W6) and their measurement.
         .target(name: "LockstepBench", dependencies: [
@@ -48,7 +50,7 @@ let package = Package(
             "LockstepDistributed", "LockstepData", "LockstepModels",
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5",
+            "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,6 +58,7 @@ let package = Package(
         .target(name: "LockstepTestSupport", dependencies: ["LockstepNN", "LockstepTensor", "LockstepHDF5"],
                 path: "Tests/LockstepTestSupport"),
         .testTarget(name: "LockstepTimelineTests", dependencies: ["LockstepTimeline"]),
+        .testTarget(name: "LockstepMonitorTests", dependencies: ["LockstepMonitor"]),
         .testTarget(name: "LockstepTensorTests", dependencies: ["LockstepTensor", "LockstepTestSupport"]),
         .testTarget(name: "LockstepNNTests", dependencies: ["LockstepNN", "LockstepTensor", "LockstepTestSupport"]),
         .testTarget(name: "LockstepOptimizersTests", dependencies: ["LockstepOptimizers", "LockstepTensor", "LockstepTestSupport"]),

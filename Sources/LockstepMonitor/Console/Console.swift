@@ -1,0 +1,104 @@
+import Foundation
+
+/// This process's output: lines to standard output and errors to standard error, each also
+/// appended to the rank's log file once one is open (lines printed before are kept and
+/// written then), and at most one live progress bar on standard output, which other output
+/// clears and redraws so that nothing is drawn over.
+public final class Console: @unchecked Sendable {
+    public static let shared = Console()
+
+    private let lock = NSLock()
+    private var log: RankLog?
+    /// Lines printed before the log file was opened, with their times.
+    private var early: [(Date, String)] = []
+    /// The terminal a bar is drawn on (nil: no bars, plain lines).
+    private var terminal: Terminal?
+    /// The bar on screen now, as drawn.
+    private var bar: String?
+    private var lastDraw = 0.0
+    /// Seconds between redraws of a bar.
+    public var redrawInterval = 0.1
+
+    public init() {}
+
+    /// Starts the rank's log file; what was printed so far goes into it first.
+    public func startLog(_ log: RankLog) {
+        lock.withLock {
+            for (date, line) in early { log.write(line, at: date) }
+            early = []
+            self.log = log
+        }
+    }
+
+    /// The open log file, if any (its descriptor goes to the crash handler).
+    public var logFile: RankLog? { lock.withLock { log } }
+
+    /// Draws bars on `terminal` from now on (nil: plain lines only).
+    public func drawBars(on terminal: Terminal?) {
+        lock.withLock { self.terminal = terminal }
+    }
+
+    /// A line on standard output (and in the log).
+    public func line(_ text: String) {
+        lock.withLock {
+            record(text)
+            emit(text + "\n", to: STDOUT_FILENO)
+        }
+    }
+
+    /// A line on standard error (and in the log), e.g. `rank 3@node2: error: …`.
+    public func error(_ text: String) {
+        lock.withLock {
+            record(text)
+            emit(text + "\n", to: STDERR_FILENO)
+        }
+    }
+
+    /// A line for the log file only (what a bar stands for on the screen).
+    public func logOnly(_ text: String) {
+        lock.withLock { record(text) }
+    }
+
+    /// Redraws the bar, at most every `redrawInterval` seconds unless `force`.
+    public func show(_ progress: Progress, force: Bool = false) {
+        lock.withLock {
+            guard let terminal else { return }
+            let now = ProcessInfo.processInfo.systemUptime
+            guard force || now - lastDraw >= redrawInterval else { return }
+            lastDraw = now
+            let text = ProgressBar.line(progress, on: terminal)
+            bar = text
+            write("\r" + text + "\u{1B}[K", to: STDOUT_FILENO)
+        }
+    }
+
+    /// Replaces the bar by `summary` (a line, also logged); with no summary the bar is erased.
+    public func endBar(with summary: String?) {
+        lock.withLock {
+            if bar != nil { write("\r\u{1B}[K", to: STDOUT_FILENO) }
+            bar = nil
+            if let summary {
+                record(summary)
+                write(summary + "\n", to: STDOUT_FILENO)
+            }
+        }
+    }
+
+    private func record(_ text: String) {
+        if let log { log.write(text) } else { early.append((Date(), text)) }
+    }
+
+    /// Writes `text` above the bar: clear it, write, draw it again.
+    private func emit(_ text: String, to fd: Int32) {
+        guard let bar else { return write(text, to: fd) }
+        write("\r\u{1B}[K", to: STDOUT_FILENO)
+        write(text, to: fd)
+        write(bar + "\u{1B}[K", to: STDOUT_FILENO)
+    }
+
+    /// write(2) after flushing stdio, so that lines `print` buffered come first.
+    private func write(_ text: String, to fd: Int32) {
+        fflush(nil)
+        writeAll(text, to: fd)
+    }
+}
