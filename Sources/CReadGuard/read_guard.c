@@ -21,15 +21,23 @@ static const char *signal_name(int sig) {
     }
 }
 
+/* The rank's log file, which gets the error line too (-1: none). */
+static volatile int log_fd = -1;
+
 /* write(2) only: the process state is not to be trusted any more. */
-static void say(const char *text) {
+static void say_to(int fd, const char *text) {
     size_t left = strlen(text);
     while (left > 0) {
-        ssize_t n = write(STDERR_FILENO, text, left);
+        ssize_t n = write(fd, text, left);
         if (n <= 0) return;
         text += n;
         left -= (size_t)n;
     }
+}
+
+static void say(const char *text) {
+    say_to(STDERR_FILENO, text);
+    if (log_fd >= 0) say_to(log_fd, text);
 }
 
 static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
@@ -70,6 +78,8 @@ void lockstep_read_guard_install(const char *text) {
         sigaction(guarded_signals[i], &mine, NULL);
     }
 }
+
+void lockstep_read_guard_set_log(int fd) { log_fd = fd; }
 
 void lockstep_read_guard_enter(const char *path) {
     if (reading_depth++ == 0) reading_path = path;

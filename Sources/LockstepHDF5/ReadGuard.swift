@@ -13,6 +13,9 @@ public enum ReadGuard {
     /// Call again after `MPI_Init`, which installs handlers of its own.
     public static func install(label: String) { lockstep_read_guard_install(label) }
 
+    /// The error line also goes to this open file (the rank's log), besides standard error.
+    public static func alsoReport(to fileDescriptor: Int32) { lockstep_read_guard_set_log(fileDescriptor) }
+
     /// Runs `body`, libhdf5 calls on `file`, marked as reading `file`.
     @inline(__always) @discardableResult
     static func reading<T>(_ file: String, _ body: () throws -> T) rethrows -> T {

@@ -17,6 +17,8 @@ public struct Evaluator {
     /// Told about each evaluation batch, when a stall watchdog runs; `step` is the training step.
     public var watchdog: StallWatchdog?
     public var step = 0
+    /// Told after each batch of this rank's share: batches done, batches in all, this rank's running sums.
+    var onBatch: ((_ done: Int, _ total: Int, _ running: MetricTotals) -> Void)?
 
     public init(recipe: Recipe, communicator: any Communicator) {
         self.recipe = recipe
@@ -31,6 +33,7 @@ public struct Evaluator {
                                  transform: recipe.data.transform, prefetch: recipe.data.prefetch)
         defer { loader.stop() }
         var totals = MetricTotals()
+        var done = 0
         let context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
         while true {
             watchdog?.mark("evaluating on the test set", step: step)
@@ -38,6 +41,8 @@ public struct Evaluator {
             let output = model.forward(batch.inputs, context)
             let value = try loss.forward(output, recipe.targets(for: batch, classes: data.numClasses))
             totals.add(loss: Double(value), output: output, labels: batch.labels)
+            done += 1
+            onBatch?(done, sampler.batches.count, totals)
         }
         watchdog?.waiting("summing the evaluation metrics over ranks", step: step)
         let sums = try totals.summed(over: communicator)

@@ -1,8 +1,10 @@
 import Foundation
 import LockstepHDF5
+import LockstepMonitor
 
 /// What rank 0 writes into the run directory: the resolved recipe, `metrics.csv` (one row
-/// per epoch), `steps.csv` (one row per logged step) and `summary.json` at the end.
+/// per epoch), `steps.csv` (one row per logged step), the same numbers as TensorBoard
+/// scalars in `tensorboard/`, and `summary.json` at the end.
 final class RunRecorder {
     let directory: String
     private var rows: [String] = []
@@ -11,10 +13,13 @@ final class RunRecorder {
     static let stepsHeader = "step,epoch,loss,accuracy,lr,samples_per_sec,"
         + PhaseTimes().secondsPerStep.map { "\($0.0)_ms" }.joined(separator: ",")
     private let steps: FileHandle
+    /// TensorBoard's event file of this invocation (nil with `training.tensorboard: false`).
+    private let events: EventWriter?
 
     /// `keepRowsThrough`, `keepStepsThrough`: on resume, the epochs and steps already recorded
     /// in an existing metrics.csv and steps.csv (later rows are dropped: they will be recorded again).
-    init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0, keepStepsThrough step: Int = 0) throws {
+    init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0, keepStepsThrough step: Int = 0,
+         tensorboard: Bool = false) throws {
         self.directory = directory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -23,6 +28,7 @@ final class RunRecorder {
         }
         steps = try Self.openSteps(directory + "/steps.csv", keepingThrough: step)
         try AtomicFile.write(Array(resolvedRecipe.utf8), to: directory + "/recipe.yaml")
+        events = tensorboard ? try EventWriter(directory: directory + "/tensorboard", resumedAt: step > 0 ? step : nil) : nil
         rows = Self.rows(of: directory + "/metrics.csv", through: epochs)
         try writeMetrics()
     }
@@ -51,6 +57,9 @@ final class RunRecorder {
         let values = [Double(s.epoch), s.loss, s.accuracy ?? .nan, s.learningRate, s.samplesPerSecond] + s.phaseMilliseconds
         let text = ([String(s.step)] + values.map { $0.isNaN ? "" : String(format: "%.6g", $0) }).joined(separator: ",") + "\n"
         try steps.write(contentsOf: Data(text.utf8))
+        let phases = zip(PhaseTimes().secondsPerStep.map { "time/\($0.0)_ms" }, s.phaseMilliseconds).map { (tag: $0.0, value: $0.1) }
+        try events?.scalars([("train/loss", s.loss), ("train/accuracy", s.accuracy ?? .nan), ("train/learning_rate", s.learningRate),
+                             ("train/samples_per_sec", s.samplesPerSecond)] + phases, step: s.step)
     }
 
     func appendEpoch(_ e: EpochMetrics) throws {
@@ -58,6 +67,9 @@ final class RunRecorder {
         rows.append([String(e.epoch), String(e.step), f(e.trainLoss), f(e.trainAccuracy), f(e.testLoss), f(e.testAccuracy),
                      f(e.samplesPerSecond), f(e.elapsed), String(e.skippedSteps)].joined(separator: ","))
         try writeMetrics()
+        try events?.scalars([("epoch/train_loss", e.trainLoss), ("epoch/train_accuracy", e.trainAccuracy ?? .nan),
+                             ("test/loss", e.testLoss ?? .nan), ("test/accuracy", e.testAccuracy ?? .nan),
+                             ("epoch/samples_per_sec", e.samplesPerSecond), ("epoch/epoch", Double(e.epoch))], step: e.step)
     }
 
     /// Rewrites metrics.csv (atomically) with every row so far.

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
 import LockstepDistributed
 import LockstepHDF5
+import LockstepMonitor
 import LockstepTensor
 
 /// A failure every rank detected together (a collective decision), so no rank must be
@@ -34,16 +34,18 @@ public enum Runtime {
         do {
             // Kernels this CPU cannot run would end the first GEMM with SIGILL: say so instead.
             try BLASCoreSelection.verify()
-            if comm.rank == 0 { print("lockstep: BLAS: \(BLASCoreSelection.report())") }
+            if comm.rank == 0 { Console.shared.line("lockstep: BLAS: \(BLASCoreSelection.report())") }
             try body(comm)
         } catch let failure as AgreedFailure {
             // Every rank reached the same verdict together: rank 0 says it, all end cleanly.
+            // Every rank's log says why it ended; the console gets it once.
             if comm.rank == 0 { printError("\(comm.rankTag): error: \(failure)") }
+            else { Console.shared.logOnly("\(comm.rankTag): error: \(failure)") }
             MPICommunicator.finalize()
             return failureExitCode
         } catch let stop as StoppedBySignal {
             // Every rank agreed to stop and the checkpoint is on disk: a clean, resumable exit.
-            if comm.rank == 0 { printError("lockstep: \(stop)") }
+            if comm.rank == 0 { printError("lockstep: \(stop)") } else { Console.shared.logOnly("\(comm.rankTag): \(stop)") }
             MPICommunicator.finalize()
             return CheckpointStore.resumeExitCode
         } catch {
@@ -66,12 +68,24 @@ public enum Runtime {
     public static func reportPlacement(_ comm: any Communicator, show: Bool) throws {
         let report = try StartupReport.gather(comm)
         guard comm.rank == 0 else { return }
-        if show { for line in report.lines { print(line) } }
-        for warning in report.warnings { Logger(label: "lockstep").warning("\(warning)") }
+        if show { for line in report.lines { Console.shared.line(line) } }
+        for warning in report.warnings { printError("lockstep: warning: \(warning)") }
     }
 
-    /// Writes a line to standard error.
+    /// Writes a line to standard error, and to the rank's log file once one is open.
     public static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        Console.shared.error(line)
+    }
+
+    /// Sends everything this rank prints, from now on and so far, also to `RUN/logs/rank-R.log`
+    /// (a crash inside libhdf5 too). A log that cannot be written costs a warning, not the run.
+    public static func startRankLog(runDirectory: String, rank: Int) {
+        do {
+            let log = try RankLog(directory: runDirectory + "/logs", rank: rank)
+            Console.shared.startLog(log)
+            ReadGuard.alsoReport(to: log.fileDescriptor)
+        } catch {
+            printError("lockstep: warning: rank \(rank) keeps no log file: \(error)")
+        }
     }
 }

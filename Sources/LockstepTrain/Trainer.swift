@@ -1,5 +1,6 @@
 import Foundation
 import LockstepDistributed
+import LockstepMonitor
 import LockstepModels
 import LockstepNN
 import LockstepTimeline
@@ -30,7 +31,7 @@ public final class Trainer {
     public private(set) var phaseTimes = PhaseTimes()
 
     public init(recipe: Recipe, communicator: any Communicator, outputDirectory: String? = nil,
-                print: @escaping (String) -> Void = { Swift.print($0) }) {
+                print: @escaping (String) -> Void = { Console.shared.line($0) }) {
         self.recipe = recipe
         self.communicator = communicator
         self.outputDirectory = outputDirectory ?? recipe.output

@@ -33,6 +33,8 @@ final class TrainingRun {
     let start: TrainingPosition
     let totalSteps: Int
     let faults: FaultInjection
+    /// Rank 0's bar or step lines.
+    let display: ProgressDisplay
     /// When this invocation started (wall clock), for the metrics' elapsed column.
     let runStartDate = Date()
     private let say: (String) -> Void
@@ -99,7 +101,7 @@ final class TrainingRun {
         do {
             recorder = comm.rank == 0
                 ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch,
-                                  keepStepsThrough: start.step) : nil
+                                  keepStepsThrough: start.step, tensorboard: recipe.training.tensorboard) : nil
         } catch {
             watchdog?.stop()
             throw error
@@ -107,6 +109,8 @@ final class TrainingRun {
         signals = SignalMonitor()
         let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
         self.totalSteps = totalSteps
+        display = ProgressDisplay(recipe: recipe, rank: comm.rank, totalSteps: totalSteps, startStep: start.step,
+                                  globalBatch: sampler.globalBatch)
         say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
             + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
     }
@@ -203,9 +207,11 @@ final class TrainingRun {
                 say("lockstep: epoch \(epoch + 1): all parameters unfrozen")
             }
             let epochStart = Date()
+            display.startEpoch()
             let totals = try trainSteps(epoch: epoch)
             let epochTime = Date().timeIntervalSince(epochStart)
             trainTime += epochTime
+            display.endEpoch(epoch, totals: totals, seconds: epochTime)
             try endEpoch(epoch, totals: totals, seconds: epochTime)
         }
     }
@@ -219,6 +225,7 @@ final class TrainingRun {
                                  transform: recipe.data.transform, prefetch: recipe.data.prefetch)
         defer { loader.stop() }
         var window = MetricTotals(), epochTotals = MetricTotals()
+        var localEpoch = MetricTotals()  // this rank's, for the bar
         var windowStart = Date()
         skippedInEpoch = 0
         while true {
@@ -235,8 +242,13 @@ final class TrainingRun {
             step += 1
             faults.perturbIfDue(model, rank: communicator.rank, step: step)
             if !outcome.skipped { window.add(loss: outcome.loss, output: outcome.output, labels: batch.labels) }
+            var running = localEpoch
+            running += window
+            display.stepped(epoch: epoch, step: step, stepsPerEpoch: sampler.stepsPerEpoch, running: running,
+                            learningRate: Double(optimizer.learningRate))
             let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
             if step % recipe.training.logEvery == 0 || endOfEpoch {
+                localEpoch = running
                 epochTotals += try logWindow(window, epoch: epoch, since: windowStart)
                 window = MetricTotals()
                 windowStart = Date()
@@ -257,7 +269,7 @@ final class TrainingRun {
         let sums = try window.summed(over: communicator)
         let elapsed = Date().timeIntervalSince(start)
         let rate = sums.samples / max(elapsed, 1e-9)
-        say(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
+        display.stepLine(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
                    epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss, 100 * sums.accuracy,
                    optimizer.learningRate, rate)
             + (skippedInEpoch > 0 ? "  (\(skippedInEpoch) step(s) skipped: non-finite gradients)" : ""))
@@ -314,7 +326,12 @@ final class TrainingRun {
         if !checkpointing { try checkReplicasAgree() }  // a checkpoint compares them itself
         if let test {
             evaluator.step = step
+            let evaluationStart = Date()
+            evaluator.onBatch = { [display] done, total, running in
+                display.evaluating(epoch: epoch, done: done, of: total, running: running, since: evaluationStart)
+            }
             let result = try evaluator.evaluate(model, on: test, loss: loss)
+            display.endEvaluation()
             evaluation = result
             say(String(format: "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
                        epoch + 1, recipe.training.epochs, result.loss, 100 * result.accuracy, test.count))

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LockstepMonitor
 import LockstepTrain
 
 /// `lockstep train RECIPE [--set key=value …] [--out DIR]`.
@@ -30,6 +32,8 @@ struct Train: ParsableCommand {
         let code = Runtime.distributed { comm in
             try Runtime.reportPlacement(comm, show: true)
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
+            Runtime.startRankLog(runDirectory: output ?? recipe.output, rank: comm.rank)
+            Console.shared.logOnly("lockstep: \(comm.rankTag), pid \(getpid()): " + CommandLine.arguments.joined(separator: " "))
             let trainer = Trainer(recipe: recipe, communicator: comm, outputDirectory: output)
             trainer.timelinePath = timeline
             trainer.faults = try FaultInjection.fromEnvironment()

@@ -16,6 +16,9 @@
  * which case ours goes back on top of it. */
 void lockstep_read_guard_install(const char *label);
 
+/* The error line also goes to FD (the rank's log file), when FD >= 0. */
+void lockstep_read_guard_set_log(int fd);
+
 /* This thread starts reading PATH (which must stay valid until the matching leave). */
 void lockstep_read_guard_enter(const char *path);
 

@@ -53,6 +53,10 @@ public struct Recipe: Sendable {
         public var batchPerRank: Int
         public var evalBatchPerRank: Int
         public var logEvery: Int
+        /// Rank 0's console: bar, lines or nothing per step.
+        public var progress: ProgressStyle
+        /// Rank 0 writes TensorBoard event files.
+        public var tensorboard: Bool
         /// Stop after this many steps in all (for tests and quick checks).
         public var maxSteps: Int?
         /// Gradient allreduce bucket size in MiB.
@@ -133,7 +137,8 @@ public struct Recipe: Sendable {
         let batch = try doc(K.batchPerRank)
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
                             evalBatchPerRank: try doc.optional(K.evalBatchPerRank) ?? max(batch, 256),
-                            logEvery: try doc(K.logEvery), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB),
+                            logEvery: try doc(K.logEvery), progress: try doc(K.progress),
+                            tensorboard: try doc(K.tensorboard), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB),
                             stallTimeout: try doc(K.stallTimeout), consistencyCheckSteps: try doc.optional(K.consistencyCheckSteps),
                             onNonFinite: try doc(K.onNonFinite))
         optimizer = try Self.optimizer(doc)

@@ -61,6 +61,10 @@ enum RecipeKeys {
     static let evalBatchPerRank = RecipeKey<Int>(path: "training.eval_batch_per_rank", absent: .derived("max(batch_per_rank, 256)"),
                                                  minimum: 1, help: "Samples per rank per evaluation batch.")
     static let logEvery = RecipeKey<Int>(path: "training.log_every", absent: .value(100), minimum: 1, help: "Steps between progress lines.")
+    static let progress = RecipeKey<ProgressStyle>(path: "training.progress", absent: .value(.auto),
+                                                   help: "Rank 0's console: a live `bar` (`auto`: when its output is a terminal), `lines` every log_every steps, or `none`; `NO_COLOR` turns colour off.")
+    static let tensorboard = RecipeKey<Bool>(path: "training.tensorboard", absent: .value(true),
+                                             help: "Rank 0 writes TensorBoard event files (scalars) to `RUN/tensorboard`.")
     static let maxSteps = RecipeKey<Int>(path: "training.max_steps", absent: .unset("no limit"), minimum: 1,
                                          help: "Stop after this many steps in all.")
     static let bucketMB = RecipeKey<Double>(path: "training.bucket_mb", absent: .value(25), minimum: 0.001,
@@ -144,7 +148,7 @@ enum RecipeKeys {
         model, hidden, activation, stem, widths, dropout,
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, prefetch, classes, limit, preprocess, channels, resize, crop,
-        epochs, batchPerRank, evalBatchPerRank, logEvery, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps, onNonFinite,
+        epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps, onNonFinite,
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,
         checkpointDir, everySteps, everyEpoch, keepLast, monitor, mode,

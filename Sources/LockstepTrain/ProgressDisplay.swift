@@ -1,0 +1,92 @@
+import Foundation
+import LockstepMonitor
+
+/// Rank 0's view of a run on its console, as `training.progress` asks: a live bar per epoch
+/// and per evaluation (finished by the epoch's summary line), or a line every `log_every`
+/// steps, or neither. Every step line goes to the rank's log file whatever the console shows.
+/// On other ranks it does nothing.
+final class ProgressDisplay {
+    let style: ProgressStyle
+    let epochs: Int
+    let totalSteps: Int
+    let globalBatch: Int
+    private let console: Console
+    private let active: Bool
+    private let bars: Bool
+    private var epochStart = Date()
+    private var epochSteps = 0
+    /// Steps taken in this invocation and when the first began (for the run's ETA).
+    private var invocationStart: Date?
+    private var invocationSteps = 0
+    private var stepsLeft: Int
+
+    init(recipe: Recipe, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, console: Console = .shared,
+         environment: [String: String] = ProcessInfo.processInfo.environment) {
+        style = recipe.training.progress
+        epochs = recipe.training.epochs
+        self.totalSteps = totalSteps
+        self.globalBatch = globalBatch
+        self.console = console
+        active = rank == 0
+        stepsLeft = totalSteps - startStep
+        let terminal: Terminal? = switch style {
+        case .auto: Terminal.forStandardOutput(environment: environment)
+        case .bar: Terminal.forStandardOutput(environment: environment) ?? Terminal.assumed(environment: environment)
+        case .lines, .none: nil
+        }
+        bars = active && terminal != nil
+        if active { console.drawBars(on: terminal) }
+    }
+
+    func startEpoch() {
+        epochStart = Date()
+        epochSteps = 0
+        if invocationStart == nil { invocationStart = epochStart }
+    }
+
+    /// After each step: redraws the bar (at most ten times a second) with rank 0's running
+    /// loss and accuracy over the epoch so far.
+    func stepped(epoch: Int, step: Int, stepsPerEpoch: Int, running: MetricTotals, learningRate: Double) {
+        epochSteps += 1
+        invocationSteps += 1
+        stepsLeft -= 1
+        guard bars else { return }
+        let elapsed = Date().timeIntervalSince(epochStart)
+        let runElapsed = Date().timeIntervalSince(invocationStart ?? epochStart)
+        let inEpoch = (step - 1) % stepsPerEpoch + 1
+        let stepsThisEpoch = min(stepsPerEpoch, inEpoch + stepsLeft)
+        console.show(Progress(title: "epoch \(epoch + 1)/\(epochs)", done: inEpoch, total: stepsThisEpoch, elapsed: elapsed,
+                              runRemaining: runElapsed / Double(invocationSteps) * Double(stepsLeft),
+                              samplesPerSecond: Double(epochSteps * globalBatch) / max(elapsed, 1e-9),
+                              loss: running.samples > 0 ? running.meanLoss : nil, accuracy: running.samples > 0 ? running.accuracy : nil,
+                              learningRate: learningRate), force: inEpoch == stepsThisEpoch)
+    }
+
+    /// A step line (every `log_every` steps): on the console with `lines`, else in the log only.
+    func stepLine(_ line: String) {
+        guard active else { return }
+        if style == .lines || (style == .auto && !bars) { console.line(line) } else { console.logOnly(line) }
+    }
+
+    /// Ends the epoch's bar with its summary (over all ranks), when bars are drawn.
+    func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) {
+        guard bars else { return }
+        console.endBar(with: String(format: "epoch %d/%d  %d steps  loss %.4f  acc %.2f%%  %.0f samples/s  %@",
+                                    epoch + 1, epochs, epochSteps, totals.meanLoss, 100 * totals.accuracy,
+                                    totals.samples / max(seconds, 1e-9), ProgressBar.clock(seconds)))
+    }
+
+    /// The evaluation's bar: batches of rank 0's share done, and its running loss and accuracy.
+    func evaluating(epoch: Int, done: Int, of total: Int, running: MetricTotals, since start: Date) {
+        guard bars else { return }
+        let elapsed = Date().timeIntervalSince(start)
+        console.show(Progress(title: "epoch \(epoch + 1)/\(epochs) test", done: done, total: total, elapsed: elapsed,
+                              samplesPerSecond: running.samples / max(elapsed, 1e-9),
+                              loss: running.samples > 0 ? running.meanLoss : nil, accuracy: running.accuracy), force: done == total)
+    }
+
+    /// Erases the evaluation's bar (its result follows as a line).
+    func endEvaluation() {
+        if bars { console.endBar(with: nil) }
+    }
+}
