@@ -37,34 +37,37 @@ public struct Progress: Sendable {
 
 /// Draws a `Progress` as one terminal line of at most `terminal.columns` characters:
 ///
-///     epoch 2/5 ▕██████▌     ▏ 412/938  44% 0:07<0:09 run 0:41  18.3k samples/s  loss 0.4123  acc 85.21%  lr 0.05
+///     epoch 2/5 ▕██████▌     ▏ 412/938  44%  0:07<0:09  run 0:41 left  loss 0.4123  acc  85.21%  18.3k samples/s  lr 0.05
 ///
-/// Fields that do not fit are dropped, least useful first (lr, run ETA, rate, accuracy…);
-/// the bar itself takes what is left, 10 to 30 cells.
+/// Fields that do not fit are dropped, least useful first (lr, rate, accuracy, the run's
+/// ETA); the bar itself takes what is left, 10 to 30 cells.
 public enum ProgressBar {
     public static func line(_ p: Progress, on terminal: Terminal) -> String {
         let fraction = p.total > 0 ? min(Double(p.done) / Double(p.total), 1) : 0
-        let head = p.title
-        let count = "\(p.done)/\(p.total) " + String(format: "%3.0f%%", 100 * fraction)
+        let digits = String(p.total).count
+        // Fixed widths where numbers grow, so the bar does not jump as they change.
+        let count = String(repeating: " ", count: max(0, digits - String(p.done).count)) + "\(p.done)/\(p.total) "
+            + String(format: "%3.0f%%", 100 * fraction)
         let eta = clock(p.elapsed) + "<" + (p.remaining.map(clock) ?? "?")
-        // In the order they are dropped when the line is too long.
-        var optional: [(text: String, keep: Bool)] = [
-            ("lr " + String(format: "%.4g", p.learningRate ?? 0), p.learningRate != nil),
-            ("run " + clock(p.runRemaining ?? 0) + " left", p.runRemaining != nil),
-            (rate(p.samplesPerSecond ?? 0), p.samplesPerSecond != nil),
-            ("acc " + String(format: "%.2f%%", 100 * (p.accuracy ?? 0)), p.accuracy != nil),
-            ("loss " + String(format: "%.4f", p.loss ?? 0), p.loss != nil),
-        ].filter(\.keep)
+        // In display order; `drop` is the order they go in when the line is too long.
+        var fields: [(text: String, drop: Int)] = []
+        if let r = p.runRemaining { fields.append(("run " + clock(r) + " left", 3)) }
+        if let loss = p.loss { fields.append(("loss " + String(format: "%.4f", loss), 4)) }
+        if let acc = p.accuracy { fields.append(("acc " + String(format: "%6.2f%%", 100 * acc), 2)) }
+        if let rate = p.samplesPerSecond { fields.append((Self.rate(rate), 1)) }
+        if let lr = p.learningRate { fields.append(("lr " + String(format: "%.4g", lr), 0)) }
         let minimumBar = 10, maximumBar = 30
-        func width(_ fields: [(text: String, keep: Bool)]) -> Int {
-            ([head, count, eta] + fields.map(\.text)).reduce(0) { $0 + $1.count } + 2 * (fields.count + 3) + 2
+        // title, space, bar, space, then the fields two spaces apart, one column spare.
+        func width(_ kept: [(text: String, drop: Int)]) -> Int {
+            p.title.count + 2 + ([count, eta] + kept.map(\.text)).reduce(0) { $0 + $1.count + 2 } - 2 + 1
         }
-        while !optional.isEmpty && width(optional) + minimumBar >= terminal.columns { optional.removeFirst() }
-        let cells = max(0, min(maximumBar, terminal.columns - 1 - width(optional)))
-        let tail = [count, eta] + optional.reversed().map(\.text)
-        let bar = cells >= minimumBar ? graphic(fraction, cells: cells, on: terminal) + " " : ""
-        let text = head + " " + bar + tail.joined(separator: "  ")
-        return cells >= minimumBar ? text : String(text.prefix(max(terminal.columns - 1, 0)))
+        while let least = fields.min(by: { $0.drop < $1.drop }), width(fields) + minimumBar > terminal.columns {
+            fields.removeAll { $0.drop == least.drop }
+        }
+        let cells = max(0, min(maximumBar, terminal.columns - width(fields)))
+        let tail = ([count, eta] + fields.map(\.text)).joined(separator: "  ")
+        guard cells >= minimumBar else { return String((p.title + " " + tail).prefix(max(terminal.columns - 1, 0))) }
+        return p.title + " " + graphic(fraction, cells: cells, on: terminal) + " " + tail
     }
 
     /// The bar: `cells` characters between end marks, eighths of a cell in Unicode.
@@ -91,8 +94,9 @@ public enum ProgressBar {
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
-    /// 950 samples/s, 18.3k samples/s.
+    /// " 950 samples/s", "18.3k samples/s", "1.2M samples/s" (5 characters before the unit).
     static func rate(_ r: Double) -> String {
-        (r >= 10_000 ? String(format: "%.1fk", r / 1000) : String(format: "%.0f", r)) + " samples/s"
+        let number = r >= 999_500 ? String(format: "%4.1fM", r / 1e6) : r >= 9_999.5 ? String(format: "%4.1fk", r / 1000) : String(format: "%5.0f", r)
+        return number + " samples/s"
     }
 }
