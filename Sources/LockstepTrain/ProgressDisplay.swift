@@ -11,6 +11,8 @@ final class ProgressDisplay {
     let totalSteps: Int
     let globalBatch: Int
     private let console: Console
+    /// Where lines go (rank 0's `say`: the console, or what a library user passed to `Trainer`).
+    private let say: (String) -> Void
     private let active: Bool
     private let bars: Bool
     private var epochStart = Date()
@@ -20,8 +22,9 @@ final class ProgressDisplay {
     private var invocationSteps = 0
     private var stepsLeft: Int
 
-    init(recipe: Recipe, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, console: Console = .shared,
-         environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(recipe: Recipe, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, say: @escaping (String) -> Void,
+         console: Console = .shared, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.say = say
         style = recipe.training.progress
         epochs = recipe.training.epochs
         self.totalSteps = totalSteps
@@ -65,7 +68,7 @@ final class ProgressDisplay {
     /// A step line (every `log_every` steps): on the console with `lines`, else in the log only.
     func stepLine(_ line: String) {
         guard active else { return }
-        if style == .lines || (style == .auto && !bars) { console.line(line) } else { console.logOnly(line) }
+        if style == .lines || (style == .auto && !bars) { say(line) } else { console.logOnly(line) }
     }
 
     /// Ends the epoch's bar with its summary (over all ranks), when bars are drawn.

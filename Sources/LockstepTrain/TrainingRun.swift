@@ -110,7 +110,7 @@ final class TrainingRun {
         let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
         self.totalSteps = totalSteps
         display = ProgressDisplay(recipe: recipe, rank: comm.rank, totalSteps: totalSteps, startStep: start.step,
-                                  globalBatch: sampler.globalBatch)
+                                  globalBatch: sampler.globalBatch, say: say)
         say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
             + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
     }
