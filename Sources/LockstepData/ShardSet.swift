@@ -32,11 +32,13 @@ public struct Normalization: Sendable, Equatable {
     }
 }
 
-/// A sharded dataset opened for random access: every rank opens its own read-only handles.
+/// A sharded dataset opened for random access: every rank reads through its own handles.
 ///
-/// Opening checks the manifest against every shard — sha256 (optional), datasets, shapes,
-/// types, sample counts — and loads all labels, checking their range, so a bad file is
-/// reported up front with its name instead of as wrong numbers later.
+/// Opening with `init(manifestPath:)` checks the manifest against every shard — sha256
+/// (optional), datasets, shapes, types, sample counts — and loads all labels, checking their
+/// range, so a bad file is reported up front with its name instead of as wrong numbers later.
+/// `init(manifestPath:labels:)` takes labels read elsewhere (rank 0's, broadcast) and opens
+/// each shard only when a read first needs it.
 ///
 /// Immutable: `restricted` returns a new view of the same open files, so the loader thread
 /// and the trainer never see a set change under them.
@@ -51,64 +53,72 @@ public final class ShardSet: Sendable {
     private let relabel: [Int32]?
     /// Number of classes the model sees (the subset's, when restricted to classes).
     public let numClasses: Int
-    private let files: [HDF5File]
-    private let inputs: [HDF5Dataset]
+    private let files: ShardFiles
     private let starts: [Int]
-    private let paths: [String]
 
-    /// Opens the dataset described by the manifest at `manifestPath`.
-    public init(manifestPath: String, verifyChecksums: Bool = true) throws {
+    /// Opens and checks every shard of the dataset described by the manifest at `manifestPath`.
+    public convenience init(manifestPath: String, verifyChecksums: Bool = true) throws {
         let manifest = try ShardManifest.load(manifestPath)
-        let dir = (manifestPath as NSString).deletingLastPathComponent
-        var files: [HDF5File] = [], inputs: [HDF5Dataset] = [], starts: [Int] = [], paths: [String] = []
+        let paths = try Self.presentShards(manifest, manifestPath)
+        var opened: [ShardFile?] = []
         var labels: [Int32] = []
         labels.reserveCapacity(manifest.numSamples)
-        for shard in manifest.shards {
-            let path = dir.isEmpty ? shard.file : dir + "/" + shard.file
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw DataError("\(path): shard listed in \(manifestPath) is missing")
-            }
+        for (shard, path) in zip(manifest.shards, paths) {
             if verifyChecksums {
                 let digest = try FileDigest.sha256(path)
                 guard digest == shard.sha256 else {
                     throw DataError("\(path): sha256 mismatch (manifest \(shard.sha256.prefix(16))…, file \(digest.prefix(16))…): the shard is corrupted or was replaced; re-create it with `lockstep shard`")
                 }
             }
-            let f: HDF5File
-            do { f = try HDF5File.open(path) } catch let e as HDF5Error { throw DataError(e.description) }
-            let expected = [shard.numSamples] + manifest.sampleShape
-            let input = try Self.open(f, manifest.inputDataset, path: path)
-            guard input.shape == expected else {
-                throw DataError("\(path): /\(manifest.inputDataset) has shape \(input.shape), expected \(expected) from the manifest")
-            }
-            let wantType: HDF5ElementType = manifest.dtype == "uint8" ? .int(bits: 8, signed: false) : .float(bits: 32)
-            guard input.elementType == wantType else {
-                throw DataError("\(path): /\(manifest.inputDataset) stores \(input.elementType), expected \(manifest.dtype)")
-            }
-            let labelSet = try Self.open(f, "labels", path: path)
-            guard labelSet.shape == [shard.numSamples], case .int = labelSet.elementType else {
-                throw DataError("\(path): /labels is \(labelSet.elementType) \(labelSet.shape), expected integer [\(shard.numSamples)]")
-            }
-            let shardLabels: [Int32] = try labelSet.read()
-            if let bad = shardLabels.firstIndex(where: { $0 < 0 || Int($0) >= manifest.numClasses }) {
-                throw DataError("\(path): label \(shardLabels[bad]) of sample \(bad) is outside 0..<\(manifest.numClasses) (num_classes in the manifest)")
-            }
-            starts.append(labels.count)
-            labels.append(contentsOf: shardLabels)
-            files.append(f)
-            inputs.append(input)
-            paths.append(path)
+            let file = try ShardFile.open(path, shard, manifest)
+            labels += try file.labels(path, shard, manifest)
+            opened.append(file)
         }
+        self.init(manifest: manifest, manifestPath: manifestPath, labels: labels, files: ShardFiles(manifest: manifest, paths: paths, opened: opened))
+    }
+
+    /// The dataset of the manifest at `manifestPath` with `labels` read elsewhere (rank 0
+    /// read and checked them): only the manifest is read now, and that every shard exists
+    /// is checked; each shard file is opened (and checked) when a read first needs it.
+    public convenience init(manifestPath: String, labels: [Int32]) throws {
+        let manifest = try ShardManifest.load(manifestPath)
+        let paths = try Self.presentShards(manifest, manifestPath)
+        guard labels.count == manifest.numSamples else {
+            throw DataError("\(manifestPath): \(labels.count) labels given for \(manifest.numSamples) samples")
+        }
+        self.init(manifest: manifest, manifestPath: manifestPath, labels: labels, files: ShardFiles(manifest: manifest, paths: paths))
+    }
+
+    private init(manifest: ShardManifest, manifestPath: String, labels: [Int32], files: ShardFiles) {
         self.manifest = manifest
         self.manifestPath = manifestPath
         self.labels = labels
         self.files = files
-        self.inputs = inputs
-        self.starts = starts
-        self.paths = paths
+        starts = manifest.shards.reduce(into: [0]) { $0.append($0.last! + $1.numSamples) }.dropLast()
         selection = nil
         relabel = nil
         numClasses = manifest.numClasses
+    }
+
+    /// Reads the manifest at `manifestPath` and checks that its shards exist (what the other
+    /// ranks do while rank 0 opens the shards and reads their labels).
+    @discardableResult
+    public static func checkPresent(_ manifestPath: String) throws -> ShardManifest {
+        let manifest = try ShardManifest.load(manifestPath)
+        _ = try presentShards(manifest, manifestPath)
+        return manifest
+    }
+
+    /// The shards' paths, each checked to exist (a stat, not an open).
+    private static func presentShards(_ manifest: ShardManifest, _ manifestPath: String) throws -> [String] {
+        let dir = (manifestPath as NSString).deletingLastPathComponent
+        return try manifest.shards.map { shard in
+            let path = dir.isEmpty ? shard.file : dir + "/" + shard.file
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw DataError("\(path): shard listed in \(manifestPath) is missing")
+            }
+            return path
+        }
     }
 
     /// A view of `base`'s files with another subset.
@@ -117,19 +127,14 @@ public final class ShardSet: Sendable {
         manifestPath = base.manifestPath
         labels = base.labels
         files = base.files
-        inputs = base.inputs
         starts = base.starts
-        paths = base.paths
         self.selection = selection
         self.relabel = relabel
         self.numClasses = numClasses
     }
 
-    private static func open(_ f: HDF5File, _ name: String, path: String) throws -> HDF5Dataset {
-        do { return try f.dataset(name) } catch let e as HDF5Error {
-            throw DataError("\(path): dataset /\(name) expected by the manifest: \(e.message)")
-        }
-    }
+    /// Shard files open in this process (all of them after `init(manifestPath:)`).
+    public var openShardCount: Int { files.openCount }
 
     /// Number of samples in use.
     public var count: Int { selection?.count ?? labels.count }
@@ -195,15 +200,17 @@ public final class ShardSet: Sendable {
             do {
                 if manifest.dtype == "uint8" {
                     if staging8.count < rows.count * size { staging8 = [UInt8](repeating: 0, count: rows.count * size) }
-                    try staging8.withUnsafeMutableBufferPointer { try inputs[shard].read(rows: rows, into: $0.baseAddress!) }
+                    let input = try files.input(shard)
+                    try staging8.withUnsafeMutableBufferPointer { try input.read(rows: rows, into: $0.baseAddress!) }
                     staging8.withUnsafeBufferPointer { src in convert(src.baseAddress!, dst, samples: rows.count, coef: coef) }
                 } else {
                     if stagingF.count < rows.count * size { stagingF = [Float](repeating: 0, count: rows.count * size) }
-                    try stagingF.withUnsafeMutableBufferPointer { try inputs[shard].read(rows: rows, into: $0.baseAddress!) }
+                    let input = try files.input(shard)
+                    try stagingF.withUnsafeMutableBufferPointer { try input.read(rows: rows, into: $0.baseAddress!) }
                     stagingF.withUnsafeBufferPointer { src in convert(src.baseAddress!, dst, samples: rows.count, coef: coef) }
                 }
             } catch let e as HDF5Error {
-                throw DataError("\(paths[shard]): reading samples \(rows) failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
+                throw DataError("\(files.paths[shard]): reading samples \(rows) failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
             }
             i = j
         }

@@ -1,21 +1,39 @@
 import Crypto
 import Foundation
 
-/// SHA-256 of files, streamed in 4 MiB pieces, and the digest files ("sidecars") that let a
+/// SHA-256 of files, streamed in 16 MiB pieces, and the digest files ("sidecars") that let a
 /// file Lockstep wrote be checked before any parser reads it.
+///
+/// swift-crypto hashes through BoringSSL, which uses the CPU's SHA extensions (SHA-NI on
+/// x86-64 since AMD Zen and Intel Ice Lake / Goldmont; the ARMv8 crypto extensions): about
+/// 1.5 GB/s per core where they exist, a third of that where not. Files are read with
+/// read(2) into one buffer reused for the whole file, the kernel told the access is sequential.
 ///
 /// A sidecar `FILE.sha256` holds one line in `sha256sum` format (`<hex>  <name>`), so
 /// `sha256sum -c FILE.sha256` checks it too. Writers create the sidecar before the file is
 /// renamed into place, so every committed file has one.
 public enum FileDigest {
+    /// Bytes read per read(2).
+    static let blockSize = 16 << 20
+
     /// Lower-case hex sha256 of the file at `path`.
     public static func sha256(_ path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw HDF5Error(file: path, message: "cannot open to checksum")
-        }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HDF5Error(file: path, message: "cannot open to checksum (\(String(cString: strerror(errno))))") }
+        defer { close(fd) }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
+        defer { buffer.deallocate() }
         var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        while true {
+            let n = read(fd, buffer.baseAddress, blockSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw HDF5Error(file: path, message: "read failed while checksumming (\(String(cString: strerror(errno))))")
+            }
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 

@@ -9,30 +9,80 @@ import LockstepNN
 /// same way: the datasets, restricted and checked against each other, and the model built for
 /// them with replicas made identical.
 extension Recipe {
-    /// The training set (`data.train`), restricted to `data.classes` and `data.limit`.
-    public func openTrainingData() throws -> ShardSet {
-        try ShardSet(manifestPath: data.train, verifyChecksums: data.verifyChecksums)
+    /// Checks the shards of `manifests` against their sha256 (when `data.verify_checksums`),
+    /// each hashed by one rank and skipped when the verification cache of `runDirectory` or of
+    /// its manifest records it verified and unchanged (unless `data.checksum_cache` is false);
+    /// a collective call. Returns what was done, for rank 0 to print.
+    func verifyData(_ manifests: [String], runDirectory: String?, _ comm: any Communicator) throws -> String? {
+        guard data.verifyChecksums else { return nil }
+        return try DataVerification.run(manifests, caches: DataVerification.cacheFiles(runDirectory: runDirectory, manifests: manifests),
+                                         useCache: data.checksumCache, comm).summary
+    }
+
+    /// The training set (`data.train`), restricted to `data.classes` and `data.limit`;
+    /// `verified`: its shards were checked already (by `verifyData`), so they are not hashed.
+    public func openTrainingData(verified: Bool = false) throws -> ShardSet {
+        try ShardSet(manifestPath: data.train, verifyChecksums: data.verifyChecksums && !verified)
             .restricted(classes: data.classes, limit: data.limit, seed: seed)
     }
 
     /// The test set (`data.test`, if any), restricted to `data.classes`; when `training` is
     /// given, its samples and classes must match it.
-    public func openTestData(matching training: ShardSet? = nil) throws -> ShardSet? {
+    public func openTestData(matching training: ShardSet? = nil, verified: Bool = false) throws -> ShardSet? {
         guard let path = data.test else { return nil }
-        let test = try ShardSet(manifestPath: path, verifyChecksums: data.verifyChecksums)
-            .restricted(classes: data.classes, limit: nil, seed: seed)
+        return try restrictedTest(ShardSet(manifestPath: path, verifyChecksums: data.verifyChecksums && !verified), matching: training)
+    }
+
+    /// The test set restricted to `data.classes`, checked against the training set.
+    private func restrictedTest(_ whole: ShardSet, matching training: ShardSet?) throws -> ShardSet {
+        let test = try whole.restricted(classes: data.classes, limit: nil, seed: seed)
         if let training, test.sampleShape != training.sampleShape || test.numClasses != training.numClasses {
             throw DataError("\(test.manifestPath): samples \(test.sampleShape) with \(test.numClasses) classes do not match the training set's \(training.sampleShape) with \(training.numClasses)")
         }
         return test
     }
 
-    /// The test set opened on every rank together (a collective call): an error names every
-    /// rank that could not open it.
+    /// The training and test sets on every rank (a collective call, after `verifyData`):
+    /// rank 0 opens and checks every shard and reads all labels, which it broadcasts; the
+    /// other ranks read the manifests, check that the shards exist, and open each shard when
+    /// they first read from it. An error names every rank that met one.
+    func openDataOnEveryRank(_ comm: any Communicator, runDirectory: String, say: (String) -> Void) throws -> (train: ShardSet, test: ShardSet?) {
+        let manifests = [data.train] + (data.test.map { [$0] } ?? [])
+        try checkPresentOnEveryRank(manifests, what: "opening the data", comm)
+        if let done = try verifyData(manifests, runDirectory: runDirectory, comm) { say(done) }
+        let sets = try shared(manifests, what: "opening the data", comm)
+        return try comm.agreeing(on: "opening the data", partialHint: TrainingRun.sharedDataHint) {
+            let train = try sets[0].restricted(classes: data.classes, limit: data.limit, seed: seed)
+            return (train, try sets.count > 1 ? restrictedTest(sets[1], matching: train) : nil)
+        }
+    }
+
+    /// The test set on every rank, as `openDataOnEveryRank` opens it (for `lockstep eval`).
     public func openTestDataOnEveryRank(_ comm: any Communicator) throws -> ShardSet {
-        try comm.agreeing(on: "opening the test data", partialHint: TrainingRun.sharedDataHint) {
-            guard let test = try openTestData() else { throw RecipeError("data.test is needed") }
-            return test
+        guard let path = data.test else { throw RecipeError("data.test is needed") }
+        try checkPresentOnEveryRank([path], what: "opening the test data", comm)
+        if let done = try verifyData([path], runDirectory: nil, comm), comm.rank == 0 { print(done) }
+        let test = try shared([path], what: "opening the test data", comm)[0]
+        return try comm.agreeing(on: "opening the test data", partialHint: TrainingRun.sharedDataHint) { try restrictedTest(test, matching: nil) }
+    }
+
+    /// Every rank reads the manifests and sees their shards (a stat each), or every rank
+    /// stops with an error naming the ranks that do not (data on one node's local disk).
+    private func checkPresentOnEveryRank(_ manifests: [String], what: String, _ comm: any Communicator) throws {
+        try comm.agreeing(on: what, partialHint: TrainingRun.sharedDataHint) {
+            for path in manifests { try ShardSet.checkPresent(path) }
+        }
+    }
+
+    /// The datasets of `manifests`, opened by rank 0 and shared (see `openDataOnEveryRank`).
+    private func shared(_ manifests: [String], what: String, _ comm: any Communicator) throws -> [ShardSet] {
+        let opened = try comm.agreeing(on: what, partialHint: TrainingRun.sharedDataHint) { () -> [ShardSet?] in
+            comm.rank == 0 ? try manifests.map { try ShardSet(manifestPath: $0, verifyChecksums: false) } : manifests.map { _ in nil }
+        }
+        return try zip(manifests, opened).map { path, set in
+            var labels = try set?.labels ?? [Int32](repeating: 0, count: ShardManifest.load(path).numSamples)
+            try labels.withUnsafeMutableBytes { try comm.broadcast($0, root: 0) }
+            return try set ?? ShardSet(manifestPath: path, labels: labels)
         }
     }
 

@@ -62,7 +62,7 @@ final class TrainingRun {
         self.communicator = comm
         self.say = say
         self.faults = faults
-        let (train, test) = try Self.openData(recipe, comm)
+        let (train, test) = try Self.openData(recipe, comm, runDirectory: outputDirectory, say: say)
         self.train = train
         self.test = test
         let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
@@ -115,13 +115,11 @@ final class TrainingRun {
             + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
     }
 
-    /// The training and test sets, opened on every rank together: an error names every rank
-    /// that could not open them.
-    private static func openData(_ recipe: Recipe, _ comm: any Communicator) throws -> (ShardSet, ShardSet?) {
-        let (train, test) = try comm.agreeing(on: "opening the data", partialHint: sharedDataHint) {
-            let train = try recipe.openTrainingData()
-            return (train, try recipe.openTestData(matching: train))
-        }
+    /// The training and test sets, their shards verified once per job, then opened (by rank 0;
+    /// the others open shards as they read them): an error names every rank that met one.
+    private static func openData(_ recipe: Recipe, _ comm: any Communicator, runDirectory: String,
+                                 say: (String) -> Void) throws -> (ShardSet, ShardSet?) {
+        let (train, test) = try recipe.openDataOnEveryRank(comm, runDirectory: runDirectory, say: say)
         if let k = recipe.fineTuning.headClasses, k != train.numClasses {
             throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
         }

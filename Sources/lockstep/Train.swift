@@ -28,10 +28,13 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Record every rank's steps (per-layer forward/backward, bucket allreduces, optimizer, data wait) and write them as one Chrome trace (chrome://tracing, ui.perfetto.dev) to FILE.", valueName: "FILE"))
     var timeline: String?
 
+    @Flag(help: "Hash every shard before training, even those the verification cache records as verified and unchanged (data.checksum_cache: false).")
+    var verifyData = false
+
     func run() throws {
         let code = Runtime.distributed { comm in
             try Runtime.reportPlacement(comm, show: true)
-            let recipe = try Recipe.load(self.recipe, overrides: overrides)
+            let recipe = try Recipe.load(self.recipe, overrides: overrides + (verifyData ? ["data.checksum_cache=false"] : []))
             Runtime.startRankLog(runDirectory: output ?? recipe.output, rank: comm.rank)
             Console.shared.logOnly("lockstep: \(comm.rankTag), pid \(getpid()): " + CommandLine.arguments.joined(separator: " "))
             let trainer = Trainer(recipe: recipe, communicator: comm, outputDirectory: output)

@@ -22,6 +22,8 @@ public struct Recipe: Sendable {
         public var test: String?
         public var normalization: Normalization
         public var verifyChecksums: Bool
+        /// Trust the verification caches for shards that did not change since verified.
+        public var checksumCache: Bool
         public var prefetch: Int
         /// Use only these classes (relabelled 0..<count in this order), train and test.
         public var classes: [Int]?
@@ -203,7 +205,7 @@ public struct Recipe: Sendable {
         transform.resize = try size(K.resize)
         transform.crop = try size(K.crop)
         return Data(train: try doc(K.train), test: try doc.optional(K.test), normalization: normalization,
-                    verifyChecksums: try doc(K.verifyChecksums), prefetch: try doc(K.prefetch), classes: try doc.optional(K.classes),
+                    verifyChecksums: try doc(K.verifyChecksums), checksumCache: try doc(K.checksumCache), prefetch: try doc(K.prefetch), classes: try doc.optional(K.classes),
                     limit: try doc.optional(K.limit), transform: transform)
     }
 }

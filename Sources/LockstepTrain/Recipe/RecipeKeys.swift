@@ -40,7 +40,9 @@ enum RecipeKeys {
     static let mean = RecipeKey<[Double]>(path: "data.normalize.mean", absent: .value([0]), help: "One value, or one per channel.")
     static let std = RecipeKey<[Double]>(path: "data.normalize.std", absent: .value([1]), above: 0, help: "One value, or one per channel.")
     static let verifyChecksums = RecipeKey<Bool>(path: "data.verify_checksums", absent: .value(true),
-                                                 help: "Check every shard's SHA-256 against the manifest before training.")
+                                                 help: "Check every shard's SHA-256 against the manifest before training, each shard hashed by one rank.")
+    static let checksumCache = RecipeKey<Bool>(path: "data.checksum_cache", absent: .value(true),
+                                               help: "Skip shards recorded verified and unchanged (size, mtime, inode) in `RUN/verified-shards.json` or `MANIFEST.verified.json`; `false` (or `train --verify-data`) hashes all.")
     static let prefetch = RecipeKey<Int>(path: "data.prefetch", absent: .value(2), minimum: 1, help: "Batches read ahead by the loader thread.")
     static let classes = RecipeKey<[Int]>(path: "data.classes", absent: .unset("all"), minimum: 0,
                                           help: "Use only these classes, relabelled 0… in this order (train and test).")
@@ -147,7 +149,7 @@ enum RecipeKeys {
         name, seed, output,
         model, hidden, activation, stem, widths, dropout,
         loss, labelSmoothing,
-        train, test, scale, mean, std, verifyChecksums, prefetch, classes, limit, preprocess, channels, resize, crop,
+        train, test, scale, mean, std, verifyChecksums, checksumCache, prefetch, classes, limit, preprocess, channels, resize, crop,
         epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps, onNonFinite,
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,

@@ -1,0 +1,73 @@
+import Foundation
+import LockstepHDF5
+
+/// One shard's HDF5 file and its input dataset, checked against the manifest: the dataset's
+/// shape and element type.
+struct ShardFile: Sendable {
+    let file: HDF5File
+    let input: HDF5Dataset
+
+    static func open(_ path: String, _ shard: ShardManifest.Shard, _ manifest: ShardManifest) throws -> ShardFile {
+        let f: HDF5File
+        do { f = try HDF5File.open(path) } catch let e as HDF5Error { throw DataError(e.description) }
+        let expected = [shard.numSamples] + manifest.sampleShape
+        let input = try dataset(f, manifest.inputDataset, path: path)
+        guard input.shape == expected else {
+            throw DataError("\(path): /\(manifest.inputDataset) has shape \(input.shape), expected \(expected) from the manifest")
+        }
+        let wantType: HDF5ElementType = manifest.dtype == "uint8" ? .int(bits: 8, signed: false) : .float(bits: 32)
+        guard input.elementType == wantType else {
+            throw DataError("\(path): /\(manifest.inputDataset) stores \(input.elementType), expected \(manifest.dtype)")
+        }
+        return ShardFile(file: f, input: input)
+    }
+
+    /// The shard's labels, checked: integers, one per sample, each a class of the manifest.
+    func labels(_ path: String, _ shard: ShardManifest.Shard, _ manifest: ShardManifest) throws -> [Int32] {
+        let labelSet = try Self.dataset(file, "labels", path: path)
+        guard labelSet.shape == [shard.numSamples], case .int = labelSet.elementType else {
+            throw DataError("\(path): /labels is \(labelSet.elementType) \(labelSet.shape), expected integer [\(shard.numSamples)]")
+        }
+        let labels: [Int32] = try labelSet.read()
+        if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= manifest.numClasses }) {
+            throw DataError("\(path): label \(labels[bad]) of sample \(bad) is outside 0..<\(manifest.numClasses) (num_classes in the manifest)")
+        }
+        return labels
+    }
+
+    private static func dataset(_ f: HDF5File, _ name: String, path: String) throws -> HDF5Dataset {
+        do { return try f.dataset(name) } catch let e as HDF5Error {
+            throw DataError("\(path): dataset /\(name) expected by the manifest: \(e.message)")
+        }
+    }
+}
+
+/// The shard files of a dataset, each opened when first read (and then kept open), or
+/// opened up front. On a parallel file system opening 1,000 shards on each of 256 ranks at
+/// start-up is 256,000 metadata operations at once; opened as reads reach them, they spread
+/// over the first epoch.
+final class ShardFiles: @unchecked Sendable {
+    let manifest: ShardManifest
+    let paths: [String]
+    private let lock = NSLock()
+    private var open: [ShardFile?]
+
+    init(manifest: ShardManifest, paths: [String], opened: [ShardFile?]? = nil) {
+        self.manifest = manifest
+        self.paths = paths
+        open = opened ?? Array(repeating: nil, count: paths.count)
+    }
+
+    /// Shard `i`'s input dataset, opening the file on first use.
+    func input(_ i: Int) throws -> HDF5Dataset {
+        try lock.withLock {
+            if let file = open[i] { return file.input }
+            let file = try ShardFile.open(paths[i], manifest.shards[i], manifest)
+            open[i] = file
+            return file.input
+        }
+    }
+
+    /// Files opened so far.
+    var openCount: Int { lock.withLock { open.count { $0 != nil } } }
+}
