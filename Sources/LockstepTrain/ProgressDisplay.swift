@@ -17,6 +17,8 @@ final class ProgressDisplay {
     private let bars: Bool
     private var epochStart = Date()
     private var epochSteps = 0
+    /// The epoch's first step in this invocation, counted in the epoch (above 1 after a resume).
+    private var firstInEpoch = 1
     /// Steps taken in this invocation and when the first began (for the run's ETA).
     private var invocationStart: Date?
     private var invocationSteps = 0
@@ -38,12 +40,13 @@ final class ProgressDisplay {
         case .lines, .none: nil
         }
         bars = active && terminal != nil
-        if active { console.drawBars(on: terminal) }
+        if active { console.drawBars(on: terminal, columns: { Terminal.forStandardOutput(environment: environment)?.columns }) }
     }
 
     func startEpoch() {
         epochStart = Date()
         epochSteps = 0
+        firstInEpoch = 1
         if invocationStart == nil { invocationStart = epochStart }
     }
 
@@ -57,12 +60,13 @@ final class ProgressDisplay {
         let elapsed = Date().timeIntervalSince(epochStart)
         let runElapsed = Date().timeIntervalSince(invocationStart ?? epochStart)
         let inEpoch = (step - 1) % stepsPerEpoch + 1
+        if epochSteps == 1 { firstInEpoch = inEpoch }
         let stepsThisEpoch = min(stepsPerEpoch, inEpoch + stepsLeft)
         console.show(Progress(title: "epoch \(epoch + 1)/\(epochs)", done: inEpoch, total: stepsThisEpoch, elapsed: elapsed,
                               runRemaining: runElapsed / Double(invocationSteps) * Double(stepsLeft),
                               samplesPerSecond: Double(epochSteps * globalBatch) / max(elapsed, 1e-9),
                               loss: running.samples > 0 ? running.meanLoss : nil, accuracy: running.samples > 0 ? running.accuracy : nil,
-                              learningRate: learningRate), force: inEpoch == stepsThisEpoch)
+                              learningRate: learningRate, doneSinceStart: epochSteps), force: inEpoch == stepsThisEpoch)
     }
 
     /// A step line (every `log_every` steps): on the console with `lines`, else in the log only.
@@ -74,8 +78,9 @@ final class ProgressDisplay {
     /// Ends the epoch's bar with its summary (over all ranks), when bars are drawn.
     func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) {
         guard bars else { return }
-        console.endBar(with: String(format: "epoch %d/%d  %d steps  loss %.4f  acc %.2f%%  %.0f samples/s  %@",
-                                    epoch + 1, epochs, epochSteps, totals.meanLoss, 100 * totals.accuracy,
+        let steps = firstInEpoch > 1 ? "steps \(firstInEpoch)–\(firstInEpoch + epochSteps - 1) (resumed)" : "\(epochSteps) steps"
+        console.endBar(with: String(format: "epoch %d/%d  %@  loss %.4f  acc %.2f%%  %.0f samples/s  %@",
+                                    epoch + 1, epochs, steps, totals.meanLoss, 100 * totals.accuracy,
                                     totals.samples / max(seconds, 1e-9), ProgressBar.clock(seconds)))
     }
 

@@ -19,13 +19,34 @@ public enum RunTable {
     /// a process of this host still runs (a run left "running" by a killed job is not).
     public static func rows(in directory: String, host: String = LocalCommunicator().hostname,
                             isAlive: (Int32) -> Bool = { kill($0, 0) == 0 }) throws -> [RunRow] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw RecipeError("\(directory): no such directory")
+        }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         return names.compactMap { name in
             let dir = directory + "/" + name
-            guard FileManager.default.fileExists(atPath: dir + "/recipe.yaml") else { return nil }
-            return row(dir, name: name, host: host, isAlive: isAlive)
+            if FileManager.default.fileExists(atPath: dir + "/recipe.yaml") { return row(dir, name: name, host: host, isAlive: isAlive) }
+            // A run that ended before writing its recipe (bad data, say) left only its logs.
+            return startupFailure(dir).map { RunRow(name: name, status: $0) }
         }
     }
+
+    /// "failed at start-up: …" with the last error line of rank 0's log, if `dir` holds one.
+    static func startupFailure(_ dir: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: dir + "/logs/rank-0.log") else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        guard let at = lines.lastIndex(where: { $0.contains("error: ") }) else { return "failed at start-up (see logs/rank-0.log)" }
+        var error = String(lines[at][lines[at].range(of: "error: ")!.upperBound...])
+        // "… failed on 2 of 2 rank(s):" heads a list: its first entry says more.
+        if error.hasSuffix(":"), at + 1 < lines.count, let entry = lines[at + 1].split(separator: " ", maxSplits: 1).last {
+            error = entry.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: #"^rank \d+@\S+: "#, with: "", options: .regularExpression)
+        }
+        return "failed at start-up: " + shortened(error)
+    }
+
+    /// At most 40 characters (the status column stays narrow; the logs have the rest).
+    static func shortened(_ text: String) -> String { text.count > 40 ? text.prefix(39) + "…" : text }
 
     static func row(_ dir: String, name: String, host: String, isAlive: (Int32) -> Bool) -> RunRow {
         let summary = (FileManager.default.contents(atPath: dir + "/summary.json"))
@@ -41,7 +62,12 @@ public enum RunTable {
                          steps: steps, bestTestAccuracy: accuracies.max(),
                          finalTestAccuracy: accuracies.last, wallSeconds: summary?["wall_time_s"] as? Double,
                          worldSize: status?.worldSize ?? (summary?["world_size"] as? Int))
-        if let status, status.state != .finished || row.wallSeconds == nil { row.wallSeconds = status.updated - status.started }
+        if let status, status.state != .finished || row.wallSeconds == nil {
+            // A live run's status is written when it starts and ends: its time is until now,
+            // a dead one's until its last record.
+            let last = [status.updated, modified(dir + "/steps.csv"), modified(dir + "/metrics.csv")].compactMap { $0 }.max()!
+            row.wallSeconds = (row.status == "running" ? Date().timeIntervalSince1970 : last) - status.started
+        }
         return row
     }
 
@@ -53,12 +79,16 @@ public enum RunTable {
         case .stopped: return "stopped (75): --resume auto"
         case .stalled: return "stalled (76)"
         case .failed:
-            let message = status.message ?? "?"
-            return "failed: " + (message.count > 60 ? message.prefix(59) + "…" : message)
+            return "failed: " + shortened(status.message ?? "?")
         case .running:
             if status.host != host { return "running on \(status.host)?" }
             return isAlive(status.pid) ? "running" : "died (killed, or its node lost)"
         }
+    }
+
+    /// When the file at `path` was last modified (seconds since the epoch).
+    static func modified(_ path: String) -> Double? {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date)?.timeIntervalSince1970
     }
 
     /// The values of column `name` of a CSV file (nil for empty cells); empty if absent.

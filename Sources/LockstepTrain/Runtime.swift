@@ -39,17 +39,17 @@ public enum Runtime {
         } catch let failure as AgreedFailure {
             // Every rank reached the same verdict together: rank 0 says it, all end cleanly.
             // Every rank's log says why it ended; the console gets it once.
-            if comm.rank == 0 { printError("\(comm.rankTag): error: \(failure)") }
+            if comm.rank == 0 { Console.shared.final("\(comm.rankTag): error: \(failure)") }
             else { Console.shared.logOnly("\(comm.rankTag): error: \(failure)") }
             MPICommunicator.finalize()
             return failureExitCode
         } catch let stop as StoppedBySignal {
             // Every rank agreed to stop and the checkpoint is on disk: a clean, resumable exit.
-            if comm.rank == 0 { printError("lockstep: \(stop)") } else { Console.shared.logOnly("\(comm.rankTag): \(stop)") }
+            if comm.rank == 0 { Console.shared.final("lockstep: \(stop)") } else { Console.shared.logOnly("\(comm.rankTag): \(stop)") }
             MPICommunicator.finalize()
             return CheckpointStore.resumeExitCode
         } catch {
-            printError("\(comm.rankTag): error: \(error)")
+            Console.shared.final("\(comm.rankTag): error: \(error)")
             if comm.size > 1 { comm.abort(code: failureExitCode) }
             MPICommunicator.finalize()
             return failureExitCode

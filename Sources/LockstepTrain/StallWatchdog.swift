@@ -1,4 +1,5 @@
 import Foundation
+import LockstepMonitor
 import LockstepHDF5
 import LockstepTimeline
 import Synchronization
@@ -99,7 +100,7 @@ public final class StallWatchdog: Sendable {
             reports = readReports()
         } while reports.count < hosts.count && Date() < deadline
         if reports.keys.min() == rank {
-            Runtime.printError(Self.summary(timeout: timeout, hosts: hosts, reports: reports))
+            Console.shared.final(Self.summary(timeout: timeout, hosts: hosts, reports: reports))
         } else {
             Thread.sleep(forTimeInterval: 2)  // the launcher ends the job at the first exit: let the summary out first
         }

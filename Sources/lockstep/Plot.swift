@@ -6,13 +6,7 @@ import LockstepMonitor
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw the curves of one or several runs (training and test) as SVG, or PNG.",
-        discussion: """
-            Reads each run directory's steps.csv (training values at every logged step) and
-            metrics.csv (per epoch, with the test set's values). Metrics: loss, accuracy, lr,
-            samples_per_sec, and the per-phase times (data_wait_ms, forward_ms, backward_ms,
-            allreduce_ms, optimizer_ms, sync_ms). One colour per run; training solid, test dashed.
-            PNG goes through rsvg-convert (librsvg2-bin) or ImageMagick, whichever is installed.
-            """)
+        discussion: "Reads each run directory's steps.csv (training values at every logged step) and metrics.csv (per epoch, with the test set's values). Metrics: loss, accuracy, lr, samples_per_sec, and the per-phase times (data_wait_ms, forward_ms, backward_ms, allreduce_ms, optimizer_ms, sync_ms). One colour per run; training solid, test dashed. PNG goes through rsvg-convert (librsvg2-bin) or ImageMagick, whichever is installed.")
 
     @Argument(help: "Run directories (what `lockstep train --out` names).") var runs: [String]
 
@@ -42,6 +36,7 @@ struct Plot: ParsableCommand {
         let chart = SVGChart(title: "\(metric) by \(by): " + names.joined(separator: ", "), xLabel: by, yLabel: yLabel, series: series)
         let path = out ?? "\(metric).svg"
         let png = path.lowercased().hasSuffix(".png")
+        guard png || path.lowercased().hasSuffix(".svg") else { throw MonitorError("--out \(path): write .svg or .png") }
         let svgPath = png ? path + ".svg" : path
         do { try chart.svg().write(toFile: svgPath, atomically: true, encoding: .utf8) } catch {
             throw MonitorError("\(svgPath): cannot write (\(error.localizedDescription))")

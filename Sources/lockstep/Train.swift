@@ -34,7 +34,9 @@ struct Train: ParsableCommand {
     func run() throws {
         let code = Runtime.distributed { comm in
             try Runtime.reportPlacement(comm, show: true)
-            let recipe = try Recipe.load(self.recipe, overrides: overrides + (verifyData ? ["data.checksum_cache=false"] : []))
+            let recipe = try comm.agreeing(on: "reading the recipe", partialHint: "The other ranks could read it: on a cluster, the recipe must be on a file system every node sees.") {
+                try Recipe.load(self.recipe, overrides: overrides + (verifyData ? ["data.checksum_cache=false"] : []))
+            }
             Runtime.startRankLog(runDirectory: output ?? recipe.output, rank: comm.rank)
             Console.shared.logOnly("lockstep: \(comm.rankTag), pid \(getpid()): " + CommandLine.arguments.joined(separator: " "))
             let trainer = Trainer(recipe: recipe, communicator: comm, outputDirectory: output)

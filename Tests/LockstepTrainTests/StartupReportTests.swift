@@ -34,6 +34,7 @@ final class StartupReportTests: XCTestCase {
         XCTAssertEqual(StartupReport.rankList([0, 2, 4, 5, 6]), "ranks 0, 2, 4-6")
     }
 
+    /// The same error on every rank (here the only one) is said once, as it is.
     func testAgreementNamesTheFailingRankAndItsError() {
         let comm = LocalCommunicator()
         XCTAssertEqual(try comm.agreeing(on: "opening", partialHint: "hint") { 42 }, 42)
@@ -41,7 +42,7 @@ final class StartupReportTests: XCTestCase {
             throw CommunicatorError("data/x.h5: no such file")
         }) { error in
             XCTAssert(error is AgreedFailure)
-            XCTAssertEqual("\(error)", "opening the data failed on 1 of 1 rank(s):\n  rank 0@\(comm.hostname): data/x.h5: no such file")
+            XCTAssertEqual("\(error)", "data/x.h5: no such file")
         }
     }
 }

@@ -33,9 +33,16 @@ public final class Console: @unchecked Sendable {
     /// The open log file, if any (its descriptor goes to the crash handler).
     public var logFile: RankLog? { lock.withLock { log } }
 
-    /// Draws bars on `terminal` from now on (nil: plain lines only).
-    public func drawBars(on terminal: Terminal?) {
-        lock.withLock { self.terminal = terminal }
+    /// Tells the terminal's width now (it changes when the window is resized).
+    private var columns: (() -> Int?)?
+
+    /// Draws bars on `terminal` from now on (nil: plain lines only); `columns`, asked at each
+    /// redraw, follows the window's width.
+    public func drawBars(on terminal: Terminal?, columns: (() -> Int?)? = nil) {
+        lock.withLock {
+            self.terminal = terminal
+            self.columns = columns
+        }
     }
 
     /// A line on standard output (and in the log).
@@ -46,11 +53,24 @@ public final class Console: @unchecked Sendable {
         }
     }
 
-    /// A line on standard error (and in the log), e.g. `rank 3@node2: error: …`.
+    /// A line on standard error (and in the log), e.g. `rank 3@node2: error: …`. While bars
+    /// are drawn it goes to standard output instead, the terminal both show: under mpirun the
+    /// two are separate pipes, and a line on one would land in the middle of the bar on the other.
     public func error(_ text: String) {
         lock.withLock {
             record(text)
-            emit(text + "\n", to: STDERR_FILENO)
+            emit(text + "\n", to: terminal == nil ? STDERR_FILENO : STDOUT_FILENO)
+        }
+    }
+
+    /// The last lines of a process (the error or stop that ends it): the bar is erased for
+    /// good first, so the screen ends with the message and the prompt on a line of its own.
+    public func final(_ text: String) {
+        lock.withLock {
+            if bar != nil { write("\r\u{1B}[K", to: STDOUT_FILENO) }
+            bar = nil
+            record(text)
+            write(text + "\n", to: terminal == nil ? STDERR_FILENO : STDOUT_FILENO)
         }
     }
 
@@ -62,10 +82,14 @@ public final class Console: @unchecked Sendable {
     /// Redraws the bar, at most every `redrawInterval` seconds unless `force`.
     public func show(_ progress: Progress, force: Bool = false) {
         lock.withLock {
-            guard let terminal else { return }
+            guard var terminal else { return }
             let now = ProcessInfo.processInfo.systemUptime
             guard force || now - lastDraw >= redrawInterval else { return }
             lastDraw = now
+            if let width = columns?() {
+                terminal.columns = width
+                self.terminal = terminal
+            }
             let text = ProgressBar.line(progress, on: terminal)
             bar = text
             write("\r" + text + "\u{1B}[K", to: STDOUT_FILENO)

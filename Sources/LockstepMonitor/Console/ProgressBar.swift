@@ -15,9 +15,14 @@ public struct Progress: Sendable {
     public var loss: Double?
     public var accuracy: Double?
     public var learningRate: Double?
+    /// Of this loop's `done`, those taken since `elapsed` began (fewer when a resumed run
+    /// starts in the middle of an epoch): the pace for the ETA.
+    public var doneSinceStart: Int
 
     public init(title: String, done: Int, total: Int, elapsed: Double, runRemaining: Double? = nil,
-                samplesPerSecond: Double? = nil, loss: Double? = nil, accuracy: Double? = nil, learningRate: Double? = nil) {
+                samplesPerSecond: Double? = nil, loss: Double? = nil, accuracy: Double? = nil, learningRate: Double? = nil,
+                doneSinceStart: Int? = nil) {
+        self.doneSinceStart = doneSinceStart ?? done
         self.title = title
         self.done = done
         self.total = total
@@ -31,7 +36,7 @@ public struct Progress: Sendable {
 
     /// Seconds left in this loop at its pace so far (nil before its first step).
     public var remaining: Double? {
-        done > 0 ? elapsed / Double(done) * Double(max(total - done, 0)) : nil
+        doneSinceStart > 0 ? elapsed / Double(doneSinceStart) * Double(max(total - done, 0)) : nil
     }
 }
 
@@ -55,19 +60,20 @@ public enum ProgressBar {
         if let loss = p.loss { fields.append(("loss " + String(format: "%.4f", loss), 4)) }
         if let acc = p.accuracy { fields.append(("acc " + String(format: "%6.2f%%", 100 * acc), 2)) }
         if let rate = p.samplesPerSecond { fields.append((Self.rate(rate), 1)) }
-        if let lr = p.learningRate { fields.append(("lr " + String(format: "%.4g", lr), 0)) }
+        if let lr = p.learningRate { fields.append(("lr " + String(format: "%-9.3g", lr), 0)) }
         let minimumBar = 10, maximumBar = 30
-        // title, space, bar, space, then the fields two spaces apart, one column spare.
+        // title, space, bar, space, then the fields two spaces apart; three columns spare (a
+        // typed ^C echoes there without wrapping the line).
         func width(_ kept: [(text: String, drop: Int)]) -> Int {
-            p.title.count + 2 + ([count, eta] + kept.map(\.text)).reduce(0) { $0 + $1.count + 2 } - 2 + 1
+            p.title.count + 2 + ([count, eta] + kept.map(\.text)).reduce(0) { $0 + $1.count + 2 } - 2 + 3
         }
         while let least = fields.min(by: { $0.drop < $1.drop }), width(fields) + minimumBar > terminal.columns {
             fields.removeAll { $0.drop == least.drop }
         }
         let cells = max(0, min(maximumBar, terminal.columns - width(fields)))
         let tail = ([count, eta] + fields.map(\.text)).joined(separator: "  ")
-        guard cells >= minimumBar else { return String((p.title + " " + tail).prefix(max(terminal.columns - 1, 0))) }
-        return p.title + " " + graphic(fraction, cells: cells, on: terminal) + " " + tail
+        guard cells >= minimumBar else { return String((p.title + " " + tail).prefix(max(terminal.columns - 3, 0))) }
+        return (p.title + " " + graphic(fraction, cells: cells, on: terminal) + " " + tail).replacingOccurrences(of: #" +$"#, with: "", options: .regularExpression)
     }
 
     /// The bar: `cells` characters between end marks, eighths of a cell in Unicode.

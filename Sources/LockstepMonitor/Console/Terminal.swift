@@ -43,7 +43,8 @@ public struct Terminal: Sendable, Equatable {
     /// (`training.progress: bar`): `COLUMNS` or 100 wide, colour unless `NO_COLOR` (or
     /// `TERM=dumb`), block characters in a UTF-8 locale.
     public static func assumed(environment env: [String: String] = ProcessInfo.processInfo.environment) -> Terminal {
-        let locale = env["LC_ALL"] ?? env["LC_CTYPE"] ?? env["LANG"] ?? ""
+        // POSIX: the first of these that is set and not empty.
+        let locale = ["LC_ALL", "LC_CTYPE", "LANG"].lazy.compactMap { env[$0] }.first { !$0.isEmpty } ?? ""
         return Terminal(columns: env["COLUMNS"].flatMap(Int.init) ?? 100,
                         color: (env["NO_COLOR"] ?? "").isEmpty && env["TERM"] != "dumb",
                         unicode: locale.uppercased().replacingOccurrences(of: "-", with: "").contains("UTF8"))

@@ -7,11 +7,20 @@ public struct Axis: Equatable, Sendable {
     public var upper: Double
     public var ticks: [Double]
 
-    public init(covering values: [Double], target: Int = 6) {
+    /// `integers`: ticks at whole numbers only (steps, epochs). The data's range is widened by
+    /// 3 % each way (not below 0 for data that is not), so no line runs along the frame.
+    public init(covering values: [Double], target: Int = 6, integers: Bool = false) {
         var low = values.min() ?? 0, high = values.max() ?? 1
         if !(low.isFinite && high.isFinite) { (low, high) = (0, 1) }
-        if high - low < 1e-12 * max(abs(high), 1) { (low, high) = (low - max(abs(low) * 0.1, 0.5), high + max(abs(high) * 0.1, 0.5)) }
-        let step = Self.niceStep((high - low) / Double(max(target - 1, 1)))
+        if high - low < 1e-12 * max(abs(high), 1) {
+            let pad = integers ? 1 : max(abs(high) * 0.1, 1e-9)
+            (low, high) = (low - pad, high + pad)
+        } else if !integers {
+            let pad = 0.03 * (high - low)
+            (low, high) = (low >= 0 ? max(0, low - pad) : low - pad, high + pad)
+        }
+        var step = Self.niceStep((high - low) / Double(max(target - 1, 1)))
+        if integers { step = max(step, 1) }
         let first = (low / step).rounded(.down) * step, last = (high / step).rounded(.up) * step
         lower = first
         upper = last

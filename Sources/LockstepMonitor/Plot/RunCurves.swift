@@ -29,6 +29,7 @@ public enum RunCurves {
         switch x {
         case .step:
             let steps = try table(run + "/steps.csv", required: true)
+            if steps.rows.isEmpty { throw MonitorError("\(run): no steps logged yet (steps.csv has no rows)") }
             if let train = steps.points(x: "step", y: metric) { result.append(Series(run: label, split: "train", points: train)) }
             if let test = epochs.points(x: "step", y: "test_" + metric) { result.append(Series(run: label, split: "test", points: test)) }
             if result.isEmpty { throw unknown(metric, run, columns: steps.columns + epochs.columns.filter { $0.hasPrefix("test_") }) }
@@ -37,7 +38,13 @@ public enum RunCurves {
                 result.append(Series(run: label, split: "train", points: train))
             }
             if let test = epochs.points(x: "epoch", y: "test_" + metric) { result.append(Series(run: label, split: "test", points: test)) }
-            if result.isEmpty { throw unknown(metric, run, columns: epochs.columns) }
+            if result.isEmpty {
+                if (try? table(run + "/steps.csv", required: false))?.columns.contains(metric) == true {
+                    throw MonitorError("\(run): '\(metric)' is recorded per logged step, not per epoch: use --by step")
+                }
+                if epochs.rows.isEmpty { throw MonitorError("\(run): no epoch finished yet (metrics.csv has no rows); --by step shows the steps") }
+                throw unknown(metric, run, columns: epochs.columns)
+            }
         }
         return result
     }

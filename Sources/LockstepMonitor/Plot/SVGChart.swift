@@ -25,7 +25,7 @@ public struct SVGChart {
     public func svg() -> String {
         let (left, right, top, bottom) = (78.0, 24.0, 44.0, 58.0)
         let plotW = width - left - right, plotH = height - top - bottom
-        let xAxis = Axis(covering: series.flatMap { $0.points.map(\.x) })
+        let xAxis = Axis(covering: series.flatMap { $0.points.map(\.x) }, integers: true)
         let yAxis = Axis(covering: series.flatMap { $0.points.map(\.y) })
         func px(_ x: Double) -> Double { left + xAxis.position(x) * plotW }
         func py(_ y: Double) -> Double { top + (1 - yAxis.position(y)) * plotH }
@@ -53,11 +53,18 @@ public struct SVGChart {
                 for p in s.points { out.append(#"<circle cx="\#(f(px(p.x)))" cy="\#(f(py(p.y)))" r="3" fill="\#(color)"/>"#) }
             }
         }
-        // Top right, unless the curves end high (accuracy): then bottom right.
-        let ends = series.flatMap { $0.points.suffix(max(1, $0.points.count / 3)).map { yAxis.position($0.y) } }
-        let high = !ends.isEmpty && ends.reduce(0, +) / Double(ends.count) > 0.5
-        let boxH = 8 + 20 * Double(series.count)
-        out += legend(runs: runs, x: left + plotW - 10, y: high ? top + plotH - 10 - boxH : top + 10)
+        // The corner whose box covers the fewest points (right before left, top before bottom).
+        let boxW = 44 + 7.5 * Double(series.map { "\($0.run) \($0.split)".count }.max() ?? 0), boxH = 8 + 20 * Double(series.count)
+        let corners = [(left + plotW - 10, top + 10), (left + plotW - 10, top + plotH - 10 - boxH),
+                       (left + 10 + boxW, top + 10), (left + 10 + boxW, top + plotH - 10 - boxH)]
+        let pixels = series.flatMap { $0.points.map { (px($0.x), py($0.y)) } }
+        let corner = corners.min { a, b in
+            func covered(_ c: (Double, Double)) -> Int {
+                pixels.count { $0.0 >= c.0 - boxW - 6 && $0.0 <= c.0 + 6 && $0.1 >= c.1 - 6 && $0.1 <= c.1 + boxH + 6 }
+            }
+            return covered(a) < covered(b)
+        }!
+        out += legend(runs: runs, x: corner.0, y: corner.1)
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
     }

@@ -4,8 +4,9 @@ import SwiftProtobuf
 /// Writes a TensorBoard event file of scalars, `DIR/events.out.tfevents.<time>.<host>.<pid>`,
 /// which `tensorboard --logdir` shows: each invocation of a run a new file (TensorBoard reads
 /// the files of a directory in order), opened with the file version and, for a resumed run,
-/// a session start at the step it resumed from, so that TensorBoard drops what the previous
-/// invocation recorded after that step (written again now).
+/// a session start just after the step it resumed from, so that TensorBoard drops what the
+/// previous invocation recorded after that step (written again now) and keeps that step's
+/// values (TensorBoard drops the events at and after a session start's step).
 public final class EventWriter {
     private let records: RecordWriter
     public var path: String { records.path }
@@ -21,7 +22,7 @@ public final class EventWriter {
         records = try RecordWriter(path: directory + "/" + name)
         try append(Self.event(step: 0, at: now) { $0.fileVersion = "brain.Event:2" })
         if let step {
-            try append(Self.event(step: step, at: now) { $0.sessionLog.status = .start })
+            try append(Self.event(step: step + 1, at: now) { $0.sessionLog.status = .start })
         }
     }
 

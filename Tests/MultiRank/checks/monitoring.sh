@@ -65,14 +65,31 @@ stopped_at=$(sed -n 's/.*signal 10 at step \([0-9]*\).*/\1/p' watched-stop.log)
 python3 "$here/tools/tfevents.py" watched/stopped/tensorboard > stopped-events.jsonl 2> stopped-events.err
 files=$(ls watched/stopped/tensorboard | wc -l)
 steps=$(cut -d, -f1 watched/stopped/steps.csv | tail -n +2)
-if [ "$files" = 2 ] && grep -q "\"session\": 1, \"step\": $stopped_at," stopped-events.jsonl \
+if [ "$files" = 2 ] && grep -q "\"session\": 1, \"step\": $((stopped_at + 1))," stopped-events.jsonl \
    && [ "$(echo "$steps" | sort -n | uniq | tr '\n' ' ')" = "$(seq 10 10 400 | tr '\n' ' ')" ] \
    && [ "$(echo "$steps" | wc -l)" = 40 ] && [ "$(grep -c 'rank 0@.*pid' watched/stopped/logs/rank-0.log)" = 2 ] \
    && [ "$(grep -c 'rank 1@.*pid' watched/stopped/logs/rank-1.log)" = 2 ] && ! grep -q "tensorboard reads" stopped-events.err; then
-  ok "resumed at step $stopped_at: a 2nd event file starting with a session START there, steps.csv 10…400 once each, both ranks' logs appended"
+  ok "resumed at step $stopped_at: a 2nd event file starting with a session START just after it, steps.csv 10…400 once each, both ranks' logs appended"
 else
   bad "resumed run's records ($files event files, stopped at $stopped_at)" "$(grep -h session stopped-events.jsonl)" "$(cat stopped-events.err)" \
     "$(echo "$steps" | tr '\n' ' ' | tail -c 300)"
+fi
+
+# Resumed at a logged step (an epoch's end): TensorBoard keeps that step's values.
+cp -r watched/done watched/more
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${mon[@]}" --set data.limit=2560 --set training.epochs=3 --out watched/more \
+  --resume auto > watched-more.log 2>&1
+if python3 "$here/tools/tfevents.py" --effective watched/more/tensorboard > more-effective.json 2> more-effective.err \
+   && python3 - more-effective.json <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert sorted(map(int, s["train/loss"])) == list(range(10, 61, 10)), s["train/loss"].keys()
+assert sorted(map(int, s["test/accuracy"])) == [20, 40, 60], s["test/accuracy"].keys()
+PY
+then
+  ok "resumed at step 40 (an epoch's end): what TensorBoard shows holds train/loss at 10…60 and test/accuracy at 20, 40, 60"
+else
+  bad "TensorBoard after a resume at a logged step" "$(cat more-effective.err watched-more.log | tail -4)" "$(head -c 400 more-effective.json)"
 fi
 
 # --- per-rank logs: timestamped, every rank's, errors included ---------------------------------

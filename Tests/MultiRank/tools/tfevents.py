@@ -5,6 +5,9 @@ library only (TFRecord framing with its own CRC-32C, protobuf wire format by han
     tfevents.py DIR    prints one JSON object per event, file by file in name order:
                        {"file": …, "step": …, "version": …} / {"…", "session": 1} /
                        {"…", "scalars": {"train/loss": 0.41, …}}
+    tfevents.py --effective DIR
+                       prints {tag: {step: value}} as TensorBoard shows them: a session
+                       START at step S drops the earlier files' events at steps >= S
 Exits 1 naming the file and offset when a length or data CRC does not check.
 When the `tensorboard` package is importable, its own reader must see the same scalars.
 """
@@ -73,12 +76,23 @@ def event(path, body):
             out["scalars"] = scalars
     return out
 
-def main(directory):
+def effective(events):
+    scalars = {}
+    for e in events:
+        if e.get("session") == 1:
+            scalars = {tag: {k: v for k, v in steps.items() if k < e["step"]} for tag, steps in scalars.items()}
+        for tag, v in e.get("scalars", {}).items(): scalars.setdefault(tag, {})[e["step"]] = v
+    return scalars
+
+def main(directory, show_effective=False):
     events = []
     for name in sorted(os.listdir(directory)):
         if "tfevents" in name:
             path = os.path.join(directory, name)
             events += [event(path, body) for body in records(path)]
+    if show_effective:
+        print(json.dumps(effective(events), sort_keys=True))
+        return
     for e in events: print(json.dumps(e, sort_keys=True))
     try:
         from tensorboard.backend.event_processing import event_accumulator
@@ -87,16 +101,13 @@ def main(directory):
     # TensorBoard's reader, which also drops what a session START at step S supersedes.
     acc = event_accumulator.EventAccumulator(directory)
     acc.Reload()
+    mine_all = effective(events)
     for tag in acc.Tags()["scalars"]:
         theirs = [(s.step, s.value) for s in acc.Scalars(tag)]
-        mine = {}
-        for e in events:
-            if e.get("session") == 1:
-                mine = {k: v for k, v in mine.items() if k <= e["step"]}
-            if tag in e.get("scalars", {}): mine[e["step"]] = e["scalars"][tag]
+        mine = mine_all.get(tag, {})
         if sorted(mine.items()) != theirs:
             sys.exit("tensorboard reads %s as %s, this reader as %s" % (tag, theirs, sorted(mine.items())))
     print(json.dumps({"tensorboard_reader": "agrees", "tags": len(acc.Tags()["scalars"])}))
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[-1], "--effective" in sys.argv)
