@@ -2,6 +2,7 @@ import Foundation
 import LockstepData
 import LockstepDistributed
 import LockstepHDF5
+import LockstepMonitor
 
 /// Checks the shards of a run's datasets against their manifests' sha256 with each byte read
 /// once per job, however many ranks there are (a collective call).
@@ -17,6 +18,8 @@ enum DataVerification {
         var hashedBytes: Int64
         /// The most any rank hashed.
         var hashedBytesPerRank: Int64
+        /// What this rank hashed.
+        var hashedBytesHere: Int64
         var cachedShards: Int
         var cachedBytes: Int64
         /// Wall time of the slowest rank's hashing.
@@ -50,6 +53,8 @@ enum DataVerification {
         let mine = plan.tasks[comm.rank]
         let failures = mine.compactMap { $0.problem() }
         let seconds = Date().timeIntervalSince(start)
+        Console.shared.logOnly(String(format: "%@: hashed %d shard(s), %lld bytes, in %.2f s", comm.rankTag, mine.count,
+                                      mine.reduce(Int64(0)) { $0 + $1.identity.size }, seconds))
         let bad = try comm.reports(failures.prefix(4).joined(separator: "\n  ") + (failures.count > 4 ? "\n  … and \(failures.count - 4) more" : ""),
                                    maxBytes: 4096)
         if !bad.isEmpty {
@@ -64,7 +69,7 @@ enum DataVerification {
         if comm.rank == 0 { record(plan.tasks.flatMap { $0 }, in: caches) }
         let bytes = plan.bytesPerRank
         return Outcome(hashedShards: plan.tasks.reduce(0) { $0 + $1.count }, hashedBytes: bytes.reduce(0, +),
-                       hashedBytesPerRank: bytes.max() ?? 0, cachedShards: plan.cached, cachedBytes: plan.cachedBytes,
+                       hashedBytesPerRank: bytes.max() ?? 0, hashedBytesHere: bytes[comm.rank], cachedShards: plan.cached, cachedBytes: plan.cachedBytes,
                        seconds: slowest[0], ranks: comm.size)
     }
 

@@ -13,10 +13,10 @@ extension Recipe {
     /// each hashed by one rank and skipped when the verification cache of `runDirectory` or of
     /// its manifest records it verified and unchanged (unless `data.checksum_cache` is false);
     /// a collective call. Returns what was done, for rank 0 to print.
-    func verifyData(_ manifests: [String], runDirectory: String?, _ comm: any Communicator) throws -> String? {
+    func verifyData(_ manifests: [String], runDirectory: String?, _ comm: any Communicator) throws -> DataVerification.Outcome? {
         guard data.verifyChecksums else { return nil }
         return try DataVerification.run(manifests, caches: DataVerification.cacheFiles(runDirectory: runDirectory, manifests: manifests),
-                                         useCache: data.checksumCache, comm).summary
+                                         useCache: data.checksumCache, comm)
     }
 
     /// The training set (`data.train`), restricted to `data.classes` and `data.limit`;
@@ -46,11 +46,19 @@ extension Recipe {
     /// rank 0 opens and checks every shard and reads all labels, which it broadcasts; the
     /// other ranks read the manifests, check that the shards exist, and open each shard when
     /// they first read from it. An error names every rank that met one.
-    func openDataOnEveryRank(_ comm: any Communicator, runDirectory: String, say: (String) -> Void) throws -> (train: ShardSet, test: ShardSet?) {
+    func openDataOnEveryRank(_ comm: any Communicator, runDirectory: String, startup: inout StartupTimes,
+                             say: (String) -> Void) throws -> (train: ShardSet, test: ShardSet?) {
         let manifests = [data.train] + (data.test.map { [$0] } ?? [])
         try checkPresentOnEveryRank(manifests, what: "opening the data", comm)
-        if let done = try verifyData(manifests, runDirectory: runDirectory, comm) { say(done) }
+        startup.lap("data check")
+        if let done = try verifyData(manifests, runDirectory: runDirectory, comm) {
+            say(done.summary)
+            startup.hashedBytes = done.hashedBytesHere
+            startup.jobHashedBytes = done.hashedBytes
+        }
+        startup.lap("verification")
         let sets = try shared(manifests, what: "opening the data", comm)
+        startup.lap("opening")
         return try comm.agreeing(on: "opening the data", partialHint: TrainingRun.sharedDataHint) {
             let train = try sets[0].restricted(classes: data.classes, limit: data.limit, seed: seed)
             return (train, try sets.count > 1 ? restrictedTest(sets[1], matching: train) : nil)
@@ -61,7 +69,7 @@ extension Recipe {
     public func openTestDataOnEveryRank(_ comm: any Communicator) throws -> ShardSet {
         guard let path = data.test else { throw RecipeError("data.test is needed") }
         try checkPresentOnEveryRank([path], what: "opening the test data", comm)
-        if let done = try verifyData([path], runDirectory: nil, comm), comm.rank == 0 { print(done) }
+        if let done = try verifyData([path], runDirectory: nil, comm), comm.rank == 0 { print(done.summary) }
         let test = try shared([path], what: "opening the test data", comm)[0]
         return try comm.agreeing(on: "opening the test data", partialHint: TrainingRun.sharedDataHint) { try restrictedTest(test, matching: nil) }
     }

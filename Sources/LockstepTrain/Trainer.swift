@@ -29,6 +29,8 @@ public final class Trainer {
     public var faults = FaultInjection()
     /// Where the training steps spent their time on this rank (after `run`).
     public private(set) var phaseTimes = PhaseTimes()
+    /// Where start-up went on this rank, to the end of the first step (after `run`).
+    public private(set) var startup: StartupTimes?
 
     public init(recipe: Recipe, communicator: any Communicator, outputDirectory: String? = nil,
                 print: @escaping (String) -> Void = { Console.shared.line($0) }) {
@@ -44,13 +46,14 @@ public final class Trainer {
     /// every rank). With `resume`, continues from that checkpoint ("auto": the latest, if any).
     @discardableResult
     public func run(resume: String? = nil) throws -> RunSummary {
+        let started = Date()
         // Before any shard is opened: only rank 0 reads the pretrained file, and an error on
         // it ends every rank.
         if communicator.rank == 0, resume == nil, let file = recipe.fineTuning.pretrained, !FileManager.default.fileExists(atPath: file) {
             throw RecipeError("pretrained weights \(file) not found (recipe key 'pretrained')")
         }
         let run = try TrainingRun(recipe: recipe, communicator: communicator, outputDirectory: outputDirectory,
-                                  resume: resume, faults: faults, say: say)
+                                  resume: resume, faults: faults, started: started, say: say)
         model = run.model
         defer { run.watchdog?.stop() }
         let status = try recordStart(run)
@@ -81,6 +84,7 @@ public final class Trainer {
         let timeline = try timelinePath.map { _ in try TraceFile.start(communicator) }
         try run.runEpochs()
         phaseTimes = run.stepper.times
+        startup = run.startup
         if let timeline, let timelinePath {
             try TraceFile.finish(timeline, communicator, to: timelinePath)
             say("lockstep: timeline written to \(timelinePath)")

@@ -35,8 +35,11 @@ final class TrainingRun {
     let faults: FaultInjection
     /// Rank 0's bar or step lines.
     let display: ProgressDisplay
-    /// When this invocation started (wall clock), for the metrics' elapsed column.
-    let runStartDate = Date()
+    /// When this invocation started (wall clock), for the metrics' elapsed column and the
+    /// time to the first step.
+    let runStartDate: Date
+    /// Where start-up went on this rank (complete after the first step).
+    private(set) var startup: StartupTimes
     private let say: (String) -> Void
 
     /// Steps taken so far, over all invocations.
@@ -57,12 +60,14 @@ final class TrainingRun {
     /// Opens the data, builds the model, and starts it from `resume`'s checkpoint or from
     /// fresh (or pretrained) parameters; `say` prints on rank 0.
     init(recipe: Recipe, communicator comm: any Communicator, outputDirectory: String, resume: String?,
-         faults: FaultInjection, say: @escaping (String) -> Void) throws {
+         faults: FaultInjection, started: Date = Date(), say: @escaping (String) -> Void) throws {
+        runStartDate = started
+        var startup = StartupTimes(now: started)
         self.recipe = recipe
         self.communicator = comm
         self.say = say
         self.faults = faults
-        let (train, test) = try Self.openData(recipe, comm, runDirectory: outputDirectory, say: say)
+        let (train, test) = try Self.openData(recipe, comm, runDirectory: outputDirectory, startup: &startup, say: say)
         self.train = train
         self.test = test
         let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
@@ -70,6 +75,7 @@ final class TrainingRun {
         self.sampler = sampler
         let model = try recipe.buildModel(for: train)
         self.model = model
+        startup.lap("model")
         let optimizer = recipe.optimizer.make()
         self.optimizer = optimizer
         let store = CheckpointStore(communicator: comm, runDirectory: outputDirectory, policy: recipe.checkpoint)
@@ -84,6 +90,7 @@ final class TrainingRun {
             throw error
         }
         self.start = start
+        startup.lap(resume == nil ? (recipe.fineTuning.pretrained == nil ? "parameters" : "pretrained weights") : "checkpoint")
         step = start.step
         epochsRun = start.epoch
         let fineTuning = FineTuningPlan(settings: recipe.fineTuning)
@@ -109,6 +116,8 @@ final class TrainingRun {
         signals = SignalMonitor()
         let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
         self.totalSteps = totalSteps
+        startup.lap("set-up")
+        self.startup = startup
         display = ProgressDisplay(recipe: recipe, rank: comm.rank, totalSteps: totalSteps, startStep: start.step,
                                   globalBatch: sampler.globalBatch, say: say)
         say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
@@ -117,9 +126,9 @@ final class TrainingRun {
 
     /// The training and test sets, their shards verified once per job, then opened (by rank 0;
     /// the others open shards as they read them): an error names every rank that met one.
-    private static func openData(_ recipe: Recipe, _ comm: any Communicator, runDirectory: String,
+    private static func openData(_ recipe: Recipe, _ comm: any Communicator, runDirectory: String, startup: inout StartupTimes,
                                  say: (String) -> Void) throws -> (ShardSet, ShardSet?) {
-        let (train, test) = try recipe.openDataOnEveryRank(comm, runDirectory: runDirectory, say: say)
+        let (train, test) = try recipe.openDataOnEveryRank(comm, runDirectory: runDirectory, startup: &startup, say: say)
         if let k = recipe.fineTuning.headClasses, k != train.numClasses {
             throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
         }
@@ -238,6 +247,10 @@ final class TrainingRun {
                                           context: context, learningRate: rate)
             if outcome.skipped { try nonFiniteStep(outcome, inputs: batch.inputs, context: context) }
             step += 1
+            if startup.toFirstStep == nil {
+                startup.firstStepDone(since: runStartDate)
+                say("lockstep: " + startup.line + " (rank 0)")
+            }
             faults.perturbIfDue(model, rank: communicator.rank, step: step)
             if !outcome.skipped { window.add(loss: outcome.loss, output: outcome.output, labels: batch.labels) }
             var running = localEpoch
