@@ -20,6 +20,8 @@ public struct BenchReport: Sendable {
     public var extra: [(String, Double)] = []
     /// Extra text fields.
     public var notes: [(String, String)] = []
+    /// The first text line, for workloads that measure no throughput (W7).
+    public var headline: String?
 
     public init(workload: String, ranks: Int, threads: Int, batch: Int, samplesPerSecAll: [Double], peakRSSBytes: Int) {
         self.workload = workload
@@ -57,7 +59,8 @@ public struct BenchReport: Sendable {
     /// A few human-readable lines.
     public var text: String {
         let runs = samplesPerSecAll.map { String(format: "%.1f", $0) }.joined(separator: ", ")
-        var lines = ["\(workload): \(ranks) rank(s) × \(threads) thread(s), batch \(batch)/rank: "
+        var lines = [headline.map { "\(workload): \(ranks) rank(s): " + $0 + String(format: ", peak RSS %.0f MB", Double(peakRSSBytes) / 1e6) }
+                     ?? "\(workload): \(ranks) rank(s) × \(threads) thread(s), batch \(batch)/rank: "
                      + String(format: "%.1f samples/s", samplesPerSec) + " (median of \(samplesPerSecAll.count): \(runs)), "
                      + String(format: "peak RSS %.0f MB", Double(peakRSSBytes) / 1e6)]
         if !timeSplit.isEmpty {

@@ -26,8 +26,11 @@ public struct BenchOptions: Sendable {
     public var timeline: String?
     /// W5's message sizes in bytes.
     public var sizes = [4 << 10, 64 << 10, 1 << 20, 16 << 20, 100 << 20]
-    /// W6: where to write the benchmark shards (a temporary directory if nil).
+    /// W6, W7: where to write the benchmark shards (a temporary directory if nil).
     public var scratch: String?
+    /// W7: the synthetic dataset's size in GB and shard count.
+    public var datasetGB = 2.0
+    public var shards = 64
     public init() {}
 }
 

@@ -19,6 +19,10 @@ public enum Workload: String, CaseIterable, Sendable {
     case w5 = "W5"
     /// HDF5 random and sequential minibatch reads of Fashion-MNIST shards.
     case w6 = "W6"
+    /// Start-up: time to the first step and bytes hashed and read per rank, on a synthetic
+    /// dataset of a few GB in many shards (cold, warm cache, forced); VGG-16's build,
+    /// broadcast and weight-file read.
+    case w7 = "W7"
 
     /// A training workload's fixed settings.
     public struct Training: Sendable {
@@ -53,7 +57,7 @@ public enum Workload: String, CaseIterable, Sendable {
             return Training(model: ModelSpec(name: "vgg16"), inputShape: [3, 64, 64], fashionMNIST: false,
                             batchPerRank: 8, warmupSteps: 2, timedSteps: 5, freeze: ParameterSelection(self == .w4Frozen ? ["features.*"] : []),
                             makeOptimizer: { SGD(learningRate: 0.001, momentum: 0.9) })
-        case .w5, .w6:
+        case .w5, .w6, .w7:
             return nil
         }
     }

@@ -10,8 +10,9 @@ public struct StartupTimes: Sendable {
     public var hashedBytes: Int64 = 0
     /// Shard bytes the whole job hashed.
     public var jobHashedBytes: Int64 = 0
-    /// Bytes this process read through read(2) and friends during start-up (Linux's
-    /// `rchar`: page-cache hits included), when known.
+    /// Bytes this process read during start-up, when known: what it read through read(2) and
+    /// friends (Linux's `rchar`, page-cache hits included) plus the shards it hashed (mapped,
+    /// so not in `rchar`).
     public var readBytes: Int64?
     /// Seconds from `Trainer.run` to the end of the first step.
     public var toFirstStep: Double?
@@ -34,7 +35,7 @@ public struct StartupTimes: Sendable {
     mutating func firstStepDone(since start: Date, now: Date = Date()) {
         lap("first step", now: now)
         toFirstStep = now.timeIntervalSince(start)
-        if let before = readAtStart, let after = Self.processReadBytes() { readBytes = after - before }
+        if let before = readAtStart, let after = Self.processReadBytes() { readBytes = after - before + hashedBytes }
     }
 
     /// "first step after 1.23 s: data check 0.01, verification 0.80, …".

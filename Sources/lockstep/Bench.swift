@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
         discussion: """
             W1 MLP and W2 LeNet-5 on Fashion-MNIST, W3 ResNet-18 (CIFAR stem) and W4 VGG-16 at 64×64
             on random data (W4-frozen: features frozen), W5 gradient allreduce vs raw MPI_Allreduce,
-            W6 HDF5 minibatch reads. Reports the median samples/s of the timed repeats (the total over
+            W6 HDF5 minibatch reads, W7 start-up (time to the first step, bytes hashed and read per rank). Reports the median samples/s of the timed repeats (the total over
             all ranks under mpirun), peak RSS, and the time per step by phase. Use a release build;
             launch/bench-compare runs these side by side with PyTorch.
             """)
@@ -27,7 +27,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Fashion-MNIST IDX directory.") var data = "/usr/share/datasets/fashion-mnist"
     @Option(help: ArgumentHelp("Write a Chrome trace of the timed steps (all ranks) to FILE.", valueName: "FILE")) var timeline: String?
     @Option(help: ArgumentHelp("W5 message sizes in bytes, comma-separated.", valueName: "list")) var sizes: String?
-    @Option(help: "W6: directory for the benchmark's HDF5 shard (default: a temporary one).") var scratch: String?
+    @Option(help: "W6, W7: directory for the benchmark's HDF5 shards (default: a temporary one).") var scratch: String?
+    @Option(help: "W7: size of the synthetic dataset in GB.") var datasetGb = 2.0
+    @Option(help: "W7: shards of the synthetic dataset.") var shards = 64
 
     func validate() throws {
         guard Workload(rawValue: workload) != nil else {
@@ -51,6 +53,8 @@ struct Bench: ParsableCommand {
         options.fashionMNIST = data
         options.timeline = timeline
         options.scratch = scratch
+        options.datasetGB = datasetGb
+        options.shards = shards
         if let sizes { options.sizes = sizes.split(separator: ",").compactMap { Int($0) } }
         let w = Workload(rawValue: workload)!
         let code = Runtime.distributed { comm in
@@ -59,6 +63,7 @@ struct Bench: ParsableCommand {
             switch w {
             case .w5: reports = try AllreduceBench.run(options: options, comm: comm)
             case .w6: reports = [try HDF5Bench.run(options: options, comm: comm)]
+            case .w7: reports = try StartupBench.run(options: options, comm: comm)
             default: reports = [try ModelBench.run(w, options: options, comm: comm)]
             }
             if comm.rank == 0 { for r in reports { print(json ? r.json : r.text) } }
