@@ -17,6 +17,9 @@ public enum Runtime {
     /// Exit code for a failed run (bad input, I/O error, collective failure).
     public static let failureExitCode: Int32 = 1
 
+    /// Seconds `MPI_Init` took in this process (0 before `distributed` ran it).
+    nonisolated(unsafe) public private(set) static var mpiInitSeconds = 0.0
+
     /// Initializes MPI, runs `body` with the world communicator, finalizes. On error: prints
     /// it with this rank's name and aborts all ranks (a one-rank run just exits).
     public static func distributed(_ body: (any Communicator) throws -> Void) -> Int32 {
@@ -25,7 +28,11 @@ public enum Runtime {
         // code can report it and keep the previous checkpoint), not kill the process.
         signal(SIGXFSZ, SIG_IGN)
         let comm: MPICommunicator
-        do { comm = try MPICommunicator.initialize() } catch {
+        let initStart = Date()
+        do {
+            comm = try MPICommunicator.initialize()
+            mpiInitSeconds = Date().timeIntervalSince(initStart)
+        } catch {
             printError("lockstep: cannot start MPI: \(error)")
             return failureExitCode
         }
