@@ -58,17 +58,14 @@ public final class ShardSet: Sendable {
 
     /// Opens and checks every shard of the dataset described by the manifest at `manifestPath`.
     public convenience init(manifestPath: String, verifyChecksums: Bool = true) throws {
-        let manifest = try ShardManifest.load(manifestPath)
-        let paths = try Self.presentShards(manifest, manifestPath)
+        let present = try Self.checkPresent(manifestPath)
+        let manifest = present.manifest, paths = present.paths
         var opened: [ShardFile?] = []
         var labels: [Int32] = []
         labels.reserveCapacity(manifest.numSamples)
         for (shard, path) in zip(manifest.shards, paths) {
-            if verifyChecksums {
-                let digest = try FileDigest.sha256(path)
-                guard digest == shard.sha256 else {
-                    throw DataError("\(path): sha256 mismatch (manifest \(shard.sha256.prefix(16))…, file \(digest.prefix(16))…): the shard is corrupted or was replaced; re-create it with `lockstep shard`")
-                }
+            if verifyChecksums, let mismatch = try ShardCheck.mismatch(path, expected: shard.sha256) {
+                throw DataError(mismatch + "; re-create it with `lockstep shard`")
             }
             let file = try ShardFile.open(path, shard, manifest)
             labels += try file.labels(path, shard, manifest)
@@ -81,12 +78,18 @@ public final class ShardSet: Sendable {
     /// read and checked them): only the manifest is read now, and that every shard exists
     /// is checked; each shard file is opened (and checked) when a read first needs it.
     public convenience init(manifestPath: String, labels: [Int32]) throws {
-        let manifest = try ShardManifest.load(manifestPath)
-        let paths = try Self.presentShards(manifest, manifestPath)
+        try self.init(Self.checkPresent(manifestPath), labels: labels)
+    }
+
+    /// The dataset of a manifest already read and checked by `checkPresent`, with `labels`
+    /// read elsewhere; no file is touched until a read needs it.
+    public convenience init(_ present: PresentShards, labels: [Int32]) throws {
+        let manifest = present.manifest
         guard labels.count == manifest.numSamples else {
-            throw DataError("\(manifestPath): \(labels.count) labels given for \(manifest.numSamples) samples")
+            throw DataError("\(present.manifestPath): \(labels.count) labels given for \(manifest.numSamples) samples")
         }
-        self.init(manifest: manifest, manifestPath: manifestPath, labels: labels, files: ShardFiles(manifest: manifest, paths: paths))
+        self.init(manifest: manifest, manifestPath: present.manifestPath, labels: labels,
+                  files: ShardFiles(manifest: manifest, paths: present.paths))
     }
 
     private init(manifest: ShardManifest, manifestPath: String, labels: [Int32], files: ShardFiles) {
@@ -100,13 +103,19 @@ public final class ShardSet: Sendable {
         numClasses = manifest.numClasses
     }
 
+    /// A manifest read, and its shards' paths, each seen to exist.
+    public struct PresentShards: Sendable {
+        public let manifest: ShardManifest
+        public let manifestPath: String
+        let paths: [String]
+    }
+
     /// Reads the manifest at `manifestPath` and checks that its shards exist (what the other
     /// ranks do while rank 0 opens the shards and reads their labels).
     @discardableResult
-    public static func checkPresent(_ manifestPath: String) throws -> ShardManifest {
+    public static func checkPresent(_ manifestPath: String) throws -> PresentShards {
         let manifest = try ShardManifest.load(manifestPath)
-        _ = try presentShards(manifest, manifestPath)
-        return manifest
+        return PresentShards(manifest: manifest, manifestPath: manifestPath, paths: try presentShards(manifest, manifestPath))
     }
 
     /// The shards' paths, each checked to exist (a stat, not an open).

@@ -17,15 +17,15 @@ public struct ShardCheck: Codable, Equatable, Sendable {
 
     /// The shard's problem, or nil when its sha256 is the manifest's.
     public func problem() -> String? {
-        do {
-            let digest = try FileDigest.sha256(path)
-            guard digest == sha256 else {
-                return "\(path): sha256 mismatch (manifest \(sha256.prefix(16))…, file \(digest.prefix(16))…): the shard is corrupted or was replaced"
-            }
-            return nil
-        } catch {
-            return "\(error)"
-        }
+        do { return try Self.mismatch(path, expected: sha256) } catch { return "\(error)" }
+    }
+
+    /// What is wrong when the file at `path` does not hash to `expected`, or nil; throws
+    /// when it cannot be read.
+    public static func mismatch(_ path: String, expected: String) throws -> String? {
+        let digest = try FileDigest.sha256(path)
+        guard digest != expected else { return nil }
+        return "\(path): sha256 mismatch (manifest \(expected.prefix(16))…, file \(digest.prefix(16))…): the shard is corrupted or was replaced"
     }
 }
 

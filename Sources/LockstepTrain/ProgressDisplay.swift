@@ -19,10 +19,9 @@ final class ProgressDisplay {
     private var epochSteps = 0
     /// The epoch's first step in this invocation, counted in the epoch (above 1 after a resume).
     private var firstInEpoch = 1
-    /// Steps taken in this invocation and when the first began (for the run's ETA).
+    /// Where this invocation started, and when its first step began (for the run's ETA).
+    let startStep: Int
     private var invocationStart: Date?
-    private var invocationSteps = 0
-    private var stepsLeft: Int
 
     init(recipe: Recipe, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, say: @escaping (String) -> Void,
          console: Console = .shared, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -33,7 +32,7 @@ final class ProgressDisplay {
         self.globalBatch = globalBatch
         self.console = console
         active = rank == 0
-        stepsLeft = totalSteps - startStep
+        self.startStep = startStep
         let terminal: Terminal? = switch style {
         case .auto: Terminal.forStandardOutput(environment: environment)
         case .bar: Terminal.forStandardOutput(environment: environment) ?? Terminal.assumed(environment: environment)
@@ -54,16 +53,15 @@ final class ProgressDisplay {
     /// loss and accuracy over the epoch so far.
     func stepped(epoch: Int, step: Int, stepsPerEpoch: Int, running: MetricTotals, learningRate: Double) {
         epochSteps += 1
-        invocationSteps += 1
-        stepsLeft -= 1
         guard bars else { return }
+        let stepsLeft = totalSteps - step
         let elapsed = Date().timeIntervalSince(epochStart)
         let runElapsed = Date().timeIntervalSince(invocationStart ?? epochStart)
         let inEpoch = (step - 1) % stepsPerEpoch + 1
         if epochSteps == 1 { firstInEpoch = inEpoch }
         let stepsThisEpoch = min(stepsPerEpoch, inEpoch + stepsLeft)
         console.show(Progress(title: "epoch \(epoch + 1)/\(epochs)", done: inEpoch, total: stepsThisEpoch, elapsed: elapsed,
-                              runRemaining: runElapsed / Double(invocationSteps) * Double(stepsLeft),
+                              runRemaining: runElapsed / Double(step - startStep) * Double(stepsLeft),
                               samplesPerSecond: Double(epochSteps * globalBatch) / max(elapsed, 1e-9),
                               loss: running.samples > 0 ? running.meanLoss : nil, accuracy: running.samples > 0 ? running.accuracy : nil,
                               learningRate: learningRate, doneSinceStart: epochSteps), force: inEpoch == stepsThisEpoch)

@@ -19,20 +19,6 @@ extension Recipe {
                                          useCache: data.checksumCache, comm)
     }
 
-    /// The training set (`data.train`), restricted to `data.classes` and `data.limit`;
-    /// `verified`: its shards were checked already (by `verifyData`), so they are not hashed.
-    public func openTrainingData(verified: Bool = false) throws -> ShardSet {
-        try ShardSet(manifestPath: data.train, verifyChecksums: data.verifyChecksums && !verified)
-            .restricted(classes: data.classes, limit: data.limit, seed: seed)
-    }
-
-    /// The test set (`data.test`, if any), restricted to `data.classes`; when `training` is
-    /// given, its samples and classes must match it.
-    public func openTestData(matching training: ShardSet? = nil, verified: Bool = false) throws -> ShardSet? {
-        guard let path = data.test else { return nil }
-        return try restrictedTest(ShardSet(manifestPath: path, verifyChecksums: data.verifyChecksums && !verified), matching: training)
-    }
-
     /// The test set restricted to `data.classes`, checked against the training set.
     private func restrictedTest(_ whole: ShardSet, matching training: ShardSet?) throws -> ShardSet {
         let test = try whole.restricted(classes: data.classes, limit: nil, seed: seed)
@@ -49,7 +35,7 @@ extension Recipe {
     func openDataOnEveryRank(_ comm: any Communicator, runDirectory: String, startup: inout StartupTimes,
                              say: (String) -> Void) throws -> (train: ShardSet, test: ShardSet?) {
         let manifests = [data.train] + (data.test.map { [$0] } ?? [])
-        try checkPresentOnEveryRank(manifests, what: "opening the data", comm)
+        let present = try checkPresentOnEveryRank(manifests, what: "opening the data", comm)
         startup.lap("data check")
         if let done = try verifyData(manifests, runDirectory: runDirectory, comm) {
             say(done.summary)
@@ -57,7 +43,7 @@ extension Recipe {
             startup.jobHashedBytes = done.hashedBytes
         }
         startup.lap("verification")
-        let sets = try shared(manifests, what: "opening the data", comm)
+        let sets = try shared(present, what: "opening the data", comm)
         startup.lap("opening")
         return try comm.agreeing(on: "opening the data", partialHint: TrainingRun.sharedDataHint) {
             let train = try sets[0].restricted(classes: data.classes, limit: data.limit, seed: seed)
@@ -68,29 +54,30 @@ extension Recipe {
     /// The test set on every rank, as `openDataOnEveryRank` opens it (for `lockstep eval`).
     public func openTestDataOnEveryRank(_ comm: any Communicator) throws -> ShardSet {
         guard let path = data.test else { throw RecipeError("data.test is needed") }
-        try checkPresentOnEveryRank([path], what: "opening the test data", comm)
+        let present = try checkPresentOnEveryRank([path], what: "opening the test data", comm)
         if let done = try verifyData([path], runDirectory: nil, comm), comm.rank == 0 { print(done.summary) }
-        let test = try shared([path], what: "opening the test data", comm)[0]
+        let test = try shared(present, what: "opening the test data", comm)[0]
         return try comm.agreeing(on: "opening the test data", partialHint: TrainingRun.sharedDataHint) { try restrictedTest(test, matching: nil) }
     }
 
     /// Every rank reads the manifests and sees their shards (a stat each), or every rank
     /// stops with an error naming the ranks that do not (data on one node's local disk).
-    private func checkPresentOnEveryRank(_ manifests: [String], what: String, _ comm: any Communicator) throws {
+    private func checkPresentOnEveryRank(_ manifests: [String], what: String, _ comm: any Communicator) throws -> [ShardSet.PresentShards] {
         try comm.agreeing(on: what, partialHint: TrainingRun.sharedDataHint) {
-            for path in manifests { try ShardSet.checkPresent(path) }
+            try manifests.map { try ShardSet.checkPresent($0) }
         }
     }
 
-    /// The datasets of `manifests`, opened by rank 0 and shared (see `openDataOnEveryRank`).
-    private func shared(_ manifests: [String], what: String, _ comm: any Communicator) throws -> [ShardSet] {
+    /// The datasets of `present`, opened by rank 0 and shared (see `openDataOnEveryRank`):
+    /// the other ranks neither read the manifests nor stat the shards again.
+    private func shared(_ present: [ShardSet.PresentShards], what: String, _ comm: any Communicator) throws -> [ShardSet] {
         let opened = try comm.agreeing(on: what, partialHint: TrainingRun.sharedDataHint) { () -> [ShardSet?] in
-            comm.rank == 0 ? try manifests.map { try ShardSet(manifestPath: $0, verifyChecksums: false) } : manifests.map { _ in nil }
+            comm.rank == 0 ? try present.map { try ShardSet(manifestPath: $0.manifestPath, verifyChecksums: false) } : present.map { _ in nil }
         }
-        return try zip(manifests, opened).map { path, set in
-            var labels = try set?.labels ?? [Int32](repeating: 0, count: ShardManifest.load(path).numSamples)
+        return try zip(present, opened).map { present, set in
+            var labels = set?.labels ?? [Int32](repeating: 0, count: present.manifest.numSamples)
             try labels.withUnsafeMutableBytes { try comm.broadcast($0, root: 0) }
-            return try set ?? ShardSet(manifestPath: path, labels: labels)
+            return try set ?? ShardSet(present, labels: labels)
         }
     }
 

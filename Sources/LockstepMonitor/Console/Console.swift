@@ -67,7 +67,7 @@ public final class Console: @unchecked Sendable {
     /// good first, so the screen ends with the message and the prompt on a line of its own.
     public func final(_ text: String) {
         lock.withLock {
-            if bar != nil { write("\r\u{1B}[K", to: STDOUT_FILENO) }
+            eraseBar()
             bar = nil
             record(text)
             write(text + "\n", to: terminal == nil ? STDERR_FILENO : STDOUT_FILENO)
@@ -99,7 +99,7 @@ public final class Console: @unchecked Sendable {
     /// Replaces the bar by `summary` (a line, also logged); with no summary the bar is erased.
     public func endBar(with summary: String?) {
         lock.withLock {
-            if bar != nil { write("\r\u{1B}[K", to: STDOUT_FILENO) }
+            eraseBar()
             bar = nil
             if let summary {
                 record(summary)
@@ -115,9 +115,14 @@ public final class Console: @unchecked Sendable {
     /// Writes `text` above the bar: clear it, write, draw it again.
     private func emit(_ text: String, to fd: Int32) {
         guard let bar else { return write(text, to: fd) }
-        write("\r\u{1B}[K", to: STDOUT_FILENO)
+        eraseBar()
         write(text, to: fd)
         write(bar + "\u{1B}[K", to: STDOUT_FILENO)
+    }
+
+    /// Clears the line the bar is on, if one is drawn (the cursor goes to its start).
+    private func eraseBar() {
+        if bar != nil { write("\r\u{1B}[K", to: STDOUT_FILENO) }
     }
 
     /// write(2) after flushing stdio, so that lines `print` buffered come first.

@@ -4,12 +4,15 @@ cp -r data vdata
 v=(--set data.train="$work/vdata/fashion-mnist-train.manifest.json" --set data.test="$work/vdata/fashion-mnist-test.manifest.json"
    --set training.max_steps=2 --set checkpoint.every_epoch=false)
 total=$(cat vdata/*.h5 | wc -c)
+hashed_bytes() {  # LOG: the bytes that rank's last verification hashed
+  sed -n 's/.*: hashed [0-9]* shard(s), \([0-9]*\) bytes.*/\1/p' "$1" | tail -1
+}
 hashed_sum() {  # RUN: the bytes every rank's last verification hashed, summed
-  local f; for f in "$1"/logs/rank-*.log; do sed -n 's/.*: hashed [0-9]* shard(s), \([0-9]*\) bytes.*/\1/p' "$f" | tail -1; done | awk '{ s += $1 } END { print s }'
+  local f; for f in "$1"/logs/rank-*.log; do hashed_bytes "$f"; done | awk '{ s += $1 } END { print s }'
 }
 timeout 120 "$run" -n 2 -- train "$recipe" "${v[@]}" --out vrun > v1.log 2>&1
-r0=$(sed -n 's/.*: hashed [0-9]* shard(s), \([0-9]*\) bytes.*/\1/p' vrun/logs/rank-0.log | tail -1)
-r1=$(sed -n 's/.*: hashed [0-9]* shard(s), \([0-9]*\) bytes.*/\1/p' vrun/logs/rank-1.log | tail -1)
+r0=$(hashed_bytes vrun/logs/rank-0.log)
+r1=$(hashed_bytes vrun/logs/rank-1.log)
 if grep -q "data verified: 6 shard(s), 6 hashed .* by 2 rank(s)" v1.log && [ "$(hashed_sum vrun)" = "$total" ] && [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ]; then
   ok "first start: the 6 shards ($total bytes) hashed once in all, split over 2 ranks ($r0 + $r1 bytes)"
 else
