@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// System libraries come from Debian: libopenblas-dev, libopenmpi-dev, libhdf5-dev, zlib1g-dev.
+// System libraries come from Debian: libopenblas-dev, libopenmpi-dev, libhdf5-dev, zlib1g-dev,
+// libjpeg62-turbo-dev, libpng-dev.
 // Only the Lockstep* wrapper modules import the C* modules; nothing above them sees a C type.
 let package = Package(
     name: "Lockstep",
@@ -20,11 +21,15 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         // cpuid/xgetbv and a process_vm_readv probe, which Swift cannot express (BLAS core choice, doctor).
         .target(name: "CMachine"),
         // A SIGSEGV handler that names the file libhdf5 was reading (damaged files crash libhdf5 1.10).
         .target(name: "CReadGuard"),
+        // JPEG and PNG through libjpeg-turbo and libpng, whose errors longjmp (Swift cannot catch that).
+        .target(name: "CImageCodec", dependencies: ["CJPEG", "CPNG"]),
 
         .target(name: "LockstepTimeline"),
         // Watching runs: the console's progress bar, per-rank log files, TensorBoard event files, plots.
@@ -36,7 +41,7 @@ let package = Package(
         .target(name: "LockstepHDF5", dependencies: ["CHDF5", "CReadGuard", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LockstepDistributed", dependencies: ["CMPI", "CMachine", "LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepData", dependencies: [
-            "LockstepHDF5", "LockstepTensor", "CZlib",
+            "LockstepHDF5", "LockstepTensor", "CZlib", "CImageCodec",
         ]),
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
         .target(name: "LockstepTrain", dependencies: [
