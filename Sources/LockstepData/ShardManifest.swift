@@ -27,7 +27,7 @@ public struct ShardManifest: Codable, Equatable, Sendable {
     public var name: String
     /// Total samples over all shards.
     public var numSamples: Int
-    /// Input dataset name in each shard: "images" (uint8 [N,H,W,C]) or "features" (float32 [N,D]).
+    /// Input dataset name in each shard: "images" (uint8 or float32 [N,H,W,C]) or "features" (float32 [N,D]).
     public var inputDataset: String
     /// Element type of the input dataset: "uint8" or "float32".
     public var dtype: String
@@ -78,9 +78,9 @@ public struct ShardManifest: Codable, Equatable, Sendable {
         guard total == m.numSamples else {
             throw DataError("\(path): shards hold \(total) samples in all, manifest says num_samples \(m.numSamples)")
         }
-        guard (m.inputDataset == "images" && m.dtype == "uint8" && m.sampleShape.count == 3)
+        guard (m.inputDataset == "images" && ["uint8", "float32"].contains(m.dtype) && m.sampleShape.count == 3)
             || (m.inputDataset == "features" && m.dtype == "float32" && m.sampleShape.count == 1) else {
-            throw DataError("\(path): input \(m.inputDataset) \(m.dtype) \(m.sampleShape) is not uint8 images [H,W,C] or float32 features [D]")
+            throw DataError("\(path): input \(m.inputDataset) \(m.dtype) \(m.sampleShape) is not uint8/float32 images [H,W,C] or float32 features [D]")
         }
         guard m.numClasses > 0 else { throw DataError("\(path): num_classes must be positive, got \(m.numClasses)") }
         return m

@@ -31,7 +31,8 @@ public struct ShardWriter {
     /// Path of the manifest.
     public var manifestPath: String { directory + "/" + name + ".manifest.json" }
 
-    /// Writes uint8 images `[N, H, W, C]` (`images.count == N·H·W·C`) and their labels.
+    /// Writes uint8 images `[N, H, W, C]` (`images.count == N·H·W·C`) and their labels, cut
+    /// into contiguous, nearly equal ranges.
     @discardableResult
     public func write(images: [UInt8], sampleShape: [Int], labels: [Int32], numClasses: Int,
                       labelNames: [String] = []) throws -> ShardManifest {
@@ -41,100 +42,70 @@ public struct ShardWriter {
             throw DataError("\(name): \(images.count) image bytes for \(n) labels of shape \(sampleShape)")
         }
         guard shards >= 1, shards <= max(n, 1) else { throw DataError("\(name): cannot cut \(n) samples into \(shards) shards") }
-        if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= numClasses }) {
-            throw DataError("\(name): label \(labels[bad]) of sample \(bad) is outside 0..<\(numClasses)")
+        return try write(sampleShape: sampleShape, numClasses: numClasses, labelNames: labelNames) { s in
+            let range = Self.range(of: s, shards: shards, samples: n)
+            return (Array(images[(range.lowerBound * sampleSize)..<(range.upperBound * sampleSize)]), Array(labels[range]))
         }
+    }
+
+    /// Samples of shard `s` when `samples` are cut into `shards` contiguous, nearly equal ranges.
+    public static func range(of s: Int, shards: Int, samples: Int) -> Range<Int> {
+        (s * samples / shards)..<((s + 1) * samples / shards)
+    }
+
+    /// Writes the shards one at a time: `produce(s)` gives shard s's samples (`[n] + sampleShape`
+    /// values, uint8 or float32) and labels, so only one shard is in memory. Shards may hold
+    /// different numbers of samples (an image that could not be read is left out of its shard).
+    /// `sampleShape` is [H, W, C] (an image dataset, NHWC) or [D] (features).
+    @discardableResult
+    public func write<T: HDF5Scalar>(sampleShape: [Int], numClasses: Int, labelNames: [String] = [],
+                                     produce: (Int) throws -> (values: [T], labels: [Int32])) throws -> ShardManifest {
+        guard let dtype = Self.dtype(T.self), sampleShape.count == 3 || sampleShape.count == 1 else {
+            throw DataError("\(name): shards hold uint8 or float32 samples of shape [H, W, C] or [D], not \(T.self) \(sampleShape)")
+        }
+        guard shards >= 1 else { throw DataError("\(name): needs at least one shard, got \(shards)") }
+        let sampleSize = sampleShape.reduce(1, *)
+        let input = sampleShape.count == 3 ? "images" : "features"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var entries: [ShardManifest.Shard] = []
         for s in 0..<shards {
-            let lo = s * n / shards, hi = (s + 1) * n / shards
+            let (values, labels) = try produce(s)
+            let n = labels.count
+            guard values.count == n * sampleSize else {
+                throw DataError("\(name): shard \(s) got \(values.count) values for \(n) samples of shape \(sampleShape)")
+            }
+            if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= numClasses }) {
+                throw DataError("\(name): label \(labels[bad]) of shard \(s)'s sample \(bad) is outside 0..<\(numClasses)")
+            }
             let file = shardFileName(s)
             let path = directory + "/" + file
             try HDF5File.writeAtomically(to: path) { f in
                 try f.setAttribute("format", "lockstep-shard")
                 try f.setAttribute("version", 1)
-                try f.setAttribute("num_samples", hi - lo)
-                try f.setAttribute("layout", "NHWC")
+                try f.setAttribute("num_samples", n)
+                try f.setAttribute("layout", sampleShape.count == 3 ? "NHWC" : "ND")
                 try f.setAttribute("name", name)
                 try f.setAttribute("shard_index", s)
                 try f.setAttribute("num_shards", shards)
-                let d = try f.createDataset("images", of: UInt8.self, shape: [hi - lo] + sampleShape,
-                                            chunk: [min(samplesPerChunk, max(hi - lo, 1))] + sampleShape)
-                try images.withUnsafeBufferPointer { try d.write(UnsafeBufferPointer(rebasing: $0[(lo * sampleSize)..<(hi * sampleSize)])) }
-                try f.write("labels", Array(labels[lo..<hi]), shape: [hi - lo])
+                let d = try f.createDataset(input, of: T.self, shape: [n] + sampleShape,
+                                            chunk: [min(samplesPerChunk, max(n, 1))] + sampleShape)
+                try values.withUnsafeBufferPointer { try d.write($0) }
+                try f.write("labels", labels, shape: [n])
             }
-            entries.append(.init(file: file, numSamples: hi - lo, sha256: try FileDigest.sha256(path)))
+            entries.append(.init(file: file, numSamples: n, sha256: try FileDigest.sha256(path)))
         }
-        let manifest = ShardManifest(name: name, numSamples: n, inputDataset: "images", dtype: "uint8", sampleShape: sampleShape,
-                                     layout: "NHWC", numClasses: numClasses, labelNames: labelNames, shards: entries)
+        let total = entries.reduce(0) { $0 + $1.numSamples }
+        guard total > 0 else { throw DataError("\(name): no samples to write") }
+        let manifest = ShardManifest(name: name, numSamples: total, inputDataset: input, dtype: dtype, sampleShape: sampleShape,
+                                     layout: sampleShape.count == 3 ? "NHWC" : "ND", numClasses: numClasses, labelNames: labelNames,
+                                     shards: entries)
         try manifest.write(to: manifestPath)
         return manifest
     }
-}
 
-/// Converters from published dataset formats to shards.
-public enum DatasetConverter {
-    /// Fashion-MNIST's class names, in label order.
-    public static let fashionMNISTClasses = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-
-    /// Shards an MNIST-format directory (`train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]`,
-    /// `t10k-…`) into `NAME-train` and `NAME-test`. Returns the two manifests' paths.
-    public static func mnistFormat(source: String, output: String, name: String, shards: Int,
-                                   labelNames: [String]) throws -> [String] {
-        var written: [String] = []
-        for (split, prefix) in [("train", "train"), ("test", "t10k")] {
-            let images = try locate(source, "\(prefix)-images-idx3-ubyte")
-            let labels = try locate(source, "\(prefix)-labels-idx1-ubyte")
-            let (idims, ibytes) = try IDXReader.read(images)
-            let (ldims, lbytes) = try IDXReader.read(labels)
-            guard idims.count == 3, ldims.count == 1, idims[0] == ldims[0] else {
-                throw DataError("\(images), \(labels): image dims \(idims) and label dims \(ldims) do not match ([N, H, W] and [N])")
-            }
-            let writer = ShardWriter(directory: output, name: "\(name)-\(split)", shards: shards)
-            try writer.write(images: ibytes, sampleShape: [idims[1], idims[2], 1], labels: lbytes.map { Int32($0) },
-                             numClasses: max(labelNames.count, Int(lbytes.max() ?? 0) + 1), labelNames: labelNames)
-            written.append(writer.manifestPath)
-        }
-        return written
-    }
-
-    /// A learnable synthetic image dataset: class c's images are a fixed random template
-    /// (drawn from the seed) blended 60/40 with per-sample noise. For tests and benchmarks
-    /// that need image-shaped data of any size without downloads. Writes NAME-train and NAME-test.
-    public static func synthetic(output: String, name: String, shards: Int, sampleShape: [Int], classes: Int,
-                                 trainSamples: Int, testSamples: Int, seed: UInt64) throws -> [String] {
-        guard sampleShape.count == 3, sampleShape.allSatisfy({ $0 > 0 }), classes > 0 else {
-            throw DataError("synthetic: needs an image shape H×W×C and classes > 0, got \(sampleShape) and \(classes)")
-        }
-        let size = sampleShape.reduce(1, *)
-        let templates: [[Float]] = (0..<classes).map { c in
-            var rng = CounterRNG(seed: seed, streams: 0x7E3, UInt64(c))
-            return (0..<size).map { _ in rng.nextUniform() * 255 }
-        }
-        var written: [String] = []
-        for (split, count, stream) in [("train", trainSamples, UInt64(1)), ("test", testSamples, UInt64(2))] {
-            var rng = CounterRNG(seed: seed, streams: 0x5A4, stream)
-            var images = [UInt8](repeating: 0, count: count * size)
-            var labels = [Int32](repeating: 0, count: count)
-            for i in 0..<count {
-                let c = Int(rng.next() % UInt64(classes))
-                labels[i] = Int32(c)
-                for p in 0..<size { images[i * size + p] = UInt8(0.6 * templates[c][p] + 0.4 * rng.nextUniform() * 255) }
-            }
-            let writer = ShardWriter(directory: output, name: "\(name)-\(split)", shards: min(shards, max(count, 1)))
-            try writer.write(images: images, sampleShape: sampleShape, labels: labels, numClasses: classes,
-                             labelNames: (0..<classes).map { "class \($0)" })
-            written.append(writer.manifestPath)
-        }
-        return written
-    }
-
-    /// `dir/base.gz` or `dir/base`, whichever exists.
-    public static func locate(_ dir: String, _ base: String) throws -> String {
-        for candidate in [base + ".gz", base] where FileManager.default.fileExists(atPath: dir + "/" + candidate) {
-            return dir + "/" + candidate
-        }
-        throw DataError("\(dir): neither \(base).gz nor \(base) found (is the dataset installed? apt-get install dataset-fashion-mnist)")
+    private static func dtype<T>(_ type: T.Type) -> String? {
+        if T.self == UInt8.self { return "uint8" }
+        if T.self == Float.self { return "float32" }
+        return nil
     }
 }

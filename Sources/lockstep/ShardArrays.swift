@@ -1,0 +1,60 @@
+import ArgumentParser
+import LockstepData
+
+extension Shard {
+    /// `lockstep shard arrays --inputs X --labels Y`: arrays from NumPy or HDF5 files.
+    struct Arrays: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Arrays of inputs and labels from .npy files or HDF5 datasets (FILE.h5:DATASET).",
+            discussion: """
+                Inputs [N, H, W, C] or [N, H, W] become images (uint8 kept as bytes, other types
+                float32), [N, D] features. Labels are [N] class ids or [N, K] one-hot rows. Without
+                --test-inputs/--test-labels, --val-fraction of the samples (a seeded choice) is the test split.
+                """)
+
+        @Option(help: "The inputs: x.npy or data.h5:/x.")
+        var inputs: String
+
+        @Option(help: "The labels: y.npy or data.h5:/y.")
+        var labels: String
+
+        @Option(name: .customLong("test-inputs"), help: "Test inputs (else --val-fraction of the inputs).")
+        var testInputs: String?
+
+        @Option(name: .customLong("test-labels"), help: "Test labels.")
+        var testLabels: String?
+
+        @Flag(name: .customLong("channels-first"), help: "Inputs are [N, C, H, W] (PyTorch's order).")
+        var channelsFirst = false
+
+        @Option(name: .customLong("class-names"), help: "Class names in label order, comma-separated.")
+        var classNames: String?
+
+        @Option(name: .customLong("val-fraction"), help: "Share held out as test when no test arrays are given.")
+        var valFraction: Double = 0.2
+
+        @Option(help: "Seed of the train/test choice.")
+        var seed: UInt64 = 1
+
+        @OptionGroup var output: Shard.Output
+
+        func validate() throws {
+            _ = try Shard.fraction(valFraction)
+            guard (testInputs == nil) == (testLabels == nil) else { throw ValidationError("give both --test-inputs and --test-labels, or neither") }
+        }
+
+        func run() throws {
+            var options = ArrayShardOptions()
+            options.channelsFirst = channelsFirst
+            options.classNames = classNames.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+            options.testFraction = valFraction
+            options.seed = seed
+            options.shards = output.shards
+            try Shard.convert {
+                try DatasetConverter.arrays(inputs: try ArraySource.open(inputs), labels: try ArraySource.open(labels),
+                                            testInputs: try testInputs.map(ArraySource.open), testLabels: try testLabels.map(ArraySource.open),
+                                            output: output.directory, name: output.name ?? "arrays", options: options)
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import LockstepData
+import LockstepHDF5
+import LockstepTestSupport
+import XCTest
+
+/// `lockstep shard images | arrays | cifar10` converters, read back through ShardSet.
+final class ConverterTests: XCTestCase {
+    var dir = ""
+
+    override func setUp() { dir = temporaryDirectory() }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// Raw values of the samples at `indices` as the model sees them (NCHW, no normalization).
+    func read(_ manifest: String, _ indices: [Int]) throws -> (values: [Float], labels: [Int32], set: ShardSet) {
+        let set = try ShardSet(manifestPath: manifest)
+        var out = [Float](repeating: 0, count: indices.count * set.sampleSize)
+        let labels = try set.read(indices, into: &out, normalization: Normalization())
+        return (out, labels, set)
+    }
+
+    func testImageFolderSplitsPerClassAndKeepsPaths() throws {
+        try DemoImages.write(to: dir + "/photos", perClass: 10, size: 20)
+        var options = ImageFolderOptions()
+        options.size = (16, 16)
+        options.shards = 3
+        options.testFraction = 0.2
+        let report = try DatasetConverter.imageFolder(source: dir + "/photos", output: dir + "/data", name: "photos", options: options)
+        XCTAssertEqual(report.written, 40)
+        let train = try ShardManifest.load(dir + "/data/photos-train.manifest.json")
+        let test = try ShardManifest.load(dir + "/data/photos-test.manifest.json")
+        XCTAssertEqual([train.numSamples, test.numSamples], [32, 8], "2 of each class's 10 held out")
+        XCTAssertEqual(train.labelNames, ["disc", "ring", "square", "triangle"])
+        XCTAssertEqual(train.sampleShape, [16, 16, 3])
+        let files = try String(contentsOfFile: dir + "/data/photos-test.files.txt", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(files.count, 8)
+        let (_, labels, _) = try read(dir + "/data/photos-test.manifest.json", Array(0..<8))
+        XCTAssertEqual(labels, files.map { Int32(DemoImages.classes.firstIndex(of: String($0.split(separator: "/")[0]))!) },
+                       "each sample's label is its file's folder")
+        // The split depends on each file's name, not on which other files exist: with a disc
+        // image gone, the other classes' test files are the same ones.
+        try FileManager.default.removeItem(atPath: dir + "/photos/disc/disc-0000.jpg")
+        let after = try ImageFolder(dir + "/photos").split(testFraction: 0.2, seed: 1).test.filter { $0.label != 0 }.map(\.path)
+        XCTAssertEqual(after, files.filter { !$0.hasPrefix("disc/") }.map(String.init))
+    }
+
+    func testImagePixelsArriveAsDecoded() throws {
+        // One grey 6×4 PNG per class: the shard holds the same bytes, replicated to 3 channels.
+        for c in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/set/\(c)", withIntermediateDirectories: true)
+            let image = Image(width: 6, height: 4, channels: 1, pixels: (0..<24).map { UInt8($0 * 10 + (c == "a" ? 0 : 1)) })
+            try image.write(to: "\(dir)/set/\(c)/one.png")
+            try image.write(to: "\(dir)/set/\(c)/two.png")
+        }
+        var options = ImageFolderOptions()
+        options.testFraction = 0
+        _ = try DatasetConverter.imageFolder(source: dir + "/set", output: dir + "/data", name: "set", options: options)
+        let (values, labels, set) = try read(dir + "/data/set-train.manifest.json", [2])
+        XCTAssertEqual(set.sampleShape, [3, 4, 6])
+        XCTAssertEqual(labels, [1])
+        XCTAssertEqual(Array(values[0..<24]), (0..<24).map { Float($0 * 10 + 1) })
+        XCTAssertEqual(Array(values[24..<48]), Array(values[0..<24]), "grey replicated to the green plane")
+    }
+
+    func testBadImagesStopOrAreSkipped() throws {
+        try DemoImages.write(to: dir + "/photos", perClass: 5, size: 16)
+        let bad = dir + "/photos/ring/ring-0002.jpg"
+        try Data("not a picture".utf8).write(to: URL(fileURLWithPath: bad))
+        var options = ImageFolderOptions()
+        options.testFraction = 0
+        XCTAssertThrowsError(try DatasetConverter.imageFolder(source: dir + "/photos", output: dir + "/d1", name: "p", options: options)) {
+            XCTAssertTrue("\($0)".hasPrefix(bad + ": not a JPEG or PNG") && "\($0)".contains("--skip-bad"), "\($0)")
+        }
+        options.skipBad = true
+        let report = try DatasetConverter.imageFolder(source: dir + "/photos", output: dir + "/d2", name: "p", options: options)
+        XCTAssertEqual(report.written, 19)
+        XCTAssertEqual(report.skipped.map(\.path), [bad])
+        XCTAssertEqual(try ShardManifest.load(dir + "/d2/p-train.manifest.json").numSamples, 19)
+    }
+
+    func testImageFolderErrorsNameTheFolder() throws {
+        XCTAssertThrowsError(try ImageFolder(dir + "/nothing")) { XCTAssertTrue("\($0)".contains("no such folder"), "\($0)") }
+        try FileManager.default.createDirectory(atPath: dir + "/f/empty", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try ImageFolder(dir + "/f")) {
+            XCTAssertTrue("\($0)".contains("/f/empty: class \"empty\" has no .jpg"), "\($0)")
+        }
+        // Sizes differ and no --size: named, with the way out.
+        try Image(width: 4, height: 4, channels: 3, pixels: .init(repeating: 9, count: 48)).write(to: dir + "/f/empty/a.png")
+        try Image(width: 5, height: 4, channels: 3, pixels: .init(repeating: 9, count: 60)).write(to: dir + "/f/empty/b.png")
+        var options = ImageFolderOptions()
+        options.testFraction = 0
+        XCTAssertThrowsError(try DatasetConverter.imageFolder(source: dir + "/f", output: dir + "/d", name: "f", options: options)) {
+            XCTAssertTrue("\($0)".contains("b.png: 4×5 pixels, but the first image is 4×4; give --size"), "\($0)")
+        }
+    }
+
+    func testTrainTestFolders() throws {
+        try DemoImages.write(to: dir + "/s/train", perClass: 3, size: 12)
+        try DemoImages.write(to: dir + "/s/test", perClass: 2, size: 12, seed: 9)
+        try FileManager.default.removeItem(atPath: dir + "/s/test/ring")
+        let folder = try ImageFolder(dir + "/s")
+        XCTAssertEqual(folder.classes, DemoImages.classes)
+        XCTAssertEqual(folder.train.count, 12)
+        XCTAssertEqual(folder.test?.map(\.label), [0, 0, 2, 2, 3, 3], "a class missing from test/ keeps its label elsewhere")
+        try FileManager.default.createDirectory(atPath: dir + "/s/test/star", withIntermediateDirectories: true)
+        XCTAssertThrowsError(try ImageFolder(dir + "/s")) { XCTAssertTrue("\($0)".contains("test/star: a class that"), "\($0)") }
+    }
+
+    func testNumpyArraysNHWCAndNCHW() throws {
+        var options = ArrayShardOptions()
+        options.testFraction = 0
+        options.shards = 2
+        _ = try DatasetConverter.arrays(inputs: .open(fixturePath("arrays/x_u8.npy")), labels: .open(fixturePath("arrays/y_i64.npy")),
+                                        testInputs: nil, testLabels: nil, output: dir, name: "u8", options: options)
+        let (u8, labels, set) = try read(dir + "/u8-train.manifest.json", [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(set.manifest.dtype, "uint8")
+        XCTAssertEqual(labels, [0, 1, 2, 0, 1, 2])
+        // NCHW as read: sample 5, channel 1, row 3, column 2 = (5·24 + 3·6 + 2·2 + 1) % 256.
+        XCTAssertEqual(u8[5 * 24 + 1 * 12 + 3 * 3 + 2], Float((5 * 24 + 3 * 6 + 2 * 2 + 1) % 256))
+        options.channelsFirst = true
+        _ = try DatasetConverter.arrays(inputs: .open(fixturePath("arrays/x_f8_nchw.npy")), labels: .open(fixturePath("arrays/y_onehot.npy")),
+                                        testInputs: nil, testLabels: nil, output: dir, name: "f", options: options)
+        let (f, flabels, fset) = try read(dir + "/f-train.manifest.json", [4])
+        XCTAssertEqual([fset.manifest.dtype, "\(fset.manifest.sampleShape)"], ["float32", "[4, 3, 2]"])
+        XCTAssertEqual(flabels, [1], "one-hot row 4 is class 1")
+        XCTAssertEqual(f[1 * 12 + 3 * 3 + 2], Float(4 + 0.1 + 0.03 + 0.002), accuracy: 1e-6)
+    }
+
+    func testArrayErrors() throws {
+        XCTAssertThrowsError(try ArraySource.open(fixturePath("arrays/x_fortran.npy"))) {
+            XCTAssertTrue("\($0)".contains("Fortran order; save numpy.ascontiguousarray"), "\($0)")
+        }
+        XCTAssertThrowsError(try ArraySource.open(fixturePath("images/rgb.png"))) { XCTAssertTrue("\($0)".contains("FILE.h5:DATASET"), "\($0)") }
+        let short = dir + "/short.npy"
+        try Data(Data(contentsOf: URL(fileURLWithPath: fixturePath("arrays/x_u8.npy"))).prefix(200)).write(to: URL(fileURLWithPath: short))
+        XCTAssertThrowsError(try ArraySource.open(short)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
+        XCTAssertThrowsError(try DatasetConverter.arrays(inputs: .open(fixturePath("arrays/x_u8.npy")), labels: .open(fixturePath("arrays/x_f8_nchw.npy")),
+                                                         testInputs: nil, testLabels: nil, output: dir, name: "x", options: .init())) {
+            XCTAssertTrue("\($0)".contains("expected [N] class ids or [N, K] one-hot"), "\($0)")
+        }
+    }
+
+    func testCIFAR10RecordsBecomeHWC() throws {
+        // Record r: label r % 10, R plane 1, G plane 2, B plane = pixel index % 256.
+        try FileManager.default.createDirectory(atPath: dir + "/cifar", withIntermediateDirectories: true)
+        for file in (1...5).map({ "data_batch_\($0).bin" }) + ["test_batch.bin"] {
+            var bytes: [UInt8] = []
+            for r in 0..<3 { bytes += [UInt8(r)] + [UInt8](repeating: 1, count: 1024) + [UInt8](repeating: 2, count: 1024) + (0..<1024).map { UInt8($0 % 256) } }
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/cifar/\(file)"))
+        }
+        _ = try DatasetConverter.cifar10(source: dir + "/cifar", output: dir + "/data", name: "c", shards: 2)
+        let (values, labels, set) = try read(dir + "/data/c-train.manifest.json", [1])
+        XCTAssertEqual(set.count, 15)
+        XCTAssertEqual(labels, [1])
+        XCTAssertEqual([values[5], values[1024 + 5], values[2048 + 300]], [1, 2, Float(300 % 256)])
+        XCTAssertEqual(set.manifest.labelNames[3], "cat")
+    }
+}
