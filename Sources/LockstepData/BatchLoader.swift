@@ -28,9 +28,10 @@ public final class BatchLoader {
     private let plan: [[Int]]
 
     /// Starts reading `plan` (a list of ascending index lists) from `source`.
-    /// `transform` (resizing, channel changes, preset normalizations) runs on the reader thread too.
+    /// `transform` (resizing, channel changes, preset normalizations) and `augmentation` (drawn
+    /// per sample from `seed`, `epoch` and its index) run on the reader thread too.
     public init(source: ShardSet, plan: [[Int]], normalization: Normalization, transform: ImageTransform = ImageTransform(),
-                prefetch: Int = 2) {
+                augmentation: Augmentation = Augmentation(), epoch: Int = 0, seed: UInt64 = 0, prefetch: Int = 2) {
         self.plan = plan
         let queue = self.queue
         let depth = max(prefetch, 1)
@@ -44,7 +45,13 @@ public final class BatchLoader {
                 let result = Result { () throws -> Batch in
                     let t = Tensor(shape: [indices.count] + source.sampleShape)
                     let labels = try source.read(indices, into: t.data, normalization: normalization)
-                    return Batch(inputs: transform.isIdentity ? t : try transform.apply(t), labels: labels, indices: indices)
+                    let inputs = transform.isIdentity ? t : try transform.apply(t)
+                    if !augmentation.isIdentity {
+                        let pixels = try PixelAffine(normalization: normalization, transform: transform, storedChannels: source.storedChannels,
+                                                     bytes: source.manifest.dtype == "uint8")
+                        augmentation.apply(inputs, indices: indices, epoch: epoch, seed: seed, pixels: pixels)
+                    }
+                    return Batch(inputs: inputs, labels: labels, indices: indices)
                 }
                 queue.condition.lock()
                 queue.ready[i] = result

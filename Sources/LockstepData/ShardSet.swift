@@ -173,6 +173,15 @@ public final class ShardSet: Sendable {
         return ShardSet(self, selection: keep, relabel: relabel, numClasses: classes?.count ?? manifest.numClasses)
     }
 
+    /// Class names in model-side label order (the manifest's, or the label numbers).
+    public var classNames: [String] {
+        let names = (0..<manifest.numClasses).map { $0 < manifest.labelNames.count ? manifest.labelNames[$0] : String($0) }
+        guard let relabel else { return names }
+        var ordered = [String](repeating: "", count: numClasses)
+        for (file, model) in relabel.enumerated() where model >= 0 { ordered[Int(model)] = names[file] }
+        return ordered
+    }
+
     /// The model-side label of subset sample `i`.
     public func label(_ i: Int) -> Int32 {
         let l = labels[selection?[i] ?? i]
@@ -182,6 +191,9 @@ public final class ShardSet: Sendable {
     /// Per-sample shape as the model sees it ([C, H, W] or [D]).
     public var sampleShape: [Int] { manifest.modelInputShape }
 
+    /// Channels of the stored samples (1 for features).
+    public var storedChannels: Int { manifest.sampleShape.count == 3 ? manifest.sampleShape[2] : 1 }
+
     /// Floats per sample.
     public var sampleSize: Int { manifest.sampleShape.reduce(1, *) }
 
@@ -190,8 +202,7 @@ public final class ShardSet: Sendable {
         let subsetIndices = indices
         let indices = selection.map { sel in indices.map { sel[$0] } } ?? indices
         let size = sampleSize
-        let channels = manifest.sampleShape.count == 3 ? manifest.sampleShape[2] : 1
-        let coef = try normalization.coefficients(channels: channels)
+        let coef = try normalization.coefficients(channels: storedChannels)
         var staging8: [UInt8] = []
         var stagingF: [Float] = []
         var i = 0

@@ -12,11 +12,11 @@ public struct ModelSpec: Sendable, Equatable {
     public var stem: ResNet.Stem
     /// Stage widths (ResNet) overriding the standard ones, for narrow variants.
     public var widths: [Int]?
-    /// Dropout probability in VGG's classifier.
-    public var dropout: Float
+    /// Dropout probability: in VGG's classifier (0.5 when nil), after each MLP hidden layer (none when nil).
+    public var dropout: Float?
 
     public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu", stem: ResNet.Stem = .imagenet,
-                widths: [Int]? = nil, dropout: Float = 0.5) {
+                widths: [Int]? = nil, dropout: Float? = nil) {
         self.name = name
         self.hidden = hidden
         self.activation = activation
@@ -43,13 +43,13 @@ public enum ModelZoo {
         guard classes > 0 else { throw LayerError(kind: "Model", message: "needs a positive number of classes, got \(classes)") }
         switch spec.name {
         case "mlp":
-            return try MLP.make(hidden: spec.hidden, outputs: classes, activation: spec.activation)
+            return try MLP.make(hidden: spec.hidden, outputs: classes, activation: spec.activation, dropout: spec.dropout ?? 0)
         case "lenet5", "lenet":
             return try LeNet.make(classes: classes, activation: spec.activation)
         case let name where name.hasPrefix("vgg"):
             let base = name.hasSuffix("_bn") ? String(name.dropLast(3)) : name
             guard let items = VGG.configurations[base] else { break }
-            return VGG.make(features: items, batchNorm: name.hasSuffix("_bn"), dropout: spec.dropout, classes: classes)
+            return VGG.make(features: items, batchNorm: name.hasSuffix("_bn"), dropout: spec.dropout ?? 0.5, classes: classes)
         case let name where ResNet.depths[name] != nil || name == "resnet50-keras":
             let keras = name.hasSuffix("-keras")
             let (block, layers) = ResNet.depths[keras ? "resnet50" : name]!

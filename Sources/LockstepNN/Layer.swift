@@ -10,12 +10,16 @@ public struct ForwardContext: Sendable {
     public var step: Int
     /// MPI rank of this replica, for keying per-rank randomness.
     public var rank: Int
+    /// The global sample index of each row of the batch, when known: random layers key their
+    /// draws by sample instead of by rank, so any number of ranks draws what one rank would.
+    public var samples: [Int]?
 
-    public init(training: Bool, seed: UInt64 = 0, step: Int = 0, rank: Int = 0) {
+    public init(training: Bool, seed: UInt64 = 0, step: Int = 0, rank: Int = 0, samples: [Int]? = nil) {
         self.training = training
         self.seed = seed
         self.step = step
         self.rank = rank
+        self.samples = samples
     }
 }
 

@@ -2,10 +2,21 @@ import LockstepData
 import LockstepDistributed
 import LockstepNN
 
-/// A model's mean loss and accuracy over a whole dataset.
+/// A model's mean loss and accuracy over a whole dataset, and its confusion matrix when the
+/// targets are classes.
 public struct Evaluation: Sendable, Equatable {
     public var loss: Double
     public var accuracy: Double
+    public var confusion: ConfusionMatrix?
+    /// Class names in label order.
+    public var classNames: [String] = []
+
+    public init(loss: Double, accuracy: Double, confusion: ConfusionMatrix? = nil, classNames: [String] = []) {
+        self.loss = loss
+        self.accuracy = accuracy
+        self.confusion = confusion
+        self.classNames = classNames
+    }
 }
 
 /// Evaluates a model on a dataset split over the ranks, each sample counted once: every rank
@@ -33,6 +44,7 @@ public struct Evaluator {
                                  transform: recipe.data.transform, prefetch: recipe.data.prefetch)
         defer { loader.stop() }
         var totals = MetricTotals()
+        var confusion = recipe.usesClassTargets ? ConfusionMatrix(classes: data.numClasses) : nil
         var done = 0
         let context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
         while true {
@@ -41,11 +53,13 @@ public struct Evaluator {
             let output = model.forward(batch.inputs, context)
             let value = try loss.forward(output, recipe.targets(for: batch, classes: data.numClasses))
             totals.add(loss: Double(value), output: output, labels: batch.labels)
+            confusion?.add(output, labels: batch.labels)
             done += 1
             onBatch?(done, sampler.batches.count, totals)
         }
         watchdog?.waiting("summing the evaluation metrics over ranks", step: step)
         let sums = try totals.summed(over: communicator)
-        return Evaluation(loss: sums.meanLoss, accuracy: sums.accuracy)
+        return Evaluation(loss: sums.meanLoss, accuracy: sums.accuracy, confusion: try confusion?.summed(over: communicator),
+                          classNames: data.classNames)
     }
 }

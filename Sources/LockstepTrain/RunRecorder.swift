@@ -77,6 +77,13 @@ final class RunRecorder {
         try AtomicFile.write(Array(([Self.header] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/metrics.csv")
     }
 
+    /// The evaluation's confusion matrix and per-class accuracy as CSV files in the run directory.
+    func writeConfusion(_ e: Evaluation) throws {
+        guard let m = e.confusion else { return }
+        try AtomicFile.write(Array(m.csv(classNames: e.classNames).utf8), to: directory + "/confusion.csv")
+        try AtomicFile.write(Array(m.perClassCSV(classNames: e.classNames).utf8), to: directory + "/per_class.csv")
+    }
+
     func writeSummary(_ s: RunSummary) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -129,6 +136,11 @@ public struct RunSummary: Codable, Sendable {
     public var wallTimeS: Double
     /// Steps dropped for non-finite gradients (`training.on_nonfinite: skip`).
     public var skippedSteps: Int
+    /// The last evaluation's accuracy per class name, and its confusion matrix (rows: true class,
+    /// columns: predicted, in `classNames` order).
+    public var perClassAccuracy: [String: Double]?
+    public var classNames: [String]?
+    public var confusionMatrix: [[Int]]?
 
     enum CodingKeys: String, CodingKey {
         case name
@@ -144,5 +156,8 @@ public struct RunSummary: Codable, Sendable {
         case samplesPerSec = "samples_per_sec"
         case wallTimeS = "wall_time_s"
         case skippedSteps = "skipped_steps"
+        case perClassAccuracy = "per_class_accuracy"
+        case classNames = "class_names"
+        case confusionMatrix = "confusion_matrix"
     }
 }

@@ -83,8 +83,11 @@ extension Recipe {
 
     /// The recipe's model for samples of `data` (after `data.transform`), with one output per class.
     public func buildModel(for data: ShardSet) throws -> Model {
-        let model = try ModelZoo.build(self.model, inputShape: try self.data.transform.outputShape(data.sampleShape),
-                                       classes: data.numClasses)
+        let inputShape = try self.data.transform.outputShape(data.sampleShape)
+        guard self.data.augmentation.isIdentity || inputShape.count == 3 else {
+            throw RecipeError("data.augment changes images, but \(data.manifestPath) holds samples of shape \(inputShape)")
+        }
+        let model = try ModelZoo.build(self.model, inputShape: inputShape, classes: data.numClasses)
         guard !usesClassTargets || model.outputShape == [data.numClasses] else {
             throw RecipeError("model output \(model.outputShape) does not fit \(data.numClasses) classes")
         }

@@ -228,8 +228,9 @@ final class TrainingRun {
     private func trainSteps(epoch: Int) throws -> MetricTotals {
         let first = epoch == start.epoch ? start.positionInEpoch : 0
         let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
-        let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization,
-                                 transform: recipe.data.transform, prefetch: recipe.data.prefetch)
+        let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, transform: recipe.data.transform,
+                                 augmentation: recipe.data.augmentation, epoch: epoch, seed: UInt64(recipe.seed),
+                                 prefetch: recipe.data.prefetch)
         defer { loader.stop() }
         var window = MetricTotals(), epochTotals = MetricTotals()
         var localEpoch = MetricTotals()  // this rank's, for the bar
@@ -241,7 +242,7 @@ final class TrainingRun {
             guard let batch = try loader.next() else { break }
             stepper.recordDataWait(from: waitStart)
             faults.poisonIfDue(batch.inputs, rank: communicator.rank, step: step + 1)
-            let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank)
+            let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank, samples: batch.indices)
             let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
             let outcome = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
                                           context: context, learningRate: rate)
@@ -344,6 +345,7 @@ final class TrainingRun {
             let result = try evaluator.evaluate(model, on: test, loss: loss)
             display.endEvaluation()
             evaluation = result
+            try recorder?.writeConfusion(result)
             say(String(format: "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
                        epoch + 1, recipe.training.epochs, result.loss, 100 * result.accuracy, test.count))
         }
@@ -386,6 +388,8 @@ final class TrainingRun {
                    parameterCount: model.arena.parameterCount, finalTrainLoss: lastEpoch?.meanLoss,
                    finalTrainAccuracy: lastEpoch?.accuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                    samplesPerSec: Double((step - start.step) * sampler.globalBatch) / max(trainTime, 1e-9),
-                   wallTimeS: Date().timeIntervalSince(runStartDate), skippedSteps: skippedSteps)
+                   wallTimeS: Date().timeIntervalSince(runStartDate), skippedSteps: skippedSteps,
+                   perClassAccuracy: evaluation?.perClassAccuracyByName, classNames: evaluation?.confusion.map { _ in evaluation!.classNames },
+                   confusionMatrix: evaluation?.confusion.map { m in (0..<m.classes).map { r in (0..<m.classes).map { m[r, $0] } } })
     }
 }

@@ -174,6 +174,23 @@ final class DropoutTests: XCTestCase {
         XCTAssertNotEqual(try mask(step: 3, rank: 1), try mask(step: 3, rank: 1, layer: 7))
     }
 
+    func testMasksKeyedBySampleDoNotDependOnTheBatchOrRank() throws {
+        // Samples 5, 8, 13 as one batch on rank 0, or split over ranks 0 and 1: the same masks.
+        func rows(_ samples: [Int], rank: Int) throws -> [[Float]] {
+            let d = Dropout(probability: 0.5)
+            d.layerKey = 3
+            _ = try d.build(inputShape: [2, 16])
+            let x = Tensor(shape: [samples.count, 2, 16])
+            x.fill(1)
+            let y = d.forward(x, ForwardContext(training: true, seed: 9, step: 4, rank: rank, samples: samples)).toArray()
+            return (0..<samples.count).map { Array(y[($0 * 32)..<(($0 + 1) * 32)]) }
+        }
+        let together = try rows([5, 8, 13], rank: 0)
+        XCTAssertEqual(try rows([5], rank: 0) + (try rows([8, 13], rank: 1)), together)
+        XCTAssertNotEqual(together[0], together[1], "each sample its own mask")
+        XCTAssertTrue(together[0].contains(0) && together[0].contains(2), "a mask over the whole sample (both channels)")
+    }
+
     func testGradientUsesTheSameMask() throws {
         let d = Dropout(probability: 0.4)
         _ = try d.build(inputShape: [20])

@@ -67,6 +67,23 @@ final class TrainerTests: XCTestCase {
         try ModelWeights.load(out + "/model.h5", into: model)
         let eval = try Evaluator(recipe: r, communicator: LocalCommunicator()).evaluate(model, on: test, loss: r.makeLoss())
         XCTAssertEqual(eval.accuracy, summary.testAccuracy!, accuracy: 1e-12)
+        // The confusion matrix: its diagonal is the accuracy; summary.json and the CSVs carry it.
+        let m = try XCTUnwrap(eval.confusion)
+        XCTAssertEqual(m.support.reduce(0, +), test.count)
+        XCTAssertEqual(Double((0..<3).reduce(0) { $0 + m[$1, $1] }) / Double(test.count), eval.accuracy, accuracy: 1e-12)
+        XCTAssertEqual(json["confusion_matrix"] as? [[Int]], (0..<3).map { r in (0..<3).map { m[r, $0] } })
+        XCTAssertEqual((json["per_class_accuracy"] as? [String: Double])?.count, 3)
+        let confusion = try String(contentsOfFile: out + "/confusion.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(confusion.count, 4, "a header and a row per class")
+        XCTAssertEqual(try String(contentsOfFile: out + "/per_class.csv", encoding: .utf8).split(separator: "\n").first, "class,samples,correct,accuracy")
+    }
+
+    func testConfusionMatrixCSVQuotesNames() {
+        let m = ConfusionMatrix(classes: 2, counts: [3, 1, 0, 4])
+        XCTAssertEqual(m.perClassAccuracy.map { $0 ?? -1 }, [0.75, 1])
+        XCTAssertEqual(m.csv(classNames: ["T-shirt, top", "say \"hi\""]),
+                       "true \\ predicted,\"T-shirt, top\",\"say \"\"hi\"\"\"\n\"T-shirt, top\",3,1\n\"say \"\"hi\"\"\",0,4\n")
+        XCTAssertEqual(ConfusionMatrix(classes: 2, counts: [0, 0, 1, 1]).perClassAccuracy[0], nil, "no sample, no accuracy")
     }
 
     func testSameSeedSameResult() throws {

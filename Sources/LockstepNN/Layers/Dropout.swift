@@ -3,8 +3,10 @@ import LockstepTensor
 /// Inverted dropout (Srivastava et al. 2014): in training each element is zeroed with
 /// probability p and the survivors scaled by 1/(1 − p); in evaluation it is the identity.
 ///
-/// The mask comes from a counter-based generator keyed by (seed, step, rank, layer), so it is
-/// reproducible on resume and different on every rank, step and layer.
+/// The mask comes from a counter-based generator keyed by (seed, step, sample, layer) for each
+/// row whose global sample index the context gives, else by (seed, step, rank, layer). Keyed by
+/// sample, N ranks draw the masks one rank draws for the same global batch, so the run does
+/// not depend on the number of ranks, and a checkpoint resumes on another world size exactly.
 public final class Dropout: Layer, KeyedLayer {
     public var kind: String { "Dropout" }
     public var parameters: [Parameter] { [] }
@@ -25,13 +27,18 @@ public final class Dropout: Layer, KeyedLayer {
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         active = context.training && probability > 0
         guard active else { return input }
-        var rng = CounterRNG(seed: context.seed, streams: 0xD50, UInt64(context.step), UInt64(context.rank), layerKey)
         mask.resize(input.shape)
         output.resize(input.shape)
         let keep = 1 / (1 - probability), m = mask.data, x = input.data, y = output.data
-        for i in 0..<input.count {
-            m[i] = rng.nextUniform() >= probability ? keep : 0
-            y[i] = x[i] * m[i]
+        let rows = input.shape.first ?? 1, perRow = input.count / max(rows, 1)
+        let keyed = context.samples.map { $0.count == rows } ?? false
+        var rng = CounterRNG(seed: context.seed, streams: 0xD50, UInt64(context.step), UInt64(context.rank), layerKey)
+        for r in 0..<rows {
+            if keyed { rng = CounterRNG(seed: context.seed, streams: 0xD51, UInt64(context.step), UInt64(context.samples![r]), layerKey) }
+            for i in (r * perRow)..<((r + 1) * perRow) {
+                m[i] = rng.nextUniform() >= probability ? keep : 0
+                y[i] = x[i] * m[i]
+            }
         }
         return output
     }

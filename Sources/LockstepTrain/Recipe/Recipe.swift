@@ -31,6 +31,8 @@ public struct Recipe: Sendable {
         public var limit: Int?
         /// Channel replication, resizing, cropping and preset normalization after reading.
         public var transform: ImageTransform
+        /// Random changes to training images (none by default).
+        public var augmentation: Augmentation
     }
 
     /// Transfer learning: start from pretrained weights, replace the head, freeze some layers.
@@ -134,7 +136,7 @@ public struct Recipe: Sendable {
         loss = try doc(K.loss)
         labelSmoothing = try doc(K.labelSmoothing)
         model = ModelSpec(name: try doc(K.model), hidden: try doc(K.hidden), activation: try doc(K.activation), stem: try doc(K.stem),
-                          widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: Float(try doc(K.dropout)))
+                          widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: try doc.optional(K.dropout).map(Float.init))
         data = try Self.data(doc)
         let batch = try doc(K.batchPerRank)
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
@@ -206,6 +208,23 @@ public struct Recipe: Sendable {
         transform.crop = try size(K.crop)
         return Data(train: try doc(K.train), test: try doc.optional(K.test), normalization: normalization,
                     verifyChecksums: try doc(K.verifyChecksums), checksumCache: try doc(K.checksumCache), prefetch: try doc(K.prefetch), classes: try doc.optional(K.classes),
-                    limit: try doc.optional(K.limit), transform: transform)
+                    limit: try doc.optional(K.limit), transform: transform, augmentation: try augmentation(doc))
+    }
+
+    private static func augmentation(_ doc: RecipeDocument) throws -> Augmentation {
+        typealias K = RecipeKeys
+        var a = Augmentation()
+        a.cropPadding = try doc.optional(K.cropPadding)
+        a.resizedCropScale = try doc.optional(K.resizedCropScale)
+        a.resizedCropRatio = try doc(K.resizedCropRatio)
+        a.flip = try doc(K.flip)
+        a.brightness = try doc(K.brightness)
+        a.contrast = try doc(K.contrast)
+        for (key, range) in [(K.resizedCropScale.path, a.resizedCropScale), (K.resizedCropRatio.path, a.resizedCropRatio)] {
+            if let range, range.count != 2 || range[0] > range[1] {
+                throw RecipeError("\(doc.source): recipe key '\(key)' must be [min, max] with min ≤ max, got \(range)")
+            }
+        }
+        return a
     }
 }

@@ -23,8 +23,8 @@ enum RecipeKeys {
                                              help: "ResNet stem: 7×7/2 + max-pool, or 3×3/1 for small images.")
     static let widths = RecipeKey<[Int]>(path: "model.widths", absent: .unset("torchvision's"), minimum: 1, maximum: 65_536,
                                          help: "ResNet stage widths (4), for narrow variants.")
-    static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .value(0.5), minimum: 0, below: 1,
-                                           help: "Dropout probability of VGG's classifier.")
+    static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .derived("0.5 in VGG, none in MLP"), minimum: 0, below: 1,
+                                           help: "Dropout probability: VGG's classifier, after each MLP hidden layer.")
 
     // loss
     static let loss = RecipeKey<LossKind>(path: "loss.name", absent: .value(.crossEntropy), isShorthand: true,
@@ -55,6 +55,17 @@ enum RecipeKeys {
     static let resize = RecipeKey<[Int]>(path: "data.resize", absent: .unset("as stored"), minimum: 1, maximum: 16_384,
                                          help: "[height, width] to resize to (bilinear).")
     static let crop = RecipeKey<[Int]>(path: "data.crop", absent: .unset("none"), minimum: 1, maximum: 16_384, help: "[height, width] of a center crop.")
+    static let cropPadding = RecipeKey<Int>(path: "data.augment.crop_padding", absent: .unset("off"), minimum: 0, maximum: 4096,
+                                            help: "Training: pad with black, cut a random window of the image's size (CIFAR's 4).")
+    static let resizedCropScale = RecipeKey<[Double]>(path: "data.augment.resized_crop_scale", absent: .unset("off"), above: 0, maximum: 1,
+                                                      help: "Training: random resized crop, [min, max] area fraction (torchvision: [0.08, 1]).")
+    static let resizedCropRatio = RecipeKey<[Double]>(path: "data.augment.resized_crop_ratio", absent: .value([0.75, 4.0 / 3.0]), above: 0,
+                                                      help: "Its [min, max] aspect ratio (width/height).")
+    static let flip = RecipeKey<Bool>(path: "data.augment.flip", absent: .value(false), help: "Training: mirror left-right with probability 1/2.")
+    static let brightness = RecipeKey<Double>(path: "data.augment.brightness", absent: .value(0), minimum: 0, below: 1,
+                                              help: "Training: pixel values × a factor in [1 − b, 1 + b].")
+    static let contrast = RecipeKey<Double>(path: "data.augment.contrast", absent: .value(0), minimum: 0, below: 1,
+                                            help: "Training: blend with the mean grey by a factor in [1 − c, 1 + c].")
 
     // training
     static let epochs = RecipeKey<Int>(path: "training.epochs", absent: .value(1), minimum: 1, help: "Passes over the training set.")
@@ -150,6 +161,7 @@ enum RecipeKeys {
         model, hidden, activation, stem, widths, dropout,
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, checksumCache, prefetch, classes, limit, preprocess, channels, resize, crop,
+        cropPadding, resizedCropScale, resizedCropRatio, flip, brightness, contrast,
         epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps, onNonFinite,
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,

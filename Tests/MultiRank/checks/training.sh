@@ -18,6 +18,24 @@ if [ $eq_ok = 1 ]; then
   done
 fi
 
+# --- dropout and augmentation keyed by sample: N ranks == 1 rank, and a resume on another world size
+rand=(--set data.test=null --set training.log_every=20 --set model.dropout=0.3 --set data.augment.flip=true
+      --set data.augment.crop_padding=2 --set data.augment.brightness=0.2 --set data.augment.contrast=0.2)
+if timeout 300 "$run" -n 1 -- train "$recipe" "${data[@]}" "${rand[@]}" --out rnd1 --set training.batch_per_rank=64 --set training.max_steps=40 > rnd1.log 2>&1 \
+   && timeout 300 "$run" -n 4 -- train "$recipe" "${data[@]}" "${rand[@]}" --out rnd4 --set training.batch_per_rank=16 --set training.max_steps=40 > rnd4.log 2>&1 \
+   && out=$("$bin" compare rnd4/model.h5 rnd1/model.h5 --rtol 1e-5); then
+  ok "dropout + flip/crop/brightness/contrast: 4 ranks x 16 = 1 rank x 64 after 40 steps ($out)"
+else
+  bad "dropout and augmentation equivalence over ranks" "$(tail -2 rnd1.log)" "$(tail -2 rnd4.log)" "${out:-}"
+fi
+if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${rand[@]}" --out rnd2 --set training.batch_per_rank=32 --set training.max_steps=20 > rnd2a.log 2>&1 \
+   && timeout 300 "$run" -n 4 -- train "$recipe" "${data[@]}" "${rand[@]}" --out rnd2 --set training.batch_per_rank=16 --set training.max_steps=40 --resume auto > rnd2b.log 2>&1 \
+   && grep -q "at step 20" rnd2b.log && out=$("$bin" compare rnd2/model.h5 rnd1/model.h5 --rtol 1e-5); then
+  ok "with dropout and augmentation, a 2-rank checkpoint at step 20 resumed on 4 ranks = 1 rank straight to 40 ($out)"
+else
+  bad "dropout and augmentation resume on another world size" "$(tail -2 rnd2a.log)" "$(tail -2 rnd2b.log)" "${out:-}"
+fi
+
 # --- the quickstart recipe reaches >= 85 % in 2 epochs on 2 ranks ----------------------------
 if timeout 600 "$run" -n 2 -- train "$recipe" "${data[@]}" --out mlp > mlp.log 2>&1; then
   acc=$(json mlp/summary.json test_accuracy)
