@@ -55,7 +55,8 @@ let package = Package(
             "LockstepDistributed", "LockstepData", "LockstepModels",
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor",
+            "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
+            "LockstepData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

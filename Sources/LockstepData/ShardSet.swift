@@ -21,7 +21,7 @@ public struct Normalization: Sendable, Equatable {
     public static let unitRange = Normalization(scale: 1 / 255)
 
     /// Per-channel (a, b) with x = v·a + b.
-    func coefficients(channels: Int) throws -> [(a: Float, b: Float)] {
+    public func coefficients(channels: Int) throws -> [(a: Float, b: Float)] {
         guard mean.count == 1 || mean.count == channels, std.count == 1 || std.count == channels else {
             throw DataError("normalize: mean has \(mean.count) and std \(std.count) values; the data has \(channels) channels (give 1 or \(channels))")
         }

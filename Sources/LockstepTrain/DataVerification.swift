@@ -61,7 +61,7 @@ enum DataVerification {
             let unreadable = bad.contains { $0.text.contains("cannot open") || $0.text.contains("read failed") }
             throw AgreedFailure("data verification failed on \(bad.count) of \(comm.size) rank(s):\n"
                                 + bad.map { "  rank \($0.rank)@\($0.host): \($0.text)" }.joined(separator: "\n")
-                                + (unreadable ? "\n" + TrainingRun.sharedDataHint
+                                + (unreadable ? "\n" + Recipe.sharedDataHint
                                    : "\nre-create the damaged shards with `lockstep shard` (or copy them again from their source)"))
         }
         var slowest = [seconds]

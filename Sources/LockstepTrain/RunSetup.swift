@@ -9,6 +9,12 @@ import LockstepNN
 /// same way: the datasets, restricted and checked against each other, and the model built for
 /// them with replicas made identical.
 extension Recipe {
+    /// Why data can open on some ranks and not on others.
+    public static let sharedDataHint = "The other ranks could open it: on a cluster, the data must be on a file system every node sees "
+        + "(a shared $WORK or $SCRATCH, not a node's local disk or /tmp), at the same path."
+}
+
+extension Recipe {
     /// Checks the shards of `manifests` against their sha256 (when `data.verify_checksums`),
     /// each hashed by one rank and skipped when the verification cache of `runDirectory` or of
     /// its manifest records it verified and unchanged (unless `data.checksum_cache` is false);
@@ -45,25 +51,26 @@ extension Recipe {
         startup.lap("verification")
         let sets = try shared(present, what: "opening the data", comm)
         startup.lap("opening")
-        return try comm.agreeing(on: "opening the data", partialHint: TrainingRun.sharedDataHint) {
+        return try comm.agreeing(on: "opening the data", partialHint: Recipe.sharedDataHint) {
             let train = try sets[0].restricted(classes: data.classes, limit: data.limit, seed: seed)
             return (train, try sets.count > 1 ? restrictedTest(sets[1], matching: train) : nil)
         }
     }
 
-    /// The test set on every rank, as `openDataOnEveryRank` opens it (for `lockstep eval`).
-    public func openTestDataOnEveryRank(_ comm: any Communicator) throws -> ShardSet {
-        guard let path = data.test else { throw RecipeError("data.test is needed") }
+    /// The test set, or the dataset of `manifest`, on every rank, as `openDataOnEveryRank`
+    /// opens it (for `lockstep eval` and `predict`).
+    public func openTestDataOnEveryRank(_ comm: any Communicator, manifest: String? = nil) throws -> ShardSet {
+        guard let path = manifest ?? data.test else { throw RecipeError("data.test is needed") }
         let present = try checkPresentOnEveryRank([path], what: "opening the test data", comm)
         if let done = try verifyData([path], runDirectory: nil, comm), comm.rank == 0 { print(done.summary) }
         let test = try shared(present, what: "opening the test data", comm)[0]
-        return try comm.agreeing(on: "opening the test data", partialHint: TrainingRun.sharedDataHint) { try restrictedTest(test, matching: nil) }
+        return try comm.agreeing(on: "opening the test data", partialHint: Recipe.sharedDataHint) { try restrictedTest(test, matching: nil) }
     }
 
     /// Every rank reads the manifests and sees their shards (a stat each), or every rank
     /// stops with an error naming the ranks that do not (data on one node's local disk).
     private func checkPresentOnEveryRank(_ manifests: [String], what: String, _ comm: any Communicator) throws -> [ShardSet.PresentShards] {
-        try comm.agreeing(on: what, partialHint: TrainingRun.sharedDataHint) {
+        try comm.agreeing(on: what, partialHint: Recipe.sharedDataHint) {
             try manifests.map { try ShardSet.checkPresent($0) }
         }
     }
@@ -71,7 +78,7 @@ extension Recipe {
     /// The datasets of `present`, opened by rank 0 and shared (see `openDataOnEveryRank`):
     /// the other ranks neither read the manifests nor stat the shards again.
     private func shared(_ present: [ShardSet.PresentShards], what: String, _ comm: any Communicator) throws -> [ShardSet] {
-        let opened = try comm.agreeing(on: what, partialHint: TrainingRun.sharedDataHint) { () -> [ShardSet?] in
+        let opened = try comm.agreeing(on: what, partialHint: Recipe.sharedDataHint) { () -> [ShardSet?] in
             comm.rank == 0 ? try present.map { try ShardSet(manifestPath: $0.manifestPath, verifyChecksums: false) } : present.map { _ in nil }
         }
         return try zip(present, opened).map { present, set in
@@ -79,6 +86,21 @@ extension Recipe {
             try labels.withUnsafeMutableBytes { try comm.broadcast($0, root: 0) }
             return try set ?? ShardSet(present, labels: labels)
         }
+    }
+
+    /// The model for stored samples of `manifest` (its training set), and its class names:
+    /// the manifest's, or those `data.classes` selects (for `lockstep predict` on image files).
+    public func modelAndClasses(trainedOn manifest: ShardManifest) throws -> (Model, [String]) {
+        let names = (0..<manifest.numClasses).map { $0 < manifest.labelNames.count ? manifest.labelNames[$0] : String($0) }
+        let classes = try data.classes.map { chosen in
+            try chosen.map { c in
+                guard c < names.count else { throw RecipeError("data.classes has \(c); \(manifest.name) has \(names.count) classes") }
+                return names[c]
+            }
+        } ?? names
+        let model = try ModelZoo.build(self.model, inputShape: try self.data.transform.outputShape(manifest.modelInputShape),
+                                       classes: classes.count)
+        return (model, classes)
     }
 
     /// The recipe's model for samples of `data` (after `data.transform`), with one output per class.

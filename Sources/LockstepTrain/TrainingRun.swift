@@ -135,10 +135,6 @@ final class TrainingRun {
         return (train, test)
     }
 
-    /// Why data can open on some ranks and not on others.
-    static let sharedDataHint = "The other ranks could open it: on a cluster, the data must be on a file system every node sees "
-        + "(a shared $WORK or $SCRATCH, not a node's local disk or /tmp), at the same path."
-
     /// Restores the checkpoint `resume` resolves to, or else makes every replica start from
     /// rank 0's initial (or pretrained) parameters.
     private static func startingPoint(_ recipe: Recipe, _ model: Model, _ optimizer: any Optimizer, _ store: CheckpointStore,
@@ -165,7 +161,7 @@ final class TrainingRun {
                 // A new head keeps its fresh values: the file's tensors under it are not read.
                 let newHead = tuning.headClasses == nil ? nil : model.headName.map { $0 + "." }
                 try Pretrained.load(file, format: tuning.format, into: model, excluding: { name in newHead.map(name.hasPrefix) ?? false })
-                say("lockstep: loaded pretrained weights \(file)\(tuning.headClasses.map { " with a new \($0)-class head (\(newHead ?? "").*)" } ?? "")")
+                say("lockstep: loaded pretrained weights \(file)\(tuning.headClasses.map { " with a new \($0)-class head (\(newHead ?? "")*)" } ?? "")")
             }
         }
         try comm.broadcast(stateOf: model, root: 0)

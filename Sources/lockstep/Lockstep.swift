@@ -12,7 +12,7 @@ struct Lockstep: ParsableCommand {
             Run under mpirun or srun for several ranks (launch/run builds the command line), or
             directly for one rank. Rank 0 prints progress and writes the run directory.
             """,
-        subcommands: [Train.self, Eval.self, Shard.self, DemoImagesCommand.self, Inspect.self, Compare.self, Bench.self, Scale.self, Runs.self, Plot.self, Doctor.self, RecipeKeysCommand.self])
+        subcommands: [Train.self, Eval.self, Predict.self, Shard.self, DemoImagesCommand.self, Inspect.self, Compare.self, Bench.self, Scale.self, Runs.self, Plot.self, Doctor.self, RecipeKeysCommand.self])
 
     /// Before anything else (threads, MPI): when OpenBLAS picked kernels older than this CPU
     /// runs, re-execute with the right ones. Every rank does this for itself, so it works

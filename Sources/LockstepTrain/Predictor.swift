@@ -1,0 +1,87 @@
+import Foundation
+import LockstepData
+import LockstepDistributed
+import LockstepNN
+import LockstepTensor
+
+/// What `lockstep predict` runs the model on.
+public enum PredictionInputs {
+    /// A sharded dataset (its labels are known), with the images' file names when a
+    /// `NAME.files.txt` lies beside the manifest.
+    case shards(ShardSet, files: [String]?)
+    /// Image files, each decoded, brought to the training images' size (`fit`) and channels,
+    /// then preprocessed as the recipe says.
+    case images([String], height: Int, width: Int, channels: Int, fit: ImageFit)
+
+    public var count: Int {
+        switch self {
+        case .shards(let set, _): set.count
+        case .images(let paths, _, _, _, _): paths.count
+        }
+    }
+}
+
+/// The model's outputs for every input, each computed once over all ranks: rank r takes the
+/// block [r·N/W, (r+1)·N/W), then the blocks are summed into one [N, K] matrix on every rank.
+public struct Predictor {
+    public let recipe: Recipe
+    public let communicator: any Communicator
+
+    public init(recipe: Recipe, communicator: any Communicator) {
+        self.recipe = recipe
+        self.communicator = communicator
+    }
+
+    /// Outputs [N × classes] (logits), row i for input i (a collective call).
+    public func outputs(of model: Model, on inputs: PredictionInputs, classes: Int) throws -> [Float] {
+        let sampler = EvaluationSampler(numSamples: inputs.count, batchPerRank: recipe.training.evalBatchPerRank,
+                                        rank: communicator.rank, worldSize: communicator.size)
+        var all = [Float](repeating: 0, count: inputs.count * classes)
+        let context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
+        try communicator.agreeing(on: "predicting", partialHint: "Each rank reads its own share of the inputs; the other ranks read theirs without error.") {
+            for batch in sampler.batches {
+                let output = model.forward(try read(inputs, batch), context)
+                guard output.count == batch.count * classes else {
+                    throw RecipeError("the model gives \(output.count / max(batch.count, 1)) outputs per sample, expected \(classes)")
+                }
+                for (row, i) in batch.enumerated() {
+                    for k in 0..<classes { all[i * classes + k] = output.data[row * classes + k] }
+                }
+            }
+        }
+        try all.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
+        return all
+    }
+
+    /// One batch of inputs as the model sees them.
+    private func read(_ inputs: PredictionInputs, _ batch: [Int]) throws -> Tensor {
+        let data = recipe.data
+        switch inputs {
+        case .shards(let set, _):
+            let t = Tensor(shape: [batch.count] + set.sampleShape)
+            _ = try set.read(batch, into: t.data, normalization: data.normalization)
+            return data.transform.isIdentity ? t : try data.transform.apply(t)
+        case .images(let paths, let h, let w, let c, let fit):
+            let coef = try data.normalization.coefficients(channels: c)
+            let t = Tensor(shape: [batch.count, c, h, w])
+            for (row, i) in batch.enumerated() {
+                let image = try Image.read(paths[i]).fitted(height: h, width: w, fit: fit).converted(channels: c)
+                for ch in 0..<c {
+                    for p in 0..<(h * w) { t.data[(row * c + ch) * h * w + p] = Float(image.pixels[p * c + ch]) * coef[ch].a + coef[ch].b }
+                }
+            }
+            return data.transform.isIdentity ? t : try data.transform.apply(t)
+        }
+    }
+}
+
+/// Top-k classes of rows of logits, with softmax probabilities.
+public enum TopK {
+    public static func of(_ logits: ArraySlice<Float>, k: Int) -> [(index: Int, probability: Double)] {
+        let m = logits.max() ?? 0
+        let e = logits.map { exp(Double($0 - m)) }
+        let total = e.reduce(0, +)
+        return e.enumerated().sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+            .prefix(k).map { ($0.offset, $0.element / total) }
+    }
+}
