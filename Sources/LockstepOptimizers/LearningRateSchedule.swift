@@ -9,8 +9,9 @@ import Glibc
 ///     constant: base
 ///     step    : base × γ^⌊epoch / stepEpochs⌋
 ///     cosine  : min + (base − min)·(1 + cos(π·t/T))/2, t = s − W, T = total − W
+///     plateau : base, times the factor the trainer applies each time the watched metric stalls
 public struct LearningRateSchedule: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case constant, step, cosine }
+    public enum Kind: String, Sendable, CaseIterable { case constant, step, cosine, plateau }
 
     public var kind: Kind
     public var baseRate: Float
@@ -38,7 +39,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
     public func rate(step: Int, stepsPerEpoch: Int, totalSteps: Int) -> Float {
         if step < warmupSteps { return baseRate * Float(step + 1) / Float(warmupSteps) }
         switch kind {
-        case .constant:
+        case .constant, .plateau:  // the trainer scales `plateau`'s rate as the watched metric stalls
             return baseRate
         case .step:
             let epoch = step / max(stepsPerEpoch, 1)

@@ -163,8 +163,9 @@ public final class CheckpointStore {
     /// optimizer state and counters are broadcast. Throws on rank 0 for a bad file (the caller
     /// aborts every rank).
     public func restore(_ path: String, model: Model, optimizer: any Optimizer, expectedSeed: Int,
-                        expectedGlobalBatch: Int) throws -> TrainingPosition {
+                        expectedGlobalBatch: Int) throws -> (TrainingPosition, watched: [String: Double]) {
         var point = ResumePoint()
+        var watched = ""
         optimizer.prepareSlots(for: model.arena)
         if communicator.rank == 0 {
             let header = try Checkpoint.load(path, into: model, optimizer: optimizer)
@@ -172,16 +173,22 @@ public final class CheckpointStore {
                 throw CheckpointError("\(path): written with seed \(header.seed), the recipe has seed \(expectedSeed); the data order would differ")
             }
             guard header.globalBatch == expectedGlobalBatch else {
-                throw CheckpointError("\(path): written with global batch \(header.globalBatch) (\(header.worldSize) ranks), this run's is \(expectedGlobalBatch) (\(communicator.size) ranks × batch_per_rank); set batch_per_rank to \(header.globalBatch / communicator.size) to resume on \(communicator.size) ranks")
+                throw CheckpointError("\(path): written with global batch \(header.globalBatch) (\(header.worldSize) ranks), this run's is \(expectedGlobalBatch) (\(communicator.size) ranks × batch_per_rank × accumulate_steps); set batch_per_rank × accumulate_steps to \(header.globalBatch / communicator.size) to resume on \(communicator.size) ranks")
             }
             point = ResumePoint(step: Int64(header.position.step), epoch: Int64(header.position.epoch),
                                 positionInEpoch: Int64(header.position.positionInEpoch), optimizerStep: Int64(header.optimizerStep))
+            watched = header.metrics.filter { $0.key.hasPrefix("watch.") }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
         }
         try withUnsafeMutableBytes(of: &point) { try communicator.broadcast($0, root: 0) }
+        watched = try communicator.broadcast(watched, root: 0)
         try communicator.broadcast(stateOf: model, root: 0)
         for (_, buffer) in optimizer.slots { try communicator.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0) }
         optimizer.stepCount = Int(point.optimizerStep)
-        return TrainingPosition(step: Int(point.step), epoch: Int(point.epoch), positionInEpoch: Int(point.positionInEpoch))
+        let state = Dictionary(watched.split(separator: "\n").compactMap { line -> (String, Double)? in
+            let kv = line.split(separator: "=", maxSplits: 1)
+            return kv.count == 2 ? Double(kv[1]).map { (String(kv[0]), $0) } : nil
+        }, uniquingKeysWith: { $1 })
+        return (TrainingPosition(step: Int(point.step), epoch: Int(point.epoch), positionInEpoch: Int(point.positionInEpoch)), state)
     }
 }
 

@@ -13,13 +13,16 @@ final class RunRecorder {
     static let stepsHeader = "step,epoch,loss,accuracy,lr,samples_per_sec,"
         + PhaseTimes().secondsPerStep.map { "\($0.0)_ms" }.joined(separator: ",")
     private let steps: FileHandle
+    static let evaluationsHeader = "step,epoch,test_loss,test_accuracy,lr"
+    /// evaluations.csv's rows (with `training.eval_every_steps`; nil without).
+    private var evaluations: [String]?
     /// TensorBoard's event file of this invocation (nil with `training.tensorboard: false`).
     private let events: EventWriter?
 
     /// `keepRowsThrough`, `keepStepsThrough`: on resume, the epochs and steps already recorded
     /// in an existing metrics.csv and steps.csv (later rows are dropped: they will be recorded again).
     init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0, keepStepsThrough step: Int = 0,
-         tensorboard: Bool = false) throws {
+         tensorboard: Bool = false, evaluationsCSV: Bool = false) throws {
         self.directory = directory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -31,6 +34,7 @@ final class RunRecorder {
         events = tensorboard ? try EventWriter(directory: directory + "/tensorboard", resumedAt: step > 0 ? step : nil) : nil
         rows = Self.rows(of: directory + "/metrics.csv", through: epochs)
         try writeMetrics()
+        evaluations = evaluationsCSV ? Self.rows(of: directory + "/evaluations.csv", through: step) : nil
     }
 
     deinit { try? steps.close() }
@@ -70,6 +74,17 @@ final class RunRecorder {
         try events?.scalars([("epoch/train_loss", e.trainLoss), ("epoch/train_accuracy", e.trainAccuracy ?? .nan),
                              ("test/loss", e.testLoss ?? .nan), ("test/accuracy", e.testAccuracy ?? .nan),
                              ("epoch/samples_per_sec", e.samplesPerSecond), ("epoch/epoch", Double(e.epoch))], step: e.step)
+    }
+
+    /// Adds a row to evaluations.csv (when kept); an evaluation within an epoch also goes to
+    /// TensorBoard (the epoch's own goes with its metrics row).
+    func appendEvaluation(step: Int, epoch: Int, _ e: Evaluation, learningRate: Double, withinEpoch: Bool) throws {
+        if evaluations != nil {
+            evaluations!.append(String(format: "%d,%d,%.6g,%.6g,%.6g", step, epoch, e.loss, e.accuracy, learningRate))
+            let text = ([Self.evaluationsHeader] + evaluations!).joined(separator: "\n") + "\n"
+            try AtomicFile.write(Array(text.utf8), to: directory + "/evaluations.csv")
+        }
+        if withinEpoch { try events?.scalars([("test/loss", e.loss), ("test/accuracy", e.accuracy)], step: step) }
     }
 
     /// Rewrites metrics.csv (atomically) with every row so far.
@@ -141,6 +156,10 @@ public struct RunSummary: Codable, Sendable {
     public var perClassAccuracy: [String: Double]?
     public var classNames: [String]?
     public var confusionMatrix: [[Int]]?
+    /// Micro-batches per step (`training.accumulate_steps`).
+    public var accumulateSteps: Int = 1
+    /// Why early stopping ended the run (nil: it ran to its end).
+    public var earlyStopping: String?
 
     enum CodingKeys: String, CodingKey {
         case name
@@ -159,5 +178,7 @@ public struct RunSummary: Codable, Sendable {
         case perClassAccuracy = "per_class_accuracy"
         case classNames = "class_names"
         case confusionMatrix = "confusion_matrix"
+        case accumulateSteps = "accumulate_steps"
+        case earlyStopping = "early_stopping"
     }
 }

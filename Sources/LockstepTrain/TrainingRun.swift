@@ -56,6 +56,10 @@ final class TrainingRun {
     private var skippedInEpoch = 0
     /// The step's phase times when the last progress line was logged (steps.csv rows are per window).
     private var timesAtLastLog = PhaseTimes()
+    /// Early stopping and the plateau schedule.
+    private(set) var watches: TrainingWatches
+    /// The step of the last test-set evaluation (an epoch's end may follow one at the same step).
+    private var evaluatedAtStep: Int?
 
     /// Opens the data, builds the model, and starts it from `resume`'s checkpoint or from
     /// fresh (or pretrained) parameters; `say` prints on rank 0.
@@ -70,7 +74,7 @@ final class TrainingRun {
         let (train, test) = try Self.openData(recipe, comm, runDirectory: outputDirectory, startup: &startup, say: say)
         self.train = train
         self.test = test
-        let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.batchPerRank,
+        let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.samplesPerRankPerStep,
                                              rank: comm.rank, worldSize: comm.size, seed: recipe.seed)
         self.sampler = sampler
         let model = try recipe.buildModel(for: train)
@@ -85,11 +89,17 @@ final class TrainingRun {
         let watchdog = try Self.startWatchdog(recipe, comm, outputDirectory)
         self.watchdog = watchdog
         let start: TrainingPosition
-        do { start = try Self.startingPoint(recipe, model, optimizer, store, sampler, resume: resume, comm, say) } catch {
+        var watches = TrainingWatches(recipe: recipe)
+        do {
+            let (position, watched) = try Self.startingPoint(recipe, model, optimizer, store, sampler, resume: resume, comm, say)
+            start = position
+            watches.restore(watched)
+        } catch {
             watchdog?.stop()
             throw error
         }
         self.start = start
+        self.watches = watches
         startup.lap(resume == nil ? (recipe.fineTuning.pretrained == nil ? "parameters" : "pretrained weights") : "checkpoint")
         step = start.step
         epochsRun = start.epoch
@@ -108,7 +118,8 @@ final class TrainingRun {
         do {
             recorder = comm.rank == 0
                 ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch,
-                                  keepStepsThrough: start.step, tensorboard: recipe.training.tensorboard) : nil
+                                  keepStepsThrough: start.step, tensorboard: recipe.training.tensorboard,
+                                  evaluationsCSV: recipe.training.evalEverySteps != nil) : nil
         } catch {
             watchdog?.stop()
             throw error
@@ -139,12 +150,12 @@ final class TrainingRun {
     /// rank 0's initial (or pretrained) parameters.
     private static func startingPoint(_ recipe: Recipe, _ model: Model, _ optimizer: any Optimizer, _ store: CheckpointStore,
                                       _ sampler: DistributedSampler, resume: String?, _ comm: any Communicator,
-                                      _ say: (String) -> Void) throws -> TrainingPosition {
+                                      _ say: (String) -> Void) throws -> (TrainingPosition, [String: Double]) {
         if let path = try resume.flatMap({ try store.resolve(resume: $0, say: say) }) {
-            let position = try store.restore(path, model: model, optimizer: optimizer, expectedSeed: Int(recipe.seed),
-                                             expectedGlobalBatch: sampler.globalBatch)
+            let (position, watched) = try store.restore(path, model: model, optimizer: optimizer, expectedSeed: Int(recipe.seed),
+                                                        expectedGlobalBatch: sampler.globalBatch)
             say("lockstep: resuming from \(path) at step \(position.step) (epoch \(position.epoch + 1), step \(position.positionInEpoch) of it)")
-            return position
+            return (position, watched)
         }
         // Rank 0 draws the initial parameters and reads the pretrained file, which other
         // ranks never touch; everyone receives them.
@@ -165,7 +176,7 @@ final class TrainingRun {
             }
         }
         try comm.broadcast(stateOf: model, root: 0)
-        return TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0)
+        return (TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0), [:])
     }
 
     /// The data-parallel step the recipe describes.
@@ -177,6 +188,7 @@ final class TrainingRun {
                                    bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
         stepper.watchdog = watchdog
         stepper.checksNonFinite = true
+        stepper.accumulationSteps = recipe.training.accumulateSteps
         return stepper
     }
 
@@ -202,7 +214,7 @@ final class TrainingRun {
 
     /// Runs every remaining epoch of the recipe.
     func runEpochs() throws {
-        for epoch in start.epoch..<recipe.training.epochs where step < totalSteps {
+        for epoch in start.epoch..<recipe.training.epochs where step < totalSteps && watches.stopReason == nil {
             epochsRun = epoch + 1
             if epoch > start.epoch && fineTuning.unfreezes(atEpoch: epoch) {
                 fineTuning.applyFreezing(model, epoch: epoch)
@@ -239,7 +251,7 @@ final class TrainingRun {
             stepper.recordDataWait(from: waitStart)
             faults.poisonIfDue(batch.inputs, rank: communicator.rank, step: step + 1)
             let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank, samples: batch.indices)
-            let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps)
+            let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps) * Float(watches.rateScale)
             let outcome = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
                                           context: context, learningRate: rate)
             if outcome.skipped { try nonFiniteStep(outcome, inputs: batch.inputs, context: context) }
@@ -262,6 +274,16 @@ final class TrainingRun {
                 windowStart = Date()
             }
             try stopIfSignalled()
+            if let every = recipe.training.evalEverySteps, step % every == 0, !endOfEpoch, test != nil {
+                try evaluateTest(epoch: epoch, withinEpoch: true)
+                if watches.stopReason != nil {
+                    if step % recipe.training.logEvery != 0 {  // the steps since the last line count in the epoch's row
+                        localEpoch += window
+                        epochTotals += try logWindow(window, epoch: epoch, since: windowStart)
+                    }
+                    break
+                }
+            }
             if store.policy.everySteps > 0 && step % store.policy.everySteps == 0 && !endOfEpoch {
                 _ = try checkpoint()
             } else if let every = recipe.training.consistencyCheckSteps, step % every == 0 {
@@ -326,25 +348,15 @@ final class TrainingRun {
         throw StoppedBySignal(signal: Int32(signal[0]), checkpoint: path)
     }
 
-    /// After an epoch's steps: the replica check, the test-set evaluation, the metrics row
-    /// and the epoch's checkpoint.
+    /// After an epoch's steps: the replica check, the test-set evaluation, the metrics row,
+    /// what early stopping and the plateau schedule make of them, and the epoch's checkpoint.
     private func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) throws {
         lastEpoch = totals
-        let checkpointing = store.policy.everyEpoch || step == totalSteps
+        let checkpointing = store.policy.everyEpoch || step == totalSteps || watches.stopReason != nil
         if !checkpointing { try checkReplicasAgree() }  // a checkpoint compares them itself
-        if let test {
-            evaluator.step = step
-            let evaluationStart = Date()
-            evaluator.onBatch = { [display] done, total, running in
-                display.evaluating(epoch: epoch, done: done, of: total, running: running, since: evaluationStart)
-            }
-            let result = try evaluator.evaluate(model, on: test, loss: loss)
-            display.endEvaluation()
-            evaluation = result
-            try recorder?.writeConfusion(result)
-            say(String(format: "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
-                       epoch + 1, recipe.training.epochs, result.loss, 100 * result.accuracy, test.count))
-        }
+        let evaluatedNow = evaluatedAtStep == step
+        if test != nil && !evaluatedNow { try evaluateTest(epoch: epoch, withinEpoch: false, trainTotals: totals) }
+        else if watches.stopReason == nil { observeWatches(epoch: epoch, trainTotals: totals, evaluated: false) }
         try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: totals.meanLoss, trainAccuracy: totals.accuracy,
                                                testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                                                samplesPerSecond: totals.samples / max(seconds, 1e-9),
@@ -354,6 +366,37 @@ final class TrainingRun {
             if let evaluation { metrics["test_loss"] = evaluation.loss; metrics["test_accuracy"] = evaluation.accuracy }
             _ = try checkpoint(metrics)
         }
+        if let reason = watches.stopReason { say("lockstep: " + reason) }
+    }
+
+    /// Evaluates the test set (at an epoch's end, or every `training.eval_every_steps` within
+    /// one), prints and records the result, and shows it to the watches.
+    private func evaluateTest(epoch: Int, withinEpoch: Bool, trainTotals: MetricTotals? = nil) throws {
+        guard let test else { return }
+        evaluator.step = step
+        let evaluationStart = Date()
+        evaluator.onBatch = { [display] done, total, running in
+            display.evaluating(epoch: epoch, done: done, of: total, running: running, since: evaluationStart)
+        }
+        let result = try evaluator.evaluate(model, on: test, loss: loss)
+        display.endEvaluation()
+        evaluation = result
+        evaluatedAtStep = step
+        try recorder?.writeConfusion(result)
+        try recorder?.appendEvaluation(step: step, epoch: epoch + 1, result, learningRate: Double(optimizer.learningRate), withinEpoch: withinEpoch)
+        say(String(format: withinEpoch ? "epoch %d/%d  step %d  test loss %.4f  test accuracy %.2f%% (%d samples)"
+                                       : "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
+                   arguments: (withinEpoch ? [epoch + 1, recipe.training.epochs, step] : [epoch + 1, recipe.training.epochs])
+                       + [result.loss, 100 * result.accuracy, test.count] as [CVarArg]))
+        observeWatches(epoch: epoch, trainTotals: trainTotals, evaluated: true)
+    }
+
+    /// Shows the latest values to early stopping and the plateau schedule.
+    private func observeWatches(epoch: Int, trainTotals: MetricTotals?, evaluated: Bool) {
+        guard watches.isActive else { return }
+        let seen = WatchedValues(evaluation: evaluated ? evaluation : nil, epoch: trainTotals)
+        let base = Double(schedule.rate(step: max(step - 1, 0), stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps))
+        for line in watches.observe(seen, step: step, baseRate: base) { say(line) }
     }
 
     /// Rank 0 writes a checkpoint of the current step, once every replica is known to hold the
@@ -363,6 +406,7 @@ final class TrainingRun {
         try checkReplicasAgree()
         watchdog?.mark("writing a checkpoint (rank 0)", step: step)
         let position = TrainingPosition(step: step, epoch: step / sampler.stepsPerEpoch, positionInEpoch: step % sampler.stepsPerEpoch)
+        let metrics = metrics.merging(watches.state) { $1 }
         try store.save(model: model, optimizer: optimizer,
                        header: Checkpoint.Header(position: position, seed: Int(recipe.seed), worldSize: communicator.size,
                                                  globalBatch: sampler.globalBatch, optimizer: optimizer.name,
@@ -379,7 +423,7 @@ final class TrainingRun {
 
     /// The end-of-run record (the same on every rank).
     func summary() -> RunSummary {
-        RunSummary(name: recipe.name, worldSize: communicator.size, batchPerRank: recipe.training.batchPerRank,
+        var s = RunSummary(name: recipe.name, worldSize: communicator.size, batchPerRank: recipe.training.batchPerRank,
                    globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
                    parameterCount: model.arena.parameterCount, finalTrainLoss: lastEpoch?.meanLoss,
                    finalTrainAccuracy: lastEpoch?.accuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
@@ -387,5 +431,8 @@ final class TrainingRun {
                    wallTimeS: Date().timeIntervalSince(runStartDate), skippedSteps: skippedSteps,
                    perClassAccuracy: evaluation?.perClassAccuracyByName, classNames: evaluation?.confusion.map { _ in evaluation!.classNames },
                    confusionMatrix: evaluation?.confusion.map { m in (0..<m.classes).map { r in (0..<m.classes).map { m[r, $0] } } })
+        s.accumulateSteps = recipe.training.accumulateSteps
+        s.earlyStopping = watches.stopReason
+        return s
     }
 }

@@ -62,6 +62,9 @@ public final class TrainingStep {
     /// stay as before it) and is reported as skipped. Every rank decides alike: the gradients
     /// are identical after the allreduce.
     public var checksNonFinite = false
+    /// Micro-batches per step (gradient accumulation); 1: the batch in one pass.
+    public var accumulationSteps = 1
+    private let accumulation = GradientAccumulation()
 
     /// What a step did.
     public struct Outcome {
@@ -130,16 +133,26 @@ public final class TrainingStep {
         }
         watchdog?.mark("forward and backward", step: context.step)
         if checksNonFinite { copyBuffers(restoring: false) }
-        let output = model.forward(inputs, context)
-        var value = Double(try loss.forward(output, targets))
-        phase(\.forward, "forward", .forward)
-
+        accumulation.plan(samples: inputs.shape[0], steps: accumulationSteps)
+        let parts = accumulation.count
+        var value = 0.0
+        var output = inputs
         var reduceError: Error?
-        model.backward(loss.backward()) { ready in
-            do { try self.reducer.gradientsReady(ready) } catch { reduceError = reduceError ?? error }
+        for j in 0..<parts {
+            let rows = accumulation.rows(j), weight = accumulation.weight(j), last = j == parts - 1
+            let out = model.forward(parts == 1 ? inputs : inputs.rows(rows), parts == 1 ? context : context.slice(rows))
+            value += Double(weight) * Double(try loss.forward(out, parts == 1 ? targets : targets.slice(rows)))
+            output = parts == 1 ? out : accumulation.gather(out, rows: rows)
+            phase(\.forward, "forward", .forward)
+            model.backward(loss.backward(), ready: !last ? nil : { ready in
+                self.accumulation.complete(ready, weight: weight)
+                do { try self.reducer.gradientsReady(ready) } catch { reduceError = reduceError ?? error }
+            })
+            if last { accumulation.completeRest(model.arena, weight: weight) }
+            else { accumulation.add(model.arena, weight: weight, first: j == 0) }
+            phase(\.backward, "backward", .backward)
         }
         if let reduceError { throw reduceError }
-        phase(\.backward, "backward", .backward)
 
         // Averaging over ranks: folded into the optimizer's update unless regularization or
         // clipping must see the averaged gradients first.

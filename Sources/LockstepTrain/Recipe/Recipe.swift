@@ -71,6 +71,14 @@ public struct Recipe: Sendable {
         public var consistencyCheckSteps: Int?
         /// What a step with non-finite gradients does.
         public var onNonFinite: NonFinitePolicy
+        /// Micro-batches of `batchPerRank` per step (gradient accumulation).
+        public var accumulateSteps: Int
+        /// Evaluate the test set every this many steps too.
+        public var evalEverySteps: Int?
+        /// Stop when this watch runs out of patience.
+        public var earlyStopping: MetricWatch?
+        /// Samples per rank per step: `batchPerRank` × `accumulateSteps`.
+        public var samplesPerRankPerStep: Int { batchPerRank * accumulateSteps }
     }
 
     public struct OptimizerSettings: Sendable {
@@ -96,6 +104,9 @@ public struct Recipe: Sendable {
         public var gamma: Double
         public var minimumRate: Double
         public var referenceBatch: Int?
+        /// `plateau`: the watched metric, and the factor applied when it stalls.
+        public var plateau: MetricWatch
+        public var plateauFactor: Double
     }
 
     public var name: String
@@ -144,11 +155,23 @@ public struct Recipe: Sendable {
                             logEvery: try doc(K.logEvery), progress: try doc(K.progress),
                             tensorboard: try doc(K.tensorboard), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB),
                             stallTimeout: try doc(K.stallTimeout), consistencyCheckSteps: try doc.optional(K.consistencyCheckSteps),
-                            onNonFinite: try doc(K.onNonFinite))
+                            onNonFinite: try doc(K.onNonFinite), accumulateSteps: try doc(K.accumulateSteps),
+                            evalEverySteps: try doc.optional(K.evalEverySteps),
+                            earlyStopping: doc.node("training.early_stopping") == nil ? nil
+                                : MetricWatch(metric: try doc(K.earlyStopMonitor), patience: try doc(K.earlyStopPatience),
+                                              minDelta: try doc(K.earlyStopMinDelta)))
         optimizer = try Self.optimizer(doc)
         schedule = Schedule(kind: try doc(K.schedule), warmupSteps: try doc(K.warmupSteps), warmupEpochs: try doc(K.warmupEpochs),
                             stepEpochs: try doc(K.stepEpochs), gamma: try doc(K.gamma), minimumRate: try doc(K.minimumRate),
-                            referenceBatch: try doc.optional(K.referenceBatch))
+                            referenceBatch: try doc.optional(K.referenceBatch),
+                            plateau: MetricWatch(metric: try doc(K.plateauMonitor), patience: try doc(K.plateauPatience),
+                                                 minDelta: try doc(K.plateauMinDelta)),
+                            plateauFactor: try doc(K.plateauFactor))
+        for (watch, key) in [(training.earlyStopping, "training.early_stopping.monitor"), (schedule.kind == .plateau ? schedule.plateau : nil, "schedule.monitor")] {
+            if let watch, watch.metric.needsTestSet, data.test == nil {
+                throw RecipeError("\(source): recipe key '\(key)' is \(watch.metric.rawValue), but there is no data.test to evaluate (watch train_loss, or set data.test)")
+            }
+        }
         let monitor = try doc(K.monitor)
         checkpoint = CheckpointPolicy(directory: try doc.optional(K.checkpointDir), everySteps: try doc(K.everySteps),
                                       everyEpoch: try doc(K.everyEpoch), keepLast: try doc(K.keepLast),

@@ -89,6 +89,17 @@ enum RecipeKeys {
     static let consistencyCheckSteps = RecipeKey<Int>(path: "training.consistency_check_steps", absent: .unset("at checkpoints and epoch ends only"), minimum: 1,
                                                       help: "Also compare the replicas' fingerprints (parameters, buffers, optimizer state) every this many steps.")
 
+    static let accumulateSteps = RecipeKey<Int>(path: "training.accumulate_steps", absent: .value(1), minimum: 1, maximum: 65_536,
+                                                help: "Gradient accumulation: a step runs this many micro-batches of batch_per_rank, then one allreduce and update: the update of a batch this many times larger (global batch = batch_per_rank × this × ranks; BatchNorm normalizes each micro-batch).")
+    static let evalEverySteps = RecipeKey<Int>(path: "training.eval_every_steps", absent: .unset("at epoch ends only"), minimum: 1,
+                                               help: "Also evaluate the test set every this many steps (`RUN/evaluations.csv`; early stopping and `plateau` watch every evaluation).")
+    static let earlyStopMonitor = RecipeKey<MetricWatch.Metric>(path: "training.early_stopping.monitor", absent: .value(.testLoss),
+                                                                help: "Early stopping (on when the section is present): the metric watched at each evaluation (`train_*`: at epoch ends).")
+    static let earlyStopPatience = RecipeKey<Int>(path: "training.early_stopping.patience", absent: .value(3), minimum: 1,
+                                                  help: "Stop after this many evaluations in a row without improvement.")
+    static let earlyStopMinDelta = RecipeKey<Double>(path: "training.early_stopping.min_delta", absent: .value(0), minimum: 0,
+                                                     help: "An improvement is a change larger than this.")
+
     static let onNonFinite = RecipeKey<NonFinitePolicy>(path: "training.on_nonfinite", absent: .value(.stop),
                                                         help: "A step whose gradients hold NaN or Inf: `stop` the run naming the step, ranks and first non-finite layer (the last checkpoint stays latest), or `skip` it on every rank and count it.")
 
@@ -121,9 +132,18 @@ enum RecipeKeys {
     static let stepEpochs = RecipeKey<Int>(path: "schedule.step_epochs", absent: .value(30), minimum: 1,
                                            help: "`step`: epochs between decays.")
     static let gamma = RecipeKey<Double>(path: "schedule.gamma", absent: .value(0.1), minimum: 0, help: "`step`: decay factor.")
-    static let minimumRate = RecipeKey<Double>(path: "schedule.min_lr", absent: .value(0), minimum: 0, help: "`cosine`: final rate.")
+    static let minimumRate = RecipeKey<Double>(path: "schedule.min_lr", absent: .value(0), minimum: 0, help: "`cosine`: final rate; `plateau`: the lowest.")
     static let referenceBatch = RecipeKey<Int>(path: "schedule.reference_batch", absent: .unset("off"), minimum: 1,
                                                help: "Linear scaling rule: lr × global batch / reference_batch.")
+
+    static let plateauFactor = RecipeKey<Double>(path: "schedule.factor", absent: .value(0.1), above: 0, below: 1,
+                                                 help: "`plateau`: multiply the rate by this when the watched metric stalls (down to min_lr).")
+    static let plateauPatience = RecipeKey<Int>(path: "schedule.patience", absent: .value(2), minimum: 1,
+                                                help: "`plateau`: evaluations without improvement before the rate drops.")
+    static let plateauMonitor = RecipeKey<MetricWatch.Metric>(path: "schedule.monitor", absent: .value(.testLoss),
+                                                              help: "`plateau`: the metric watched (`train_*`: at epoch ends).")
+    static let plateauMinDelta = RecipeKey<Double>(path: "schedule.min_delta", absent: .value(1e-4), minimum: 0,
+                                                   help: "`plateau`: an improvement is a change larger than this.")
 
     // checkpoint
     static let checkpointDir = RecipeKey<String>(path: "checkpoint.dir", absent: .derived("`RUN/checkpoints`"), help: "Where checkpoints go.")
@@ -162,9 +182,11 @@ enum RecipeKeys {
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, checksumCache, prefetch, classes, limit, preprocess, channels, resize, crop,
         cropPadding, resizedCropScale, resizedCropRatio, flip, brightness, contrast,
-        epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps, onNonFinite,
+        epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps,
+        accumulateSteps, evalEverySteps, earlyStopMonitor, earlyStopPatience, earlyStopMinDelta, onNonFinite,
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,
+        plateauFactor, plateauPatience, plateauMonitor, plateauMinDelta,
         checkpointDir, everySteps, everyEpoch, keepLast, monitor, mode,
         pretrained, format, pretrainedSHA256, headClasses, freeze, unfreezeAfter,
         l1, l2, penalized,

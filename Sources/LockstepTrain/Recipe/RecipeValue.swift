@@ -154,5 +154,6 @@ public enum CheckpointMonitor: String, RecipeChoice {
 
 extension CheckpointPolicy.Mode: RecipeChoice {}
 extension LearningRateSchedule.Kind: RecipeChoice {}
+extension MetricWatch.Metric: RecipeChoice {}
 extension Pretrained.Format: RecipeChoice {}
 extension ResNet.Stem: RecipeChoice {}

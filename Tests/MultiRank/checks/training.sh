@@ -36,6 +36,25 @@ else
   bad "dropout and augmentation resume on another world size" "$(tail -2 rnd2a.log)" "$(tail -2 rnd2b.log)" "${out:-}"
 fi
 
+# --- gradient accumulation: 2 ranks x 2 micro-batches of 16 = 1 rank x 64, dropout and augmentation on
+if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${rand[@]}" --out acc2 --set training.batch_per_rank=16 \
+     --set training.accumulate_steps=2 --set training.max_steps=40 > acc2.log 2>&1 \
+   && out=$("$bin" compare acc2/model.h5 rnd1/model.h5 --rtol 1e-5); then
+  ok "accumulate_steps 2: 2 ranks x 2 x 16 = 1 rank x 64 after 40 steps ($out)"
+else
+  bad "gradient accumulation vs the larger batch" "$(tail -2 acc2.log)" "${out:-}"
+fi
+
+# --- early stopping decides alike on every rank: a rate of 0 never improves the test loss --------
+if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" --out es2 --set optimizer.lr=0 --set training.eval_every_steps=5 \
+     --set training.early_stopping.patience=2 --set training.log_every=5 > es2.log 2>&1 \
+   && grep -q "early stopping at step 15: test_loss did not improve" es2.log && [ "$(json es2/summary.json steps)" = 15 ] \
+   && [ "$(wc -l < es2/evaluations.csv)" = 4 ]; then
+  ok "early stopping on 2 ranks: evaluations every 5 steps, patience 2: stopped at step 15, evaluations.csv, exit 0"
+else
+  bad "early stopping on 2 ranks" "$(grep -E 'early|error|test loss' es2.log | tail -4)"
+fi
+
 # --- the quickstart recipe reaches >= 85 % in 2 epochs on 2 ranks ----------------------------
 if timeout 600 "$run" -n 2 -- train "$recipe" "${data[@]}" --out mlp > mlp.log 2>&1; then
   acc=$(json mlp/summary.json test_accuracy)
