@@ -97,11 +97,12 @@ extension DatasetConverter {
         }
         let results = Results(items.count * size)
         let fixedSize = options.size != nil
-        let chunk = max(1, (items.count + options.workers * 4 - 1) / (options.workers * 4))
+        let workers = max(1, min(options.workers, items.count))
         results.pixels.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
-            DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
-                for i in (c * chunk)..<min((c + 1) * chunk, items.count) {
+            // Worker w takes images w, w + workers, …: similar images share the work evenly.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: items.count, by: workers) {
                     let path = folder + "/" + items[i].path
                     do {
                         var image = try Image.read(path)
