@@ -61,7 +61,7 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets: fixture lookup, assertClose, gradient checks.
-        .target(name: "LockstepTestSupport", dependencies: ["LockstepNN", "LockstepTensor", "LockstepHDF5"],
+        .target(name: "LockstepTestSupport", dependencies: ["LockstepNN", "LockstepTensor", "LockstepHDF5", "LockstepData"],
                 path: "Tests/LockstepTestSupport"),
         .testTarget(name: "LockstepTimelineTests", dependencies: ["LockstepTimeline"]),
         .testTarget(name: "LockstepMonitorTests", dependencies: ["LockstepMonitor"]),

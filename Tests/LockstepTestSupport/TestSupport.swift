@@ -1,4 +1,5 @@
 import Foundation
+import LockstepData
 import LockstepHDF5
 import LockstepNN
 import LockstepTensor
@@ -35,11 +36,11 @@ public func assertClose(_ actual: [Float], _ expected: [Float], rtol: Float = 1e
     }
 }
 
-/// One PyTorch reference case from torch_layers.h5.
+/// One PyTorch reference case from torch_layers.h5 (or another fixture file of its layout).
 public struct TorchCase {
     public let group: HDF5Group
-    public init(_ name: String) throws {
-        let f = try HDF5File.open(fixturePath("torch_layers.h5"))
+    public init(_ name: String, file: String = "torch_layers.h5") throws {
+        let f = try HDF5File.open(fixturePath(file))
         group = try f.group(name)
     }
     /// A dataset as a tensor.
@@ -160,4 +161,25 @@ extension TorchCase {
             assertClose(p.gradient.toArray(), expected, rtol: rtol, atol: atol, "\(name) grad_\(p.name)", file: file, line: line)
         }
     }
+}
+
+/// A small learnable image dataset in shards: `classes` (≤ 4) classes of `side`×`side` grey
+/// images, class c bright (`bright`) in quadrant c and dark (`dark`) elsewhere, plus uniform
+/// noise of width `noise`. Returns the manifest's path.
+public func writeQuadrantShards(directory: String, name: String, count: Int, seed: UInt64, side: Int = 4, classes: Int = 3,
+                                bright: Float = 200, dark: Float = 40, noise: Float = 60) throws -> String {
+    var rng = CounterRNG(seed: seed)
+    var images: [UInt8] = [], labels: [Int32] = []
+    let half = side / 2
+    for i in 0..<count {
+        let c = i % classes
+        labels.append(Int32(c))
+        for y in 0..<side { for x in 0..<side {
+            let base = (y / half) * 2 + x / half == c ? bright : dark
+            images.append(UInt8(max(0, min(255, base + noise * (rng.nextUniform() - 0.5)))))
+        } }
+    }
+    let writer = ShardWriter(directory: directory, name: name, shards: 2)
+    try writer.write(images: images, sampleShape: [side, side, 1], labels: labels, numClasses: classes)
+    return writer.manifestPath
 }

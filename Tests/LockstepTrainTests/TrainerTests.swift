@@ -16,20 +16,7 @@ final class TrainerTests: XCTestCase {
 
     /// 3 classes of 4×4 images: class c is bright in quadrant c, plus noise.
     func writeQuadrants(_ name: String, count: Int, seed: UInt64) throws -> String {
-        var rng = CounterRNG(seed: seed)
-        var images: [UInt8] = [], labels: [Int32] = []
-        for i in 0..<count {
-            let c = i % 3
-            labels.append(Int32(c))
-            for y in 0..<4 { for x in 0..<4 {
-                let quadrant = (y / 2) * 2 + x / 2
-                let base: Float = quadrant == c ? 200 : 40
-                images.append(UInt8(max(0, min(255, base + 60 * (rng.nextUniform() - 0.5)))))
-            } }
-        }
-        let writer = ShardWriter(directory: dir, name: name, shards: 2)
-        try writer.write(images: images, sampleShape: [4, 4, 1], labels: labels, numClasses: 3)
-        return writer.manifestPath
+        try writeQuadrantShards(directory: dir, name: name, count: count, seed: seed)
     }
 
     func recipe(_ extra: [String] = []) throws -> Recipe {

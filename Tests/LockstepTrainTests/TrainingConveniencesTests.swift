@@ -16,21 +16,9 @@ final class TrainingConveniencesTests: XCTestCase {
     override func setUp() { dir = temporaryDirectory() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
-    /// 4 classes of 6×6 grey images, noisy bright quadrants (as TrainerTests, larger).
+    /// 4 classes of 6×6 grey images, noisy bright quadrants (harder than TrainerTests').
     func shards(_ name: String, count: Int, seed: UInt64) throws -> String {
-        var rng = CounterRNG(seed: seed)
-        var images: [UInt8] = [], labels: [Int32] = []
-        for i in 0..<count {
-            let c = i % 4
-            labels.append(Int32(c))
-            for y in 0..<6 { for x in 0..<6 {
-                let base: Float = (y / 3) * 2 + x / 3 == c ? 170 : 70
-                images.append(UInt8(max(0, min(255, base + 160 * (rng.nextUniform() - 0.5)))))
-            } }
-        }
-        let writer = ShardWriter(directory: dir, name: name, shards: 2)
-        try writer.write(images: images, sampleShape: [6, 6, 1], labels: labels, numClasses: 4)
-        return writer.manifestPath
+        try writeQuadrantShards(directory: dir, name: name, count: count, seed: seed, side: 6, classes: 4, bright: 170, dark: 70, noise: 160)
     }
 
     func recipe(_ extra: [String] = []) throws -> Recipe {

@@ -1,0 +1,60 @@
+import LockstepNN
+import LockstepTensor
+import LockstepTestSupport
+import XCTest
+
+/// The sequence models' building blocks: finite differences and PyTorch's values
+/// (Tests/Fixtures/torch_sequence.h5, made by make_sequence_fixtures.py).
+final class SequenceLayerTests: XCTestCase {
+    func testLayerNormGradients() throws {
+        for shape in [[3, 7], [2, 4, 5]] {
+            let norm = LayerNorm()
+            try bind(norm, inputShape: Array(shape.dropFirst()), seed: 2)
+            // γ and β away from their defaults, so their gradients and γ's part in dx are tested.
+            norm.weight.value.assign((0..<shape.last!).map { 0.5 + 0.2 * Float($0) })
+            norm.bias.value.assign((0..<shape.last!).map { 0.1 * Float($0) - 0.2 })
+            checkGradients(norm, input: randomTensor(shape, seed: 6), eps: 1e-2, rtol: 5e-3, atol: 5e-4)
+        }
+    }
+
+    func testLayerNormMatchesPyTorch() throws {
+        for name in ["layernorm", "layernorm_2d"] {
+            let c = try TorchCase(name, file: "torch_sequence.h5")
+            let x = try c.tensor("x")
+            let norm = LayerNorm(epsilon: name == "layernorm_2d" ? 1e-3 : 1e-5)
+            try bind(norm, inputShape: Array(x.shape.dropFirst()))
+            norm.weight.value.copy(from: try c.tensor("weight"))
+            norm.bias.value.copy(from: try c.tensor("bias"))
+            assertClose(norm.forward(x, ForwardContext(training: true)).toArray(), try c.values("y"), "\(name) y")
+            let gx = norm.backward(try c.tensor("gy"), needsInputGradient: true, nil)!
+            assertClose(gx.toArray(), try c.values("gx"), "\(name) gx")
+            assertClose(norm.weight.gradient.toArray(), try c.values("grad_weight"), "\(name) grad_weight")
+            assertClose(norm.bias.gradient.toArray(), try c.values("grad_bias"), "\(name) grad_bias")
+        }
+    }
+
+    func testEmbeddingMatchesPyTorchAndSumsRepeatedTokens() throws {
+        let c = try TorchCase("embedding", file: "torch_sequence.h5")
+        let ids = try c.tensor("x"), w = try c.tensor("weight")
+        let embedding = Embedding(vocabulary: w.shape[0], dimension: w.shape[1])
+        XCTAssertEqual(try embedding.build(inputShape: [5]), [5, 3])
+        try bind(embedding, inputShape: [5])
+        embedding.weight.value.copy(from: w)
+        assertClose(embedding.forward(ids, ForwardContext(training: true)).toArray(), try c.values("y"), "embedding y")
+        let gx = embedding.backward(try c.tensor("gy"), needsInputGradient: true, nil)!
+        XCTAssertEqual(gx.toArray(), [Float](repeating: 0, count: ids.count), "token ids get no gradient")
+        assertClose(embedding.weight.gradient.toArray(), try c.values("grad_weight"), "embedding grad_weight (token 1, 4 and 6 twice)")
+    }
+
+    func testEmbeddingGivesNaNForAnIdOutsideTheVocabulary() throws {
+        let embedding = Embedding(vocabulary: 4, dimension: 2)
+        try bind(embedding, inputShape: [3])
+        let y = embedding.forward(Tensor(shape: [1, 3], values: [0, 4, 1.5]), ForwardContext(training: true))
+        XCTAssertFalse(y[0].isNaN)
+        XCTAssert(y[2].isNaN && y[3].isNaN, "id 4 of a vocabulary of 4")
+        XCTAssert(y[4].isNaN, "a fractional id")
+        XCTAssertThrowsError(try Embedding(vocabulary: 4, dimension: 2).build(inputShape: [])) { error in
+            XCTAssert("\(error)".contains("Embedding"), "\(error)")
+        }
+    }
+}
