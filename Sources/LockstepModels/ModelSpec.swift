@@ -10,19 +10,23 @@ public struct ModelSpec: Sendable, Equatable {
     public var activation: String
     /// ResNet stem.
     public var stem: ResNet.Stem
-    /// Stage widths (ResNet) overriding the standard ones, for narrow variants.
+    /// Stage widths overriding the standard ones, for narrow variants: ResNet's 4 stages,
+    /// VGG's 5 (the channels of every convolution of a stage between two pools).
     public var widths: [Int]?
+    /// Width of VGG's two hidden classifier layers (4096 when nil).
+    public var classifierWidth: Int?
     /// Dropout probability: in VGG's classifier (0.5 when nil), after each MLP hidden layer (none when nil).
     public var dropout: Float?
 
     public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu", stem: ResNet.Stem = .imagenet,
-                widths: [Int]? = nil, dropout: Float? = nil) {
+                widths: [Int]? = nil, dropout: Float? = nil, classifierWidth: Int? = nil) {
         self.name = name
         self.hidden = hidden
         self.activation = activation
         self.stem = stem
         self.widths = widths
         self.dropout = dropout
+        self.classifierWidth = classifierWidth
     }
 }
 
@@ -48,8 +52,10 @@ public enum ModelZoo {
             return try LeNet.make(classes: classes, activation: spec.activation)
         case let name where name.hasPrefix("vgg"):
             let base = name.hasSuffix("_bn") ? String(name.dropLast(3)) : name
-            guard let items = VGG.configurations[base] else { break }
-            return VGG.make(features: items, batchNorm: name.hasSuffix("_bn"), dropout: spec.dropout ?? 0.5, classes: classes)
+            guard var items = VGG.configurations[base] else { break }
+            if let widths = spec.widths { items = try VGG.narrowed(items, stageWidths: widths) }
+            return VGG.make(features: items, batchNorm: name.hasSuffix("_bn"), classifierWidth: spec.classifierWidth ?? 4096,
+                            dropout: spec.dropout ?? 0.5, classes: classes)
         case let name where ResNet.depths[name] != nil || name == "resnet50-keras":
             let keras = name.hasSuffix("-keras")
             let (block, layers) = ResNet.depths[keras ? "resnet50" : name]!

@@ -18,6 +18,19 @@ public enum VGG {
                   .conv(512), .conv(512), .conv(512), .pool, .conv(512), .conv(512), .conv(512), .pool],
     ]
 
+    /// `items` with the convolutions of stage s (between two pools) given `stageWidths[s]` channels.
+    public static func narrowed(_ items: [Item], stageWidths: [Int]) throws -> [Item] {
+        let stages = items.filter { $0 == .pool }.count
+        guard stageWidths.count == stages, stageWidths.allSatisfy({ $0 > 0 }) else {
+            throw LayerError(kind: "VGG", message: "widths must be \(stages) positive stage widths, got \(stageWidths)")
+        }
+        var stage = 0
+        return items.map { item in
+            if item == .pool { stage += 1; return .pool }
+            return .conv(stageWidths[stage])
+        }
+    }
+
     /// `pooledSize` nil drops the adaptive pool (Keras's VGG flattens the last feature map directly).
     public static func make(features items: [Item], batchNorm: Bool, classifierWidth: Int = 4096, dropout: Float = 0.5,
                             pooledSize: Int? = 7, classes: Int) -> Sequential {

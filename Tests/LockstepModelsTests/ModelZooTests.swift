@@ -205,6 +205,17 @@ final class ModelZooTests: XCTestCase {
             XCTAssert("\(error)".contains("layer4.0.conv1.weight: file has [64, 32, 3, 3], model expects [32, 32, 3, 3]"), "\(error)")
         }
     }
+
+    func testNarrowVGGForSmallTests() throws {
+        let spec = ModelSpec(name: "vgg11", widths: [8, 16, 16, 32, 32], dropout: 0.5, classifierWidth: 64)
+        let model = try ModelZoo.build(spec, inputShape: [3, 32, 32], classes: 10)
+        XCTAssertEqual(model.parameters.first { $0.name == "features.0.weight" }?.shape, [8, 3, 3, 3])
+        XCTAssertEqual(model.parameters.first { $0.name == "classifier.0.weight" }?.shape, [64, 32 * 7 * 7])
+        XCTAssertEqual(model.parameters.first { $0.name == "classifier.6.weight" }?.shape, [10, 64])
+        XCTAssertThrowsError(try ModelZoo.build(ModelSpec(name: "vgg16", widths: [8, 16, 32, 64]), inputShape: [3, 32, 32], classes: 2)) {
+            XCTAssert("\($0)".contains("widths must be 5 positive stage widths, got [8, 16, 32, 64]"), "\($0)")
+        }
+    }
 }
 
 final class PretrainedImportTests: XCTestCase {

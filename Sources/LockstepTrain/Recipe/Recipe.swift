@@ -147,7 +147,8 @@ public struct Recipe: Sendable {
         loss = try doc(K.loss)
         labelSmoothing = try doc(K.labelSmoothing)
         model = ModelSpec(name: try doc(K.model), hidden: try doc(K.hidden), activation: try doc(K.activation), stem: try doc(K.stem),
-                          widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: try doc.optional(K.dropout).map(Float.init))
+                          widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: try doc.optional(K.dropout).map(Float.init),
+                          classifierWidth: try doc(K.classifierWidth))
         data = try Self.data(doc)
         let batch = try doc(K.batchPerRank)
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,

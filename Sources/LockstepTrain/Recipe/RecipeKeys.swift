@@ -22,7 +22,9 @@ enum RecipeKeys {
     static let stem = RecipeKey<ResNet.Stem>(path: "model.stem", absent: .value(.imagenet),
                                              help: "ResNet stem: 7×7/2 + max-pool, or 3×3/1 for small images.")
     static let widths = RecipeKey<[Int]>(path: "model.widths", absent: .unset("torchvision's"), minimum: 1, maximum: 65_536,
-                                         help: "ResNet stage widths (4), for narrow variants.")
+                                         help: "Stage widths for narrow variants: ResNet's 4, VGG's 5.")
+    static let classifierWidth = RecipeKey<Int>(path: "model.classifier_width", absent: .value(4096), minimum: 1, maximum: 1_048_576,
+                                                help: "Width of VGG's two hidden classifier layers.")
     static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .derived("0.5 in VGG, none in MLP"), minimum: 0, below: 1,
                                            help: "Dropout probability: VGG's classifier, after each MLP hidden layer.")
 
@@ -178,7 +180,7 @@ enum RecipeKeys {
     /// Every key, in the order of the README's table.
     static let all: [any AnyRecipeKey] = [
         name, seed, output,
-        model, hidden, activation, stem, widths, dropout,
+        model, hidden, activation, stem, widths, classifierWidth, dropout,
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, checksumCache, prefetch, classes, limit, preprocess, channels, resize, crop,
         cropPadding, resizedCropScale, resizedCropRatio, flip, brightness, contrast,

@@ -107,6 +107,17 @@ else
   bad "ResNet-18 training run failed" "$(tail -5 resnet.log)"
 fi
 
+# --- a VGG-style classifier with dropout (0.5, twice) and flips: 4 ranks x 16 = 1 rank x 64 -----
+vgg=(--set model.name=vgg11 --set 'model.widths=[8,16,16,32,32]' --set model.classifier_width=64 --set data.augment.flip=true
+     --set data.train="$work/synth/synthetic-train.manifest.json" --set data.test=null --set training.max_steps=20 --set training.log_every=10)
+if timeout 300 "$run" -n 1 -- train "$root/examples/synthetic-resnet18-cifar.yaml" "${vgg[@]}" --set training.batch_per_rank=64 --out vgg1 > vgg1.log 2>&1 \
+   && timeout 300 "$run" -n 4 -- train "$root/examples/synthetic-resnet18-cifar.yaml" "${vgg[@]}" --set training.batch_per_rank=16 --out vgg4 > vgg4.log 2>&1 \
+   && out=$("$bin" compare vgg4/model.h5 vgg1/model.h5 --rtol 1e-5); then
+  ok "VGG-11 (narrow) with classifier dropout and flips: 4 ranks x 16 = 1 rank x 64 after 20 steps ($out)"
+else
+  bad "VGG-style dropout equivalence over ranks" "$(tail -2 vgg1.log)" "$(tail -2 vgg4.log)" "${out:-}"
+fi
+
 # --- transfer learning demo at reduced size: fine-tuning beats training from scratch -----------
 # 100 samples of classes 5-9 (20 per class), 10 epochs of 6 steps at a constant rate, the new
 # head trained alone for 2 epochs; pretraining on 4,000 samples of classes 0-4. Three seeds
