@@ -27,7 +27,7 @@ def case(name, module, x, differentiable=True, **attrs):
         for p in module.parameters():
             p.copy_(torch.randn_like(p) * 0.5)
     for pname, p in module.named_parameters():
-        put(g, pname, p)
+        put(g, pname.rsplit(".", 1)[-1], p)
     if differentiable:
         x = x.clone().requires_grad_(True)
     y = module(x)
@@ -39,11 +39,27 @@ def case(name, module, x, differentiable=True, **attrs):
     if differentiable:
         put(g, "gx", x.grad)
     for pname, p in module.named_parameters():
-        put(g, "grad_" + pname, p.grad)
+        put(g, "grad_" + pname.rsplit(".", 1)[-1], p.grad)
 
 
 case("layernorm", nn.LayerNorm(6), torch.randn(2, 3, 6) * 2 + 1, features=6)
 case("layernorm_2d", nn.LayerNorm(5, eps=1e-3), torch.randn(4, 5), features=5, eps=1e-3)
 ids = torch.tensor([[1, 4, 4, 0, 6], [6, 2, 1, 1, 3]])
 case("embedding", nn.Embedding(7, 3), ids, differentiable=False, vocabulary=7, dimension=3)
+
+
+class Recurrent(nn.Module):
+    """A batch-first recurrent layer returning its whole output sequence or the last step."""
+
+    def __init__(self, rnn, last):
+        super().__init__()
+        self.rnn, self.last = rnn, last
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return y[:, -1] if self.last else y
+
+
+case("lstm_sequence", Recurrent(nn.LSTM(5, 4, batch_first=True), last=False), torch.randn(3, 6, 5), hidden=4)
+case("lstm_last", Recurrent(nn.LSTM(3, 7, batch_first=True), last=True), torch.randn(2, 9, 3), hidden=7)
 out.close()

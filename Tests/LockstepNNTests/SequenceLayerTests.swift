@@ -57,4 +57,33 @@ final class SequenceLayerTests: XCTestCase {
             XCTAssert("\(error)".contains("Embedding"), "\(error)")
         }
     }
+
+    func testLSTMGradientsThroughTime() throws {
+        for sequences in [true, false] {
+            let lstm = LSTM(hiddenSize: 3, returnSequences: sequences)
+            try bind(lstm, inputShape: [4, 2], seed: 3)
+            checkGradients(lstm, input: randomTensor([2, 4, 2], seed: 8), eps: 1e-2, rtol: 5e-3, atol: 5e-4)
+        }
+    }
+
+    func testLSTMMatchesPyTorch() throws {
+        for name in ["lstm_sequence", "lstm_last"] {
+            let c = try TorchCase(name, file: "torch_sequence.h5")
+            let x = try c.tensor("x"), w = try c.tensor("weight_hh_l0")
+            let lstm = LSTM(hiddenSize: w.shape[1], returnSequences: name == "lstm_sequence")
+            try bind(lstm, inputShape: Array(x.shape.dropFirst()))
+            XCTAssertEqual(lstm.parameters.map(\.name), ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"])
+            for p in lstm.parameters { p.value.copy(from: try c.tensor(p.name)) }
+            assertClose(lstm.forward(x, ForwardContext(training: true)).toArray(), try c.values("y"), "\(name) y")
+            let gx = lstm.backward(try c.tensor("gy"), needsInputGradient: true, nil)!
+            assertClose(gx.toArray(), try c.values("gx"), "\(name) gx")
+            for p in lstm.parameters { assertClose(p.gradient.toArray(), try c.values("grad_" + p.name), "\(name) grad_\(p.name)") }
+        }
+    }
+
+    func testLSTMNamesWhatItExpects() {
+        XCTAssertThrowsError(try LSTM(hiddenSize: 4).build(inputShape: [28 * 28])) { error in
+            XCTAssert("\(error)".contains("LSTM") && "\(error)".contains("[time, features]"), "\(error)")
+        }
+    }
 }
