@@ -62,4 +62,6 @@ class Recurrent(nn.Module):
 
 case("lstm_sequence", Recurrent(nn.LSTM(5, 4, batch_first=True), last=False), torch.randn(3, 6, 5), hidden=4)
 case("lstm_last", Recurrent(nn.LSTM(3, 7, batch_first=True), last=True), torch.randn(2, 9, 3), hidden=7)
+case("gru_sequence", Recurrent(nn.GRU(5, 4, batch_first=True), last=False), torch.randn(3, 6, 5), hidden=4)
+case("gru_last", Recurrent(nn.GRU(3, 6, batch_first=True), last=True), torch.randn(2, 8, 3), hidden=6)
 out.close()

@@ -58,32 +58,43 @@ final class SequenceLayerTests: XCTestCase {
         }
     }
 
-    func testLSTMGradientsThroughTime() throws {
-        for sequences in [true, false] {
-            let lstm = LSTM(hiddenSize: 3, returnSequences: sequences)
-            try bind(lstm, inputShape: [4, 2], seed: 3)
-            checkGradients(lstm, input: randomTensor([2, 4, 2], seed: 8), eps: 1e-2, rtol: 5e-3, atol: 5e-4)
+    /// An LSTM or a GRU of `hidden` units.
+    func recurrent(_ kind: String, hidden: Int, sequences: Bool) -> any Layer {
+        kind == "lstm" ? LSTM(hiddenSize: hidden, returnSequences: sequences) : GRU(hiddenSize: hidden, returnSequences: sequences)
+    }
+
+    func testRecurrentGradientsThroughTime() throws {
+        for kind in ["lstm", "gru"] {
+            for sequences in [true, false] {
+                let layer = recurrent(kind, hidden: 3, sequences: sequences)
+                try bind(layer, inputShape: [4, 2], seed: 3)
+                checkGradients(layer, input: randomTensor([2, 4, 2], seed: 8), eps: 1e-2, rtol: 5e-3, atol: 5e-4)
+            }
         }
     }
 
-    func testLSTMMatchesPyTorch() throws {
-        for name in ["lstm_sequence", "lstm_last"] {
-            let c = try TorchCase(name, file: "torch_sequence.h5")
-            let x = try c.tensor("x"), w = try c.tensor("weight_hh_l0")
-            let lstm = LSTM(hiddenSize: w.shape[1], returnSequences: name == "lstm_sequence")
-            try bind(lstm, inputShape: Array(x.shape.dropFirst()))
-            XCTAssertEqual(lstm.parameters.map(\.name), ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"])
-            for p in lstm.parameters { p.value.copy(from: try c.tensor(p.name)) }
-            assertClose(lstm.forward(x, ForwardContext(training: true)).toArray(), try c.values("y"), "\(name) y")
-            let gx = lstm.backward(try c.tensor("gy"), needsInputGradient: true, nil)!
-            assertClose(gx.toArray(), try c.values("gx"), "\(name) gx")
-            for p in lstm.parameters { assertClose(p.gradient.toArray(), try c.values("grad_" + p.name), "\(name) grad_\(p.name)") }
+    func testRecurrentLayersMatchPyTorch() throws {
+        for kind in ["lstm", "gru"] {
+            for name in ["\(kind)_sequence", "\(kind)_last"] {
+                let c = try TorchCase(name, file: "torch_sequence.h5")
+                let x = try c.tensor("x"), w = try c.tensor("weight_hh_l0")
+                let layer = recurrent(kind, hidden: w.shape[1], sequences: name.hasSuffix("sequence"))
+                try bind(layer, inputShape: Array(x.shape.dropFirst()))
+                XCTAssertEqual(layer.parameters.map(\.name), ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"])
+                for p in layer.parameters { p.value.copy(from: try c.tensor(p.name)) }
+                assertClose(layer.forward(x, ForwardContext(training: true)).toArray(), try c.values("y"), "\(name) y")
+                let gx = layer.backward(try c.tensor("gy"), needsInputGradient: true, nil)!
+                assertClose(gx.toArray(), try c.values("gx"), "\(name) gx")
+                for p in layer.parameters { assertClose(p.gradient.toArray(), try c.values("grad_" + p.name), "\(name) grad_\(p.name)") }
+            }
         }
     }
 
-    func testLSTMNamesWhatItExpects() {
-        XCTAssertThrowsError(try LSTM(hiddenSize: 4).build(inputShape: [28 * 28])) { error in
-            XCTAssert("\(error)".contains("LSTM") && "\(error)".contains("[time, features]"), "\(error)")
+    func testRecurrentLayersNameWhatTheyExpect() {
+        for kind in ["lstm", "gru"] {
+            XCTAssertThrowsError(try recurrent(kind, hidden: 4, sequences: true).build(inputShape: [28 * 28])) { error in
+                XCTAssert("\(error)".contains(kind.uppercased()) && "\(error)".contains("[time, features]"), "\(error)")
+            }
         }
     }
 }

@@ -13,62 +13,28 @@ import LockstepTensor
 /// U(−1/√H, 1/√H) as PyTorch. Backward is backpropagation through time over the whole
 /// sequence: the input projection of every step is one GEMM each way, the recurrence one GEMM
 /// per step.
-public final class LSTM: Layer {
-    public var kind: String { "LSTM" }
-    public let hiddenSize: Int
-    public let returnSequences: Bool
-    public private(set) var weightIH: Parameter!
-    public private(set) var weightHH: Parameter!
-    public private(set) var biasIH: Parameter!
-    public private(set) var biasHH: Parameter!
-    private var inputSize = 0
-    private var input: Tensor?
+public final class LSTM: RecurrentLayer {
+    override public var kind: String { "LSTM" }
     /// Time-major caches of the forward pass: gate activations [T, N, 4H], cells and hidden
     /// states [T + 1, N, H] (index 0 holds the zero initial state).
     private var gates: [Float] = []
     private var cells: [Float] = []
     private var hidden: [Float] = []
     private var preactivation: [Float] = []
-    private let output = Tensor(shape: [0])
-    private let inputGradient = Tensor(shape: [0])
 
     public init(hiddenSize: Int, returnSequences: Bool = true) {
-        precondition(hiddenSize > 0, "LSTM hiddenSize must be positive, got \(hiddenSize)")
-        self.hiddenSize = hiddenSize
-        self.returnSequences = returnSequences
+        super.init(hiddenSize: hiddenSize, returnSequences: returnSequences, gatesPerUnit: 4)
     }
 
-    public var parameters: [Parameter] { weightIH == nil ? [] : [weightIH, weightHH, biasIH, biasHH] }
-
-    public func build(inputShape: [Int]) throws -> [Int] {
-        guard inputShape.count == 2, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw LayerError.shape(self, expected: "[time, features]", got: inputShape)
-        }
-        inputSize = inputShape[1]
-        let h = hiddenSize, bound = 1 / Float(h).squareRoot()
-        weightIH = Parameter(name: "weight_ih_l0", shape: [4 * h, inputSize], initializer: .uniform(bound: bound))
-        weightHH = Parameter(name: "weight_hh_l0", shape: [4 * h, h], initializer: .uniform(bound: bound))
-        biasIH = Parameter(name: "bias_ih_l0", shape: [4 * h], initializer: .uniform(bound: bound))
-        biasHH = Parameter(name: "bias_hh_l0", shape: [4 * h], initializer: .uniform(bound: bound))
-        return returnSequences ? [inputShape[0], h] : [h]
-    }
-
-    private static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
-
-    public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+    override public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g4 = 4 * h
         self.input = input
-        // Input projections of every (sample, step) at once: rows n·T + t, batch-first order.
-        resize(&preactivation, n * steps * g4)
-        preactivation.withUnsafeMutableBufferPointer { p in
-            BLAS.sgemm(transB: true, m: n * steps, n: g4, k: inputSize, a: input.data, lda: inputSize,
-                       b: weightIH.value.data, ldb: inputSize, c: p.baseAddress!, ldc: g4)
-        }
+        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: g4, into: &preactivation)
         resize(&gates, steps * n * g4)
         resize(&cells, (steps + 1) * n * h)
         resize(&hidden, (steps + 1) * n * h)
         for i in 0..<(n * h) { cells[i] = 0; hidden[i] = 0 }
-        let bih = biasIH.value.data, bhh = biasHH.value.data
+        let bhh = biasHH.value.data
         gates.withUnsafeMutableBufferPointer { gp in
             cells.withUnsafeMutableBufferPointer { cp in
                 hidden.withUnsafeMutableBufferPointer { hp in
@@ -77,15 +43,15 @@ public final class LSTM: Layer {
                             let a = gp.baseAddress! + t * n * g4
                             let hPrev = hp.baseAddress! + t * n * h, cPrev = cp.baseAddress! + t * n * h
                             let hNext = hp.baseAddress! + (t + 1) * n * h, cNext = cp.baseAddress! + (t + 1) * n * h
-                            // a = h_{t−1}·W_hhᵀ, then + x-projection + both biases, then the gates.
+                            // a = h_{t−1}·W_hhᵀ, then + b_hh + the input projection, then the gates.
                             BLAS.sgemm(transB: true, m: n, n: g4, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h,
                                        c: a, ldc: g4)
                             for s in 0..<n {
                                 let row = a + s * g4, x = xp.baseAddress! + (s * steps + t) * g4
-                                for j in 0..<g4 { row[j] += x[j] + bih[j] + bhh[j] }
+                                for j in 0..<g4 { row[j] += x[j] + bhh[j] }
                                 for j in 0..<h {
-                                    let i = Self.sigmoid(row[j]), f = Self.sigmoid(row[h + j])
-                                    let g = tanhf(row[2 * h + j]), o = Self.sigmoid(row[3 * h + j])
+                                    let i = Recurrence.sigmoid(row[j]), f = Recurrence.sigmoid(row[h + j])
+                                    let g = tanhf(row[2 * h + j]), o = Recurrence.sigmoid(row[3 * h + j])
                                     row[j] = i; row[h + j] = f; row[2 * h + j] = g; row[3 * h + j] = o
                                     let c = f * cPrev[s * h + j] + i * g
                                     cNext[s * h + j] = c
@@ -97,17 +63,11 @@ public final class LSTM: Layer {
                 }
             }
         }
-        output.resize(returnSequences ? [n, steps, h] : [n, h])
-        for s in 0..<n {
-            for t in (returnSequences ? 0 : steps - 1)..<steps {
-                let dst = output.data + (returnSequences ? (s * steps + t) * h : s * h)
-                hidden.withUnsafeBufferPointer { dst.update(from: $0.baseAddress! + ((t + 1) * n + s) * h, count: h) }
-            }
-        }
+        Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, sequences: returnSequences, into: output)
         return output
     }
 
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
+    override public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard let input else { preconditionFailure("LSTM.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g4 = 4 * h
         let dy = outputGradient.data
@@ -129,9 +89,8 @@ public final class LSTM: Layer {
                                 for s in 0..<n {
                                     let row = a + s * g4, r = d + s * g4
                                     for j in 0..<h {
-                                        var gradH = dh[s * h + j]
-                                        if returnSequences { gradH += dy[(s * steps + t) * h + j] }
-                                        else if t == steps - 1 { gradH += dy[s * h + j] }
+                                        let gradH = dh[s * h + j] + Recurrence.outputGradient(dy, sample: s, step: t, unit: j, steps: steps,
+                                                                                              hidden: h, sequences: returnSequences)
                                         let i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j]
                                         let tc = tanhf(c[s * h + j])
                                         let gradC = dc[s * h + j] + gradH * o * (1 - tc * tc)
@@ -159,23 +118,12 @@ public final class LSTM: Layer {
                 }
             }
         }
+        if !biasHH.isFrozen { biasHH.gradient.data.update(repeating: 0, count: g4) }
         return preactivation.withUnsafeBufferPointer { dA in
-            let rows = n * steps
-            if !weightIH.isFrozen {
-                BLAS.sgemm(transA: true, m: g4, n: inputSize, k: rows, a: dA.baseAddress!, lda: g4, b: input.data, ldb: inputSize,
-                           c: weightIH.gradient.data, ldc: inputSize)
-            }
-            if !biasIH.isFrozen { VectorOps.sumRows(dA.baseAddress!, rows: rows, cols: g4, into: biasIH.gradient.data) }
-            if !biasHH.isFrozen { VectorOps.sumRows(dA.baseAddress!, rows: rows, cols: g4, into: biasHH.gradient.data) }
-            guard needsInputGradient else { return nil }
-            inputGradient.resize(input.shape)
-            BLAS.sgemm(m: rows, n: inputSize, k: g4, a: dA.baseAddress!, lda: g4, b: weightIH.value.data, ldb: inputSize,
-                       c: inputGradient.data, ldc: inputSize)
-            return inputGradient
+            // b_hh enters every step's preactivation as b_ih does: the same gradient.
+            if !biasHH.isFrozen { VectorOps.sumRows(dA.baseAddress!, rows: n * steps, cols: g4, into: biasHH.gradient.data) }
+            return Recurrence.backwardInputs(dA.baseAddress!, input: input, weight: weightIH, bias: biasIH, gates: g4,
+                                             needsInputGradient: needsInputGradient, into: inputGradient)
         }
-    }
-
-    private func resize(_ buffer: inout [Float], _ count: Int) {
-        if buffer.count != count { buffer = [Float](repeating: 0, count: count) }
     }
 }
