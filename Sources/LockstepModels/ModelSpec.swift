@@ -34,7 +34,7 @@ public struct ModelSpec: Sendable, Equatable {
 public enum ModelZoo {
     /// Builder names the zoo knows.
     public static let names = ["mlp", "lenet5", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50",
-                               "resnet50-keras"]
+                               "resnet50-keras", "lstm", "gru"]
 
     /// The network `spec` describes, for per-sample `inputShape` and `classes` outputs, built
     /// and bound to a parameter arena. Shape errors name the layer and both shapes.
@@ -48,6 +48,8 @@ public enum ModelZoo {
         switch spec.name {
         case "mlp":
             return try MLP.make(hidden: spec.hidden, outputs: classes, activation: spec.activation, dropout: spec.dropout ?? 0)
+        case "lstm", "gru":
+            return try RecurrentClassifier.make(cell: spec.name, hidden: spec.hidden, classes: classes)
         case "lenet5", "lenet":
             return try LeNet.make(classes: classes, activation: spec.activation)
         case let name where name.hasPrefix("vgg"):

@@ -48,6 +48,8 @@ final class ModelZooTests: XCTestCase {
             (ModelSpec(name: "lenet5"), [1, 28, 28], "11", [3, 84]),
             (ModelSpec(name: "vgg11_bn"), [3, 32, 32], "classifier.6", [3, 4096]),
             (ModelSpec(name: "resnet18", stem: .cifar, widths: [4, 4, 8, 8]), [3, 16, 16], "fc", [3, 8]),
+            (ModelSpec(name: "lstm", hidden: [12]), [1, 28, 28], "fc", [3, 12]),
+            (ModelSpec(name: "gru", hidden: [5]), [3, 8, 8], "fc", [3, 5]),
         ]
         for (spec, input, head, weightShape) in cases {
             let model = try ModelZoo.build(spec, inputShape: input, classes: 3)
@@ -203,6 +205,18 @@ final class ModelZooTests: XCTestCase {
         XCTAssertThrowsError(try ModelWeights.apply(try SafeTensors.read(fixturePath("resnet18_narrow.safetensors")).tensors, to: model,
                                                     source: "resnet18_narrow.safetensors")) { error in
             XCTAssert("\(error)".contains("layer4.0.conv1.weight: file has [64, 32, 3, 3], model expects [32, 32, 3, 3]"), "\(error)")
+        }
+    }
+
+    func testRecurrentClassifierReadsImagesRowByRow() throws {
+        let model = try ModelZoo.build(ModelSpec(name: "lstm", hidden: [16]), inputShape: [1, 28, 28], classes: 10)
+        XCTAssertEqual(model.parameters.map(\.name), ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                                                       "fc.weight", "fc.bias"])
+        XCTAssertEqual(model.parameters[0].shape, [64, 28], "28 time steps of 28 features")
+        XCTAssertEqual(try ModelZoo.build(ModelSpec(name: "gru", hidden: [4]), inputShape: [3, 8, 6], classes: 2).parameters[0].shape,
+                       [12, 18], "RGB rows: 3 channels x 6 pixels per step")
+        XCTAssertThrowsError(try ModelZoo.build(ModelSpec(name: "lstm", hidden: [64, 32]), inputShape: [1, 28, 28], classes: 10)) {
+            XCTAssert("\($0)".contains("model.hidden must be one positive width"), "\($0)")
         }
     }
 

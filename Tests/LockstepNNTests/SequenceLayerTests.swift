@@ -97,4 +97,13 @@ final class SequenceLayerTests: XCTestCase {
             }
         }
     }
+
+    func testImageRowsPermutesChannelsIntoSteps() throws {
+        let rows = ImageRows()
+        XCTAssertEqual(try rows.build(inputShape: [2, 3, 2]), [3, 4])
+        // One sample, channel 0 = 0…5, channel 1 = 10…15: step t holds row t of channel 0, then of channel 1.
+        let x = Tensor(shape: [1, 2, 3, 2], values: [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15])
+        XCTAssertEqual(rows.forward(x, ForwardContext(training: true)).toArray(), [0, 1, 10, 11, 2, 3, 12, 13, 4, 5, 14, 15])
+        checkGradients(rows, input: randomTensor([2, 2, 3, 2], seed: 4))
+    }
 }

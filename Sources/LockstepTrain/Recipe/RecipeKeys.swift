@@ -16,7 +16,7 @@ enum RecipeKeys {
     // model
     static let model = RecipeKey<String>(path: "model.name", absent: .required, choices: ModelZoo.names, help: "The network.")
     static let hidden = RecipeKey<[Int]>(path: "model.hidden", absent: .value([512, 256]), minimum: 1, maximum: 1_048_576,
-                                         help: "MLP hidden layer widths.")
+                                         help: "MLP hidden layer widths; LSTM/GRU: [units].")
     static let activation = RecipeKey<String>(path: "model.activation", absent: .value("relu"), choices: Activations.names,
                                               help: "Hidden activation (MLP, LeNet-5).")
     static let stem = RecipeKey<ResNet.Stem>(path: "model.stem", absent: .value(.imagenet),

@@ -25,10 +25,13 @@ signal_run() {
   wait "$pid"; code=$?
 }
 # SIGUSR1 to mpirun: every rank stops at a step boundary, rank 0 checkpoints, exit code 75.
-if signal_run sig USR1 mpirun 60 && [ $code = 75 ] && grep -q "checkpoint .* written; exiting with 75" sig.log && [ -f sig/checkpoints/latest ]; then
+# 400 steps: on a fast CPU (AVX-512, 350 steps/s) a 60-step run ended before the signal landed.
+timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out full400 --set training.max_steps=400 > full400.log 2>&1 \
+  || bad "uninterrupted 400-step run" "$(tail -3 full400.log)"
+if signal_run sig USR1 mpirun 400 && [ $code = 75 ] && grep -q "checkpoint .* written; exiting with 75" sig.log && [ -f sig/checkpoints/latest ]; then
   at=$(sed -n 's/.*signal 10 at step \([0-9]*\).*/\1/p' sig.log)
-  if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out sig --set training.max_steps=60 --resume auto > sig2.log 2>&1 \
-     && out=$("$bin" compare sig/model.h5 full/model.h5 --rtol 0); then
+  if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --out sig --set training.max_steps=400 --resume auto > sig2.log 2>&1 \
+     && out=$("$bin" compare sig/model.h5 full400/model.h5 --rtol 0); then
     ok "SIGUSR1 at step $at: checkpoint, exit 75; --resume auto completes bitwise equal to the uninterrupted run"
   else
     bad "resume after SIGUSR1" "$(tail -3 sig2.log)" "${out:-}"
