@@ -118,6 +118,26 @@ else
   bad "VGG-style dropout equivalence over ranks" "$(tail -2 vgg1.log)" "$(tail -2 vgg4.log)" "${out:-}"
 fi
 
+# --- the LSTM example: 2 ranks x 32 = 1 rank x 64 after 30 steps (backpropagation through time) ---
+lstm=(--set training.max_steps=30 --set training.log_every=10 --set data.test=null --set 'model.hidden=[32]')
+if timeout 300 "$run" -n 1 -- train "$root/examples/fashion-mnist-lstm.yaml" "${data[@]}" "${lstm[@]}" --set training.batch_per_rank=64 --out lstm1 > lstm1.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-lstm.yaml" "${data[@]}" "${lstm[@]}" --set training.batch_per_rank=32 --out lstm2 > lstm2.log 2>&1 \
+   && out=$("$bin" compare lstm2/model.h5 lstm1/model.h5 --rtol 1e-5); then
+  ok "LSTM over image rows: 2 ranks x 32 = 1 rank x 64 after 30 steps ($out)"
+else
+  bad "LSTM equivalence over ranks" "$(tail -2 lstm1.log)" "$(tail -2 lstm2.log)" "${out:-}"
+fi
+
+if timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-lstm.yaml" "${data[@]}" "${lstm[@]}" --set training.batch_per_rank=32 \
+     --set training.max_steps=15 --out lstmr > lstmr1.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-lstm.yaml" "${data[@]}" "${lstm[@]}" --set training.batch_per_rank=32 \
+     --out lstmr --resume auto > lstmr2.log 2>&1 && grep -q "at step 15" lstmr2.log \
+   && out=$("$bin" compare lstmr/model.h5 lstm2/model.h5 --rtol 0); then
+  ok "LSTM: stopped at step 15, resumed to 30 on 2 ranks: bitwise equal to the run straight through ($out)"
+else
+  bad "LSTM bitwise resume" "$(tail -2 lstmr1.log)" "$(tail -2 lstmr2.log)" "${out:-}"
+fi
+
 # --- transfer learning demo at reduced size: fine-tuning beats training from scratch -----------
 # 100 samples of classes 5-9 (20 per class), 10 epochs of 6 steps at a constant rate, the new
 # head trained alone for 2 epochs; pretraining on 4,000 samples of classes 0-4. Three seeds
