@@ -30,6 +30,33 @@ public struct Normalization: Sendable, Equatable {
             return (scale / s, -m / s)
         }
     }
+
+    /// `samples` samples of `pixels` positions, channels last (HWC, as shards and decoded images
+    /// store them), into channels-first floats (CHW), x = v·a[c] + b[c] with `coef` from
+    /// `coefficients(channels:)`.
+    public static func planarize(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<Float>, samples: Int, pixels: Int,
+                                 coef: [(a: Float, b: Float)]) {
+        planarize(samples: samples, pixels: pixels, coef: coef) { Float(src[$0]) } store: { dst[$0] = $1 }
+    }
+
+    /// The same for float samples (shards written from float arrays).
+    public static func planarize(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, samples: Int, pixels: Int,
+                                 coef: [(a: Float, b: Float)]) {
+        planarize(samples: samples, pixels: pixels, coef: coef) { src[$0] } store: { dst[$0] = $1 }
+    }
+
+    @inline(__always)
+    private static func planarize(samples: Int, pixels hw: Int, coef: [(a: Float, b: Float)], load: (Int) -> Float,
+                                  store: (Int, Float) -> Void) {
+        let c = coef.count, size = hw * c
+        for s in 0..<samples {
+            let base = s * size
+            for ch in 0..<c {
+                let (a, b) = coef[ch]
+                for p in 0..<hw { store(base + ch * hw + p, load(base + p * c + ch) * a + b) }
+            }
+        }
+    }
 }
 
 /// A sharded dataset opened for random access: every rank reads through its own handles.
@@ -222,12 +249,12 @@ public final class ShardSet: Sendable {
                     if staging8.count < rows.count * size { staging8 = [UInt8](repeating: 0, count: rows.count * size) }
                     let input = try files.input(shard)
                     try staging8.withUnsafeMutableBufferPointer { try input.read(rows: rows, into: $0.baseAddress!) }
-                    staging8.withUnsafeBufferPointer { src in convert(src.baseAddress!, dst, samples: rows.count, coef: coef) }
+                    staging8.withUnsafeBufferPointer { Normalization.planarize($0.baseAddress!, into: dst, samples: rows.count, pixels: size / coef.count, coef: coef) }
                 } else {
                     if stagingF.count < rows.count * size { stagingF = [Float](repeating: 0, count: rows.count * size) }
                     let input = try files.input(shard)
                     try stagingF.withUnsafeMutableBufferPointer { try input.read(rows: rows, into: $0.baseAddress!) }
-                    stagingF.withUnsafeBufferPointer { src in convert(src.baseAddress!, dst, samples: rows.count, coef: coef) }
+                    stagingF.withUnsafeBufferPointer { Normalization.planarize($0.baseAddress!, into: dst, samples: rows.count, pixels: size / coef.count, coef: coef) }
                 }
             } catch let e as HDF5Error {
                 throw DataError("\(files.paths[shard]): reading samples \(rows) failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
@@ -235,28 +262,5 @@ public final class ShardSet: Sendable {
             i = j
         }
         return subsetIndices.map(label)
-    }
-
-    /// HWC samples → CHW floats, x = v·a[c] + b[c].
-    private func convert<T: BinaryInteger>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<Float>, samples: Int,
-                                           coef: [(a: Float, b: Float)]) {
-        convertGeneric(samples: samples, coef: coef) { Float(src[$0]) } store: { dst[$0] = $1 }
-    }
-
-    private func convert(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, samples: Int, coef: [(a: Float, b: Float)]) {
-        convertGeneric(samples: samples, coef: coef) { src[$0] } store: { dst[$0] = $1 }
-    }
-
-    @inline(__always)
-    private func convertGeneric(samples: Int, coef: [(a: Float, b: Float)], load: (Int) -> Float, store: (Int, Float) -> Void) {
-        let size = sampleSize
-        let c = coef.count, hw = size / c
-        for s in 0..<samples {
-            let base = s * size
-            for ch in 0..<c {
-                let (a, b) = coef[ch]
-                for p in 0..<hw { store(base + ch * hw + p, load(base + p * c + ch) * a + b) }
-            }
-        }
     }
 }

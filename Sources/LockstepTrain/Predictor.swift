@@ -66,8 +66,8 @@ public struct Predictor {
             let t = Tensor(shape: [batch.count, c, h, w])
             for (row, i) in batch.enumerated() {
                 let image = try Image.read(paths[i]).fitted(height: h, width: w, fit: fit).converted(channels: c)
-                for ch in 0..<c {
-                    for p in 0..<(h * w) { t.data[(row * c + ch) * h * w + p] = Float(image.pixels[p * c + ch]) * coef[ch].a + coef[ch].b }
+                image.pixels.withUnsafeBufferPointer {
+                    Normalization.planarize($0.baseAddress!, into: t.data + row * c * h * w, samples: 1, pixels: h * w, coef: coef)
                 }
             }
             return data.transform.isIdentity ? t : try data.transform.apply(t)
