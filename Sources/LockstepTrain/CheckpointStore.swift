@@ -165,7 +165,7 @@ public final class CheckpointStore {
     public func restore(_ path: String, model: Model, optimizer: any Optimizer, expectedSeed: Int,
                         expectedGlobalBatch: Int) throws -> (TrainingPosition, watched: [String: Double]) {
         var point = ResumePoint()
-        var watched = ""
+        var watched = "{}"  // the early-stopping and plateau counters (metric.watch.*), as JSON
         optimizer.prepareSlots(for: model.arena)
         if communicator.rank == 0 {
             let header = try Checkpoint.load(path, into: model, optimizer: optimizer)
@@ -177,17 +177,14 @@ public final class CheckpointStore {
             }
             point = ResumePoint(step: Int64(header.position.step), epoch: Int64(header.position.epoch),
                                 positionInEpoch: Int64(header.position.positionInEpoch), optimizerStep: Int64(header.optimizerStep))
-            watched = header.metrics.filter { $0.key.hasPrefix("watch.") }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+            watched = String(decoding: try JSONEncoder().encode(header.metrics.filter { $0.key.hasPrefix("watch.") }), as: UTF8.self)
         }
         try withUnsafeMutableBytes(of: &point) { try communicator.broadcast($0, root: 0) }
         watched = try communicator.broadcast(watched, root: 0)
         try communicator.broadcast(stateOf: model, root: 0)
         for (_, buffer) in optimizer.slots { try communicator.broadcast(UnsafeMutableRawBufferPointer(buffer), root: 0) }
         optimizer.stepCount = Int(point.optimizerStep)
-        let state = Dictionary(watched.split(separator: "\n").compactMap { line -> (String, Double)? in
-            let kv = line.split(separator: "=", maxSplits: 1)
-            return kv.count == 2 ? Double(kv[1]).map { (String(kv[0]), $0) } : nil
-        }, uniquingKeysWith: { $1 })
+        let state = try JSONDecoder().decode([String: Double].self, from: Data(watched.utf8))
         return (TrainingPosition(step: Int(point.step), epoch: Int(point.epoch), positionInEpoch: Int(point.positionInEpoch)), state)
     }
 }

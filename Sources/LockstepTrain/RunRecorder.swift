@@ -79,10 +79,10 @@ final class RunRecorder {
     /// Adds a row to evaluations.csv (when kept); an evaluation within an epoch also goes to
     /// TensorBoard (the epoch's own goes with its metrics row).
     func appendEvaluation(step: Int, epoch: Int, _ e: Evaluation, learningRate: Double, withinEpoch: Bool) throws {
-        if evaluations != nil {
-            evaluations!.append(String(format: "%d,%d,%.6g,%.6g,%.6g", step, epoch, e.loss, e.accuracy, learningRate))
-            let text = ([Self.evaluationsHeader] + evaluations!).joined(separator: "\n") + "\n"
-            try AtomicFile.write(Array(text.utf8), to: directory + "/evaluations.csv")
+        if var rows = evaluations {
+            rows.append(String(format: "%d,%d,%.6g,%.6g,%.6g", step, epoch, e.loss, e.accuracy, learningRate))
+            evaluations = rows
+            try AtomicFile.write(Array(([Self.evaluationsHeader] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/evaluations.csv")
         }
         if withinEpoch { try events?.scalars([("test/loss", e.loss), ("test/accuracy", e.accuracy)], step: step) }
     }

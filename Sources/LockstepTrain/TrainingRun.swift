@@ -384,10 +384,8 @@ final class TrainingRun {
         evaluatedAtStep = step
         try recorder?.writeConfusion(result)
         try recorder?.appendEvaluation(step: step, epoch: epoch + 1, result, learningRate: Double(optimizer.learningRate), withinEpoch: withinEpoch)
-        say(String(format: withinEpoch ? "epoch %d/%d  step %d  test loss %.4f  test accuracy %.2f%% (%d samples)"
-                                       : "epoch %d/%d  test loss %.4f  test accuracy %.2f%% (%d samples)",
-                   arguments: (withinEpoch ? [epoch + 1, recipe.training.epochs, step] : [epoch + 1, recipe.training.epochs])
-                       + [result.loss, 100 * result.accuracy, test.count] as [CVarArg]))
+        say("epoch \(epoch + 1)/\(recipe.training.epochs)" + (withinEpoch ? "  step \(step)" : "")
+            + String(format: "  test loss %.4f  test accuracy %.2f%% (%d samples)", result.loss, 100 * result.accuracy, test.count))
         observeWatches(epoch: epoch, trainTotals: trainTotals, evaluated: true)
     }
 

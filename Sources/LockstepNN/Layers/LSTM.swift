@@ -118,7 +118,6 @@ public final class LSTM: RecurrentLayer {
                 }
             }
         }
-        if !biasHH.isFrozen { biasHH.gradient.data.update(repeating: 0, count: g4) }
         return preactivation.withUnsafeBufferPointer { dA in
             // b_hh enters every step's preactivation as b_ih does: the same gradient.
             if !biasHH.isFrozen { VectorOps.sumRows(dA.baseAddress!, rows: n * steps, cols: g4, into: biasHH.gradient.data) }
