@@ -17,9 +17,16 @@ public struct ModelSpec: Sendable, Equatable {
     public var classifierWidth: Int?
     /// Dropout probability: in VGG's classifier (0.5 when nil), after each MLP hidden layer (none when nil).
     public var dropout: Float?
+    /// Stacked layers: recurrent (1 when nil), Transformer encoder blocks (2 when nil).
+    public var layers: Int?
+    /// Recurrent layers read both ways.
+    public var bidirectional: Bool
+    /// The Transformer's settings.
+    public var transformer: TransformerSpec
 
     public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu", stem: ResNet.Stem = .imagenet,
-                widths: [Int]? = nil, dropout: Float? = nil, classifierWidth: Int? = nil) {
+                widths: [Int]? = nil, dropout: Float? = nil, classifierWidth: Int? = nil, layers: Int? = nil,
+                bidirectional: Bool = false, transformer: TransformerSpec = TransformerSpec()) {
         self.name = name
         self.hidden = hidden
         self.activation = activation
@@ -27,6 +34,9 @@ public struct ModelSpec: Sendable, Equatable {
         self.widths = widths
         self.dropout = dropout
         self.classifierWidth = classifierWidth
+        self.layers = layers
+        self.bidirectional = bidirectional
+        self.transformer = transformer
     }
 }
 
@@ -34,22 +44,27 @@ public struct ModelSpec: Sendable, Equatable {
 public enum ModelZoo {
     /// Builder names the zoo knows.
     public static let names = ["mlp", "lenet5", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50",
-                               "resnet50-keras", "lstm", "gru"]
+                               "resnet50-keras", "lstm", "gru", "rnn", "transformer"]
 
     /// The network `spec` describes, for per-sample `inputShape` and `classes` outputs, built
     /// and bound to a parameter arena. Shape errors name the layer and both shapes.
     public static func build(_ spec: ModelSpec, inputShape: [Int], classes: Int) throws -> Model {
-        try Model(inputShape: inputShape, root: try network(spec, inputChannels: inputShape.first ?? 1, classes: classes))
+        try Model(inputShape: inputShape, root: try network(spec, inputShape: inputShape, classes: classes))
     }
 
     /// The unbuilt network.
-    public static func network(_ spec: ModelSpec, inputChannels: Int, classes: Int) throws -> any Layer {
+    public static func network(_ spec: ModelSpec, inputShape: [Int], classes: Int) throws -> any Layer {
+        let inputChannels = inputShape.first ?? 1
         guard classes > 0 else { throw LayerError(kind: "Model", message: "needs a positive number of classes, got \(classes)") }
         switch spec.name {
         case "mlp":
             return try MLP.make(hidden: spec.hidden, outputs: classes, activation: spec.activation, dropout: spec.dropout ?? 0)
-        case "lstm", "gru":
-            return try RecurrentClassifier.make(cell: spec.name, hidden: spec.hidden, classes: classes)
+        case "lstm", "gru", "rnn":
+            return try RecurrentClassifier.make(cell: spec.name, hidden: spec.hidden, layers: spec.layers ?? 1, bidirectional: spec.bidirectional,
+                                                dropout: spec.dropout ?? 0, inputShape: inputShape, classes: classes)
+        case "transformer":
+            return try TransformerClassifier.make(spec.transformer, layers: spec.layers ?? 2, dropout: spec.dropout ?? 0.1,
+                                                  inputShape: inputShape, classes: classes)
         case "lenet5", "lenet":
             return try LeNet.make(classes: classes, activation: spec.activation)
         case let name where name.hasPrefix("vgg"):

@@ -19,7 +19,9 @@ def put(g, name, t):
     g.create_dataset(name, data=t.detach().cpu().numpy().astype(np.float32))
 
 
-def case(name, module, x, differentiable=True, **attrs):
+def case(name, module, x, differentiable=True, strip="rnn.", **attrs):
+    """One reference case; parameters are stored under their names less the prefix `strip`
+    (the wrapper's attribute), which are Lockstep's names for the same layer."""
     g = out.create_group(name)
     for k, v in attrs.items():
         g.attrs[k] = v
@@ -27,7 +29,7 @@ def case(name, module, x, differentiable=True, **attrs):
         for p in module.parameters():
             p.copy_(torch.randn_like(p) * 0.5)
     for pname, p in module.named_parameters():
-        put(g, pname.rsplit(".", 1)[-1], p)
+        put(g, pname.removeprefix(strip), p)
     if differentiable:
         x = x.clone().requires_grad_(True)
     y = module(x)
@@ -39,7 +41,7 @@ def case(name, module, x, differentiable=True, **attrs):
     if differentiable:
         put(g, "gx", x.grad)
     for pname, p in module.named_parameters():
-        put(g, "grad_" + pname.rsplit(".", 1)[-1], p.grad)
+        put(g, "grad_" + pname.removeprefix(strip), p.grad)
 
 
 case("layernorm", nn.LayerNorm(6), torch.randn(2, 3, 6) * 2 + 1, features=6)
@@ -49,19 +51,104 @@ case("embedding", nn.Embedding(7, 3), ids, differentiable=False, vocabulary=7, d
 
 
 class Recurrent(nn.Module):
-    """A batch-first recurrent layer returning its whole output sequence or the last step."""
+    """A batch-first recurrent layer returning its whole output sequence, or the top layer's
+    last state of each direction side by side (h_n[-2:] when bidirectional): Lockstep's
+    returnSequences false."""
 
     def __init__(self, rnn, last):
         super().__init__()
         self.rnn, self.last = rnn, last
 
     def forward(self, x):
-        y, _ = self.rnn(x)
-        return y[:, -1] if self.last else y
+        y, h = self.rnn(x)
+        if not self.last:
+            return y
+        h = h[0] if isinstance(h, tuple) else h
+        return torch.cat([h[-2], h[-1]], 1) if self.rnn.bidirectional else h[-1]
 
 
 case("lstm_sequence", Recurrent(nn.LSTM(5, 4, batch_first=True), last=False), torch.randn(3, 6, 5), hidden=4)
 case("lstm_last", Recurrent(nn.LSTM(3, 7, batch_first=True), last=True), torch.randn(2, 9, 3), hidden=7)
 case("gru_sequence", Recurrent(nn.GRU(5, 4, batch_first=True), last=False), torch.randn(3, 6, 5), hidden=4)
 case("gru_last", Recurrent(nn.GRU(3, 6, batch_first=True), last=True), torch.randn(2, 8, 3), hidden=6)
+
+# Stacked and bidirectional recurrent layers, and the simple RNN (tanh and ReLU).
+case("lstm_stacked_bidirectional", Recurrent(nn.LSTM(4, 3, num_layers=2, bidirectional=True, batch_first=True), last=False),
+     torch.randn(2, 5, 4), hidden=3, layers=2, bidirectional=1)
+case("lstm_bidirectional_last", Recurrent(nn.LSTM(3, 4, bidirectional=True, batch_first=True), last=True),
+     torch.randn(3, 6, 3), hidden=4, layers=1, bidirectional=1)
+case("gru_stacked_last", Recurrent(nn.GRU(4, 5, num_layers=3, batch_first=True), last=True),
+     torch.randn(2, 7, 4), hidden=5, layers=3, bidirectional=0)
+case("gru_stacked_bidirectional_last", Recurrent(nn.GRU(3, 3, num_layers=2, bidirectional=True, batch_first=True), last=True),
+     torch.randn(2, 4, 3), hidden=3, layers=2, bidirectional=1)
+case("rnn_tanh", Recurrent(nn.RNN(5, 4, batch_first=True), last=False), torch.randn(3, 6, 5),
+     hidden=4, layers=1, bidirectional=0, relu=0)
+case("rnn_relu_stacked_bidirectional_last", Recurrent(nn.RNN(3, 4, num_layers=2, nonlinearity="relu", bidirectional=True,
+                                                         batch_first=True), last=True),
+     torch.randn(2, 5, 3), hidden=4, layers=2, bidirectional=1, relu=1)
+
+# Attention and the Transformer's pieces (dropout 0, so training mode is deterministic).
+case("linear_sequence", nn.Linear(5, 3), torch.randn(2, 4, 5), strip="")
+
+
+class SelfAttention(nn.Module):
+    """nn.MultiheadAttention called on one sequence as query, key and value."""
+
+    def __init__(self, d, heads, causal):
+        super().__init__()
+        self.attn, self.causal = nn.MultiheadAttention(d, heads, batch_first=True), causal
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1) if self.causal else None
+        return self.attn(x, x, x, attn_mask=mask, need_weights=False)[0]
+
+
+case("attention", SelfAttention(8, 2, causal=False), torch.randn(3, 5, 8), strip="attn.", heads=2, causal=0)
+case("attention_causal", SelfAttention(6, 3, causal=True), torch.randn(2, 4, 6), strip="attn.", heads=3, causal=1)
+for norm_first in (False, True):
+    layer = nn.TransformerEncoderLayer(8, 2, 12, dropout=0.0, activation="gelu", batch_first=True, norm_first=norm_first)
+    case("transformer_" + ("pre" if norm_first else "post"), layer, torch.randn(2, 5, 8), strip="",
+         dimension=8, heads=2, feed_forward=12, norm_first=int(norm_first))
+
+
+class Transformer(nn.Module):
+    """Lockstep's TransformerClassifier in PyTorch, parameter for parameter: features embedded
+    by a Linear, a [CLS] token, learned positions, 2 pre-norm blocks and a final LayerNorm,
+    the [CLS] state classified."""
+
+    def __init__(self, features, d, heads, ff, steps, classes):
+        super().__init__()
+        self.embed = nn.Linear(features, d)
+        self.cls = nn.Module()
+        self.cls.weight = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos = nn.Module()
+        self.pos.weight = nn.Parameter(torch.zeros(steps + 1, d))
+        block = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(block, 2, norm=nn.LayerNorm(d), enable_nested_tensor=False)
+        self.fc = nn.Linear(d, classes)
+
+    def forward(self, x):
+        x = self.embed(x)
+        x = torch.cat([self.cls.weight.expand(x.shape[0], 1, -1), x], 1) + self.pos.weight
+        return self.fc(self.encoder(x)[:, 0])
+
+
+case("transformer_classifier", Transformer(3, 8, 2, 16, 6, 4), torch.randn(3, 6, 3), strip="",
+     dimension=8, heads=2, feed_forward=16, classes=4)
+
+
+class StackedRecurrent(nn.Module):
+    """Lockstep's RecurrentClassifier: a 2-layer bidirectional LSTM's last states into a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn, self.fc = nn.LSTM(4, 5, num_layers=2, bidirectional=True, batch_first=True), nn.Linear(10, 3)
+
+    def forward(self, x):
+        _, (h, _) = self.rnn(x)
+        return self.fc(torch.cat([h[-2], h[-1]], 1))
+
+
+case("lstm_classifier", StackedRecurrent(), torch.randn(3, 7, 4), strip="", hidden=5, layers=2, classes=3)
 out.close()

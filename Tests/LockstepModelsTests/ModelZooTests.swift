@@ -9,7 +9,7 @@ import XCTest
 final class ModelZooTests: XCTestCase {
     /// Trainable scalars of a zoo network, counted without allocating its arena.
     func parameterCount(_ name: String, input: [Int] = [3, 224, 224], classes: Int = 1000, stem: ResNet.Stem = .imagenet) throws -> Int {
-        let net = try ModelZoo.network(ModelSpec(name: name, stem: stem), inputChannels: input[0], classes: classes)
+        let net = try ModelZoo.network(ModelSpec(name: name, stem: stem), inputShape: input, classes: classes)
         _ = try net.build(inputShape: input)
         return net.parameters.reduce(0) { $0 + $1.count }
     }
@@ -28,14 +28,14 @@ final class ModelZooTests: XCTestCase {
     }
 
     func testNamesAreTorchvisions() throws {
-        let net = try ModelZoo.network(ModelSpec(name: "resnet18"), inputChannels: 3, classes: 10)
+        let net = try ModelZoo.network(ModelSpec(name: "resnet18"), inputShape: [3, 32, 32], classes: 10)
         _ = try net.build(inputShape: [3, 64, 64])
         let names = net.parameters.map(\.name) + net.buffers.map(\.name)
         for expected in ["conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer1.0.bn1.running_mean", "layer2.0.downsample.0.weight",
                          "layer2.0.downsample.1.running_var", "layer4.1.bn2.bias", "fc.weight", "fc.bias"] {
             XCTAssert(names.contains(expected), "missing \(expected)")
         }
-        let vgg = try ModelZoo.network(ModelSpec(name: "vgg16"), inputChannels: 3, classes: 10)
+        let vgg = try ModelZoo.network(ModelSpec(name: "vgg16"), inputShape: [3, 32, 32], classes: 10)
         _ = try vgg.build(inputShape: [3, 32, 32])
         XCTAssertEqual(vgg.parameters.first?.name, "features.0.weight")
         XCTAssertEqual(vgg.parameters.last?.name, "classifier.6.bias")
@@ -272,5 +272,37 @@ final class PretrainedImportTests: XCTestCase {
             XCTAssert("\($0)".contains("neither Keras layer_names nor a /model group"), "\($0)")
         }
         XCTAssertThrowsError(try Pretrained.load(fixturePath("torch_layers.h5"), format: .keras, into: model), "a forced format is used")
+    }
+
+}
+
+final class SequenceModelTests: XCTestCase {
+    /// The sequence models the zoo builds are PyTorch's, parameter for parameter: a Transformer
+    /// encoder classifier and a stacked bidirectional LSTM classifier (make_sequence_fixtures.py).
+    func testSequenceClassifiersMatchPyTorch() throws {
+        let t = try TorchCase("transformer_classifier", file: "torch_sequence.h5")
+        var spec = TransformerSpec()
+        spec.dimension = try t.setting("dimension")
+        spec.heads = try t.setting("heads")
+        spec.feedForward = try t.setting("feed_forward")
+        spec.positional = .learned
+        let x = try t.tensor("x")
+        try t.check(try TransformerClassifier.make(spec, layers: 2, dropout: 0, inputShape: Array(x.shape.dropFirst()),
+                                                   classes: try t.setting("classes")), rtol: 3e-4)
+        let r = try TorchCase("lstm_classifier", file: "torch_sequence.h5")
+        try r.check(try RecurrentClassifier.make(cell: "lstm", hidden: [try r.setting("hidden")], layers: try r.setting("layers"),
+                                                 bidirectional: true, inputShape: [7, 4], classes: try r.setting("classes")))
+    }
+
+    func testTransformerNamesWhatItExpects() {
+        var spec = TransformerSpec()
+        spec.dimension = 30
+        spec.heads = 4
+        XCTAssertThrowsError(try TransformerClassifier.make(spec, layers: 1, dropout: 0, inputShape: [5, 3], classes: 2)) {
+            XCTAssert("\($0)".contains("model.dim (30) must be a positive multiple of model.heads (4)"), "\($0)")
+        }
+        XCTAssertThrowsError(try TransformerClassifier.make(TransformerSpec(), layers: 1, dropout: 0, inputShape: [20], classes: 2)) {
+            XCTAssert("\($0)".contains("token ids need model.vocabulary"), "\($0)")
+        }
     }
 }

@@ -90,6 +90,44 @@ final class SequenceLayerTests: XCTestCase {
         }
     }
 
+    /// A recurrent layer of a fixture's kind and settings.
+    func recurrent(_ c: TorchCase) throws -> any Layer {
+        let h = try c.setting("hidden"), layers = try c.setting("layers"), both = try c.setting("bidirectional") == 1
+        let sequences = !c.name.hasSuffix("last")
+        if c.name.hasPrefix("lstm") { return LSTM(hiddenSize: h, layers: layers, bidirectional: both, returnSequences: sequences) }
+        if c.name.hasPrefix("gru") { return GRU(hiddenSize: h, layers: layers, bidirectional: both, returnSequences: sequences) }
+        return RNN(hiddenSize: h, layers: layers, bidirectional: both, relu: try c.setting("relu") == 1, returnSequences: sequences)
+    }
+
+    func testStackedAndBidirectionalLayersMatchPyTorch() throws {
+        for name in ["lstm_stacked_bidirectional", "lstm_bidirectional_last", "gru_stacked_last", "gru_stacked_bidirectional_last",
+                     "rnn_tanh", "rnn_relu_stacked_bidirectional_last"] {
+            let c = try TorchCase(name, file: "torch_sequence.h5")
+            try c.check(try recurrent(c))
+        }
+    }
+
+    func testStackedBidirectionalGradientsThroughTime() throws {
+        let layers: [any Layer] = [LSTM(hiddenSize: 3, layers: 2, bidirectional: true, returnSequences: false),
+                                   GRU(hiddenSize: 2, layers: 2, bidirectional: true),
+                                   RNN(hiddenSize: 3, layers: 2, bidirectional: true, returnSequences: false)]
+        for layer in layers {
+            try bind(layer, inputShape: [4, 2], seed: 3)
+            checkGradients(layer, input: randomTensor([2, 4, 2], seed: 8), eps: 1e-2, rtol: 5e-3, atol: 5e-4)
+        }
+    }
+
+    /// Dropout between stacked layers acts in training only and is keyed by sample.
+    func testDropoutBetweenLayers() throws {
+        let lstm = LSTM(hiddenSize: 4, layers: 2, dropout: 0.5, returnSequences: false)
+        try bind(lstm, inputShape: [3, 2], seed: 5)
+        let x = randomTensor([2, 3, 2], seed: 6)
+        let eval = lstm.forward(x, ForwardContext(training: false)).toArray()
+        let train = lstm.forward(x, ForwardContext(training: true, seed: 1, step: 1, samples: [0, 1])).toArray()
+        XCTAssertNotEqual(eval, train)
+        XCTAssertEqual(lstm.forward(x, ForwardContext(training: true, seed: 1, step: 1, samples: [0, 1])).toArray(), train)
+    }
+
     func testRecurrentLayersNameWhatTheyExpect() {
         for kind in ["lstm", "gru"] {
             XCTAssertThrowsError(try recurrent(kind, hidden: 4, sequences: true).build(inputShape: [28 * 28])) { error in

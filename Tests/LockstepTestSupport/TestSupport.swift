@@ -39,9 +39,11 @@ public func assertClose(_ actual: [Float], _ expected: [Float], rtol: Float = 1e
 /// One PyTorch reference case from torch_layers.h5 (or another fixture file of its layout).
 public struct TorchCase {
     public let group: HDF5Group
+    public let name: String
     public init(_ name: String, file: String = "torch_layers.h5") throws {
         let f = try HDF5File.open(fixturePath(file))
         group = try f.group(name)
+        self.name = name
     }
     /// A dataset as a tensor.
     public func tensor(_ name: String) throws -> Tensor {
@@ -50,6 +52,30 @@ public struct TorchCase {
     }
     /// A dataset's values.
     public func values(_ name: String) throws -> [Float] { try group.dataset(name).read(as: Float.self) }
+    /// An integer attribute of the case (its settings).
+    public func setting(_ name: String) throws -> Int { try group.intAttribute(name) }
+    /// The names of the module's parameters (every dataset with a `grad_` twin).
+    public func parameterNames() throws -> [String] {
+        let members = try group.memberNames()
+        return members.filter { members.contains("grad_" + $0) }
+    }
+
+    /// Builds `layer` for the case's input, loads PyTorch's parameters into it by name (every
+    /// one, no more, no fewer), and checks its output, input gradient (when the case has one)
+    /// and every parameter gradient against PyTorch's, within `rtol`.
+    public func check(_ layer: any Layer, rtol: Float = 1e-4, atol: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try tensor("x")
+        _ = try bind(layer, inputShape: Array(x.shape.dropFirst()))
+        XCTAssertEqual(layer.parameters.map(\.name).sorted(), try parameterNames().sorted(), "\(name): parameter names", file: file, line: line)
+        for p in layer.parameters { p.value.copy(from: try tensor(p.name)) }
+        assertClose(layer.forward(x, ForwardContext(training: true)).toArray(), try values("y"), rtol: rtol, atol: atol, "\(name) y", file: file, line: line)
+        let hasInputGradient = group.exists("gx")
+        let gx = layer.backward(try tensor("gy"), needsInputGradient: hasInputGradient, nil)
+        if hasInputGradient { assertClose(gx?.toArray() ?? [], try values("gx"), rtol: rtol, atol: atol, "\(name) gx", file: file, line: line) }
+        for p in layer.parameters {
+            assertClose(p.gradient.toArray(), try values("grad_" + p.name), rtol: rtol, atol: atol, "\(name) grad_\(p.name)", file: file, line: line)
+        }
+    }
 }
 
 /// Checks a layer's backward against central finite differences of L = Σ y·r for a fixed

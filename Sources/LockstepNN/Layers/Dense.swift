@@ -2,7 +2,8 @@ import LockstepTensor
 
 /// Fully connected layer (the formal neuron, batched): y = x · Wᵀ + b.
 ///
-/// Shapes: x [N, in], W [out, in] (PyTorch layout), b [out], y [N, out].
+/// Shapes: x [N, in], W [out, in] (PyTorch layout), b [out], y [N, out]; or, position by
+/// position over a sequence as PyTorch's `nn.Linear`, x [N, T, in] and y [N, T, out].
 /// Initialization: W from `weightInitializer` (Glorot uniform by default, as Keras), b zeros.
 public final class Dense: Layer {
     public var kind: String { "Dense" }
@@ -32,19 +33,21 @@ public final class Dense: Layer {
     public var parameters: [Parameter] { [weight].compactMap { $0 } + (bias.map { [$0] } ?? []) }
 
     public func build(inputShape: [Int]) throws -> [Int] {
-        guard inputShape.count == 1, inputShape[0] > 0, inputSize == nil || inputSize == inputShape[0] else {
-            throw LayerError.shape(self, expected: "[\(inputSize.map(String.init) ?? "features")] (flatten first)", got: inputShape)
+        guard inputShape.count == 1 || inputShape.count == 2, let features = inputShape.last, inputShape.allSatisfy({ $0 > 0 }),
+              inputSize == nil || inputSize == features else {
+            let f = inputSize.map(String.init) ?? "features"
+            throw LayerError.shape(self, expected: "[\(f)] or a sequence [time, \(f)] (flatten images first)", got: inputShape)
         }
-        inputSize = inputShape[0]
-        weight = Parameter(name: "weight", shape: [outputSize, inputShape[0]], initializer: weightInitializer)
+        inputSize = features
+        weight = Parameter(name: "weight", shape: [outputSize, features], initializer: weightInitializer)
         if useBias { bias = Parameter(name: "bias", shape: [outputSize], initializer: .zeros) }
-        return [outputSize]
+        return inputShape.dropLast() + [outputSize]
     }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
-        let n = input.shape[0], k = inputSize!, m = outputSize
+        let k = inputSize!, n = input.count / k, m = outputSize
         self.input = input
-        output.resize([n, m])
+        output.resize(input.shape.dropLast() + [m])
         // y[n, m] = x[n, k] · W[m, k]ᵀ
         BLAS.sgemm(transB: true, m: n, n: m, k: k, a: input.data, lda: k, b: weight.value.data, ldb: k,
                    c: output.data, ldc: m)
@@ -54,7 +57,7 @@ public final class Dense: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard let input else { preconditionFailure("Dense.backward before forward") }
-        let n = input.shape[0], k = inputSize!, m = outputSize
+        let k = inputSize!, n = input.count / k, m = outputSize
         let dy = outputGradient.data
         // dW[m, k] = dyᵀ[m, n] · x[n, k]
         if !weight.isFrozen {

@@ -148,7 +148,8 @@ public struct Recipe: Sendable {
         labelSmoothing = try doc(K.labelSmoothing)
         model = ModelSpec(name: try doc(K.model), hidden: try doc(K.hidden), activation: try doc(K.activation), stem: try doc(K.stem),
                           widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: try doc.optional(K.dropout).map(Float.init),
-                          classifierWidth: try doc(K.classifierWidth))
+                          classifierWidth: try doc(K.classifierWidth), layers: try doc.optional(K.layers),
+                          bidirectional: try doc(K.bidirectional), transformer: try Self.transformer(doc))
         data = try Self.data(doc)
         let batch = try doc(K.batchPerRank)
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
@@ -192,6 +193,20 @@ public struct Recipe: Sendable {
             Regularizer(l1: Float(try item(K.l1)), l2: Float(try item(K.l2)), selection: ParameterSelection(try item(K.penalized)))
         }
         resolvedYAML = try doc.serialized()
+    }
+
+    private static func transformer(_ doc: RecipeDocument) throws -> TransformerSpec {
+        typealias K = RecipeKeys
+        var spec = TransformerSpec()
+        spec.dimension = try doc(K.dimension)
+        spec.heads = try doc(K.heads)
+        spec.feedForward = try doc.optional(K.feedForward)
+        spec.positional = try doc(K.positional)
+        spec.pooling = try doc(K.pooling)
+        spec.normFirst = try doc(K.normFirst)
+        spec.causal = try doc(K.causal)
+        spec.vocabulary = try doc.optional(K.vocabulary)
+        return spec
     }
 
     private static func optimizer(_ doc: RecipeDocument) throws -> OptimizerSettings {

@@ -16,7 +16,7 @@ enum RecipeKeys {
     // model
     static let model = RecipeKey<String>(path: "model.name", absent: .required, choices: ModelZoo.names, help: "The network.")
     static let hidden = RecipeKey<[Int]>(path: "model.hidden", absent: .value([512, 256]), minimum: 1, maximum: 1_048_576,
-                                         help: "MLP hidden layer widths; LSTM/GRU: [units].")
+                                         help: "MLP hidden layer widths; LSTM/GRU/RNN: [units].")
     static let activation = RecipeKey<String>(path: "model.activation", absent: .value("relu"), choices: Activations.names,
                                               help: "Hidden activation (MLP, LeNet-5).")
     static let stem = RecipeKey<ResNet.Stem>(path: "model.stem", absent: .value(.imagenet),
@@ -25,8 +25,25 @@ enum RecipeKeys {
                                          help: "Stage widths for narrow variants: ResNet's 4, VGG's 5.")
     static let classifierWidth = RecipeKey<Int>(path: "model.classifier_width", absent: .value(4096), minimum: 1, maximum: 1_048_576,
                                                 help: "Width of VGG's two hidden classifier layers.")
-    static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .derived("0.5 in VGG, none in MLP"), minimum: 0, below: 1,
-                                           help: "Dropout probability: VGG's classifier, after each MLP hidden layer.")
+    static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .derived("0.5 in VGG, 0.1 in the Transformer, none elsewhere"),
+                                           minimum: 0, below: 1,
+                                           help: "Dropout probability: VGG's classifier, after each MLP hidden layer, between recurrent layers, in Transformer blocks.")
+    static let layers = RecipeKey<Int>(path: "model.layers", absent: .derived("1 recurrent layer, 2 Transformer blocks"), minimum: 1, maximum: 1024,
+                                       help: "Stacked LSTM/GRU/RNN layers, or Transformer encoder blocks.")
+    static let bidirectional = RecipeKey<Bool>(path: "model.bidirectional", absent: .value(false),
+                                               help: "LSTM/GRU/RNN layers read the sequence both ways.")
+    static let dimension = RecipeKey<Int>(path: "model.dim", absent: .value(64), minimum: 1, maximum: 65_536, help: "Transformer width (d_model).")
+    static let heads = RecipeKey<Int>(path: "model.heads", absent: .value(4), minimum: 1, maximum: 1024, help: "Transformer attention heads.")
+    static let feedForward = RecipeKey<Int>(path: "model.feed_forward", absent: .derived("4 × dim"), minimum: 1, maximum: 1_048_576,
+                                            help: "Transformer feed-forward width.")
+    static let positional = RecipeKey<PositionalEncoding.Kind>(path: "model.positional", absent: .value(.sinusoidal),
+                                                              help: "Transformer position codes: fixed sinusoids, or learned.")
+    static let pooling = RecipeKey<SequencePool.Mode>(path: "model.pooling", absent: .value(.first),
+                                                     help: "Transformer head reads a [CLS] token (`first`), or the mean over positions.")
+    static let normFirst = RecipeKey<Bool>(path: "model.norm_first", absent: .value(true), help: "Pre-norm Transformer blocks (else post-norm).")
+    static let causal = RecipeKey<Bool>(path: "model.causal", absent: .value(false), help: "Attention sees only earlier positions.")
+    static let vocabulary = RecipeKey<Int>(path: "model.vocabulary", absent: .unset("inputs are feature vectors"), minimum: 1,
+                                           maximum: 100_000_000, help: "Transformer inputs are token ids below this (an embedding).")
 
     // loss
     static let loss = RecipeKey<LossKind>(path: "loss.name", absent: .value(.crossEntropy), isShorthand: true,
@@ -180,7 +197,8 @@ enum RecipeKeys {
     /// Every key, in the order of the README's table.
     static let all: [any AnyRecipeKey] = [
         name, seed, output,
-        model, hidden, activation, stem, widths, classifierWidth, dropout,
+        model, hidden, activation, stem, widths, classifierWidth, dropout, layers, bidirectional,
+        dimension, heads, feedForward, positional, pooling, normFirst, causal, vocabulary,
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, checksumCache, prefetch, classes, limit, preprocess, channels, resize, crop,
         cropPadding, resizedCropScale, resizedCropRatio, flip, brightness, contrast,

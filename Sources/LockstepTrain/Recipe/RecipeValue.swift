@@ -1,4 +1,5 @@
 import LockstepModels
+import LockstepNN
 import LockstepOptimizers
 import Yams
 
@@ -157,3 +158,5 @@ extension LearningRateSchedule.Kind: RecipeChoice {}
 extension MetricWatch.Metric: RecipeChoice {}
 extension Pretrained.Format: RecipeChoice {}
 extension ResNet.Stem: RecipeChoice {}
+extension PositionalEncoding.Kind: RecipeChoice {}
+extension SequencePool.Mode: RecipeChoice {}

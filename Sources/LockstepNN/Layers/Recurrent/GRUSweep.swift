@@ -1,19 +1,17 @@
 import Foundation
 import LockstepTensor
 
-/// Gated recurrent unit (Cho et al. 2014), one layer, one direction, batch first: PyTorch's
-/// `nn.GRU(I, H, batch_first=True)` with its parameter names and layouts.
+/// One sweep of a gated recurrent unit layer (Cho et al. 2014), as one layer and direction of
+/// PyTorch's `nn.GRU(I, H, batch_first=True)`:
 ///
 ///     p_t = x_t·W_ihᵀ + b_ih,  q_t = h_{t−1}·W_hhᵀ + b_hh                [N, 3H], gates r, z, n
 ///     r = σ(p_r + q_r);  z = σ(p_z + q_z);  n = tanh(p_n + r ⊙ q_n)
 ///     h_t = (1 − z) ⊙ n + z ⊙ h_{t−1};  h_0 = 0
 ///
-/// Shapes: x [N, T, I]; y [N, T, H] (`returnSequences`) or h_T [N, H]. Parameters
-/// `weight_ih_l0` [3H, I], `weight_hh_l0` [3H, H], `bias_ih_l0`, `bias_hh_l0` [3H], drawn
-/// U(−1/√H, 1/√H). Backward runs through time over the whole sequence (`Recurrence` holds
-/// what it shares with `LSTM`).
-public final class GRU: RecurrentLayer {
-    override public var kind: String { "GRU" }
+/// Shapes: x [N, T, I]; y [N, T, H]. Parameters `weight_ih_lK` [3H, I], `weight_hh_lK` [3H, H],
+/// `bias_ih_lK`, `bias_hh_lK` [3H] (`RecurrentSweep`). Backward runs through time over the whole sequence (`Recurrence` holds
+/// what it shares with `LSTMSweep`).
+final class GRUSweep: RecurrentSweep {
     /// The input projections [N·T, 3H] (batch-first rows); in backward, ∂L/∂p.
     private var projection: [Float] = []
     /// Time-major caches: r, z, n [T, N, 3H]; q_n [T, N, H]; hidden states [T + 1, N, H].
@@ -22,11 +20,11 @@ public final class GRU: RecurrentLayer {
     private var hidden: [Float] = []
     private var recurrent: [Float] = []
 
-    public init(hiddenSize: Int, returnSequences: Bool = true) {
-        super.init(hiddenSize: hiddenSize, returnSequences: returnSequences, gatesPerUnit: 3)
+    init(inputSize: Int, hiddenSize: Int, suffix: String) {
+        super.init(inputSize: inputSize, hiddenSize: hiddenSize, gatesPerUnit: 3, suffix: suffix)
     }
 
-    override public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+    override func forward(_ input: Tensor) -> Tensor {
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g3 = 3 * h
         self.input = input
         Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: g3, into: &projection)
@@ -62,12 +60,12 @@ public final class GRU: RecurrentLayer {
                 }
             }
         }
-        Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, sequences: returnSequences, into: output)
+        Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, into: output)
         return output
     }
 
-    override public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
-        guard let input else { preconditionFailure("GRU.backward before forward") }
+    override func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard let input else { preconditionFailure("GRUSweep.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g3 = 3 * h
         let dy = outputGradient.data
         var dh = [Float](repeating: 0, count: n * h), dhPrev = [Float](repeating: 0, count: n * h)
@@ -86,8 +84,7 @@ public final class GRU: RecurrentLayer {
                                 let row = gp.baseAddress! + (t * n + s) * g3, r = d + s * g3
                                 let p = dP.baseAddress! + (s * steps + t) * g3
                                 for j in 0..<h {
-                                    let gradH = dh[s * h + j] + Recurrence.outputGradient(dy, sample: s, step: t, unit: j, steps: steps,
-                                                                                          hidden: h, sequences: returnSequences)
+                                    let gradH = dh[s * h + j] + dy[(s * steps + t) * h + j]
                                     let rr = row[j], z = row[h + j], nn = row[2 * h + j]
                                     let an = gradH * (1 - z) * (1 - nn * nn)           // ∂L/∂(p_n + r·q_n)
                                     let ar = an * recurrentN[(t * n + s) * h + j] * rr * (1 - rr)

@@ -1,20 +1,18 @@
 import Foundation
 import LockstepTensor
 
-/// Long short-term memory (Hochreiter & Schmidhuber 1997), one layer, one direction, batch
-/// first: PyTorch's `nn.LSTM(I, H, batch_first=True)` with its parameter names and layouts.
+/// One sweep of a long short-term memory layer (Hochreiter & Schmidhuber 1997), as one layer
+/// and direction of PyTorch's `nn.LSTM(I, H, batch_first=True)`:
 ///
 ///     a_t = x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh          [N, 4H], gates in order i, f, g, o
 ///     i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_g)
 ///     c_t = f ⊙ c_{t−1} + i ⊙ g;  h_t = o ⊙ tanh(c_t);  h_0 = c_0 = 0
 ///
-/// Shapes: x [N, T, I]; y [N, T, H] (`returnSequences`) or h_T [N, H]. Parameters
-/// `weight_ih_l0` [4H, I], `weight_hh_l0` [4H, H], `bias_ih_l0`, `bias_hh_l0` [4H], drawn
-/// U(−1/√H, 1/√H) as PyTorch. Backward is backpropagation through time over the whole
+/// Shapes: x [N, T, I]; y [N, T, H]. Parameters `weight_ih_lK` [4H, I], `weight_hh_lK` [4H, H],
+/// `bias_ih_lK`, `bias_hh_lK` [4H] (`RecurrentSweep`). Backward is backpropagation through time over the whole
 /// sequence: the input projection of every step is one GEMM each way, the recurrence one GEMM
 /// per step.
-public final class LSTM: RecurrentLayer {
-    override public var kind: String { "LSTM" }
+final class LSTMSweep: RecurrentSweep {
     /// Time-major caches of the forward pass: gate activations [T, N, 4H], cells and hidden
     /// states [T + 1, N, H] (index 0 holds the zero initial state).
     private var gates: [Float] = []
@@ -22,11 +20,11 @@ public final class LSTM: RecurrentLayer {
     private var hidden: [Float] = []
     private var preactivation: [Float] = []
 
-    public init(hiddenSize: Int, returnSequences: Bool = true) {
-        super.init(hiddenSize: hiddenSize, returnSequences: returnSequences, gatesPerUnit: 4)
+    init(inputSize: Int, hiddenSize: Int, suffix: String) {
+        super.init(inputSize: inputSize, hiddenSize: hiddenSize, gatesPerUnit: 4, suffix: suffix)
     }
 
-    override public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+    override func forward(_ input: Tensor) -> Tensor {
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g4 = 4 * h
         self.input = input
         Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: g4, into: &preactivation)
@@ -63,12 +61,12 @@ public final class LSTM: RecurrentLayer {
                 }
             }
         }
-        Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, sequences: returnSequences, into: output)
+        Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, into: output)
         return output
     }
 
-    override public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
-        guard let input else { preconditionFailure("LSTM.backward before forward") }
+    override func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard let input else { preconditionFailure("LSTMSweep.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g4 = 4 * h
         let dy = outputGradient.data
         // ∂L/∂a for every (sample, step), batch-first rows n·T + t, reusing the projection buffer.
@@ -89,8 +87,7 @@ public final class LSTM: RecurrentLayer {
                                 for s in 0..<n {
                                     let row = a + s * g4, r = d + s * g4
                                     for j in 0..<h {
-                                        let gradH = dh[s * h + j] + Recurrence.outputGradient(dy, sample: s, step: t, unit: j, steps: steps,
-                                                                                              hidden: h, sequences: returnSequences)
+                                        let gradH = dh[s * h + j] + dy[(s * steps + t) * h + j]
                                         let i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j]
                                         let tc = tanhf(c[s * h + j])
                                         let gradC = dc[s * h + j] + gradH * o * (1 - tc * tc)

@@ -1,0 +1,89 @@
+import Foundation
+import LockstepTensor
+
+/// One sweep of an Elman recurrent layer, as one layer and direction of PyTorch's
+/// `nn.RNN(I, H, nonlinearity=…, batch_first=True)`:
+///
+///     h_t = φ(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh),  φ = tanh or ReLU;  h_0 = 0
+///
+/// Shapes: x [N, T, I]; y [N, T, H]. Parameters `weight_ih_lK` [H, I], `weight_hh_lK` [H, H],
+/// `bias_ih_lK`, `bias_hh_lK` [H] (`RecurrentSweep`). Backward runs through time over the whole
+/// sequence.
+final class RNNSweep: RecurrentSweep {
+    let relu: Bool
+    /// The input projections [N·T, H] (batch-first rows); in backward, ∂L/∂a.
+    private var projection: [Float] = []
+    /// Hidden states, time-major [T + 1, N, H].
+    private var hidden: [Float] = []
+
+    init(inputSize: Int, hiddenSize: Int, suffix: String, relu: Bool) {
+        self.relu = relu
+        super.init(inputSize: inputSize, hiddenSize: hiddenSize, gatesPerUnit: 1, suffix: suffix)
+    }
+
+    override func forward(_ input: Tensor) -> Tensor {
+        let n = input.shape[0], steps = input.shape[1], h = hiddenSize
+        self.input = input
+        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: h, into: &projection)
+        resize(&hidden, (steps + 1) * n * h)
+        let bhh = biasHH.value.data
+        hidden.withUnsafeMutableBufferPointer { hp in
+            projection.withUnsafeBufferPointer { pp in
+                hp.baseAddress!.update(repeating: 0, count: n * h)
+                for t in 0..<steps {
+                    let hPrev = hp.baseAddress! + t * n * h, a = hp.baseAddress! + (t + 1) * n * h
+                    BLAS.sgemm(transB: true, m: n, n: h, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h, c: a, ldc: h)
+                    for s in 0..<n {
+                        let row = a + s * h, x = pp.baseAddress! + (s * steps + t) * h
+                        for j in 0..<h {
+                            let v = row[j] + x[j] + bhh[j]
+                            row[j] = relu ? max(v, 0) : tanhf(v)
+                        }
+                    }
+                }
+            }
+        }
+        Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, into: output)
+        return output
+    }
+
+    override func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        guard let input else { preconditionFailure("RNNSweep.backward before forward") }
+        let n = input.shape[0], steps = input.shape[1], h = hiddenSize
+        let dy = outputGradient.data
+        var dh = [Float](repeating: 0, count: n * h)
+        let dWhh = weightHH.gradient.data
+        if !weightHH.isFrozen { dWhh.update(repeating: 0, count: h * h) }
+        hidden.withUnsafeBufferPointer { hp in
+            projection.withUnsafeMutableBufferPointer { dA in
+                var da = [Float](repeating: 0, count: n * h)
+                for t in stride(from: steps - 1, through: 0, by: -1) {
+                    let hPrev = hp.baseAddress! + t * n * h, hNow = hp.baseAddress! + (t + 1) * n * h
+                    for s in 0..<n {
+                        for j in 0..<h {
+                            let v = hNow[s * h + j], g = dh[s * h + j] + dy[(s * steps + t) * h + j]
+                            let d = relu ? (v > 0 ? g : 0) : g * (1 - v * v)
+                            da[s * h + j] = d
+                            dA[(s * steps + t) * h + j] = d
+                        }
+                    }
+                    da.withUnsafeBufferPointer { d in
+                        // dW_hh += daᵀ·h_{t−1};  dh_{t−1} = da·W_hh
+                        if !weightHH.isFrozen {
+                            BLAS.sgemm(transA: true, m: h, n: h, k: n, a: d.baseAddress!, lda: h, b: hPrev, ldb: h, beta: 1, c: dWhh, ldc: h)
+                        }
+                        dh.withUnsafeMutableBufferPointer { out in
+                            BLAS.sgemm(m: n, n: h, k: h, a: d.baseAddress!, lda: h, b: weightHH.value.data, ldb: h, c: out.baseAddress!, ldc: h)
+                        }
+                    }
+                }
+            }
+        }
+        return projection.withUnsafeBufferPointer { dA in
+            // b_hh enters every step's preactivation as b_ih does: the same gradient.
+            if !biasHH.isFrozen { VectorOps.sumRows(dA.baseAddress!, rows: n * steps, cols: h, into: biasHH.gradient.data) }
+            return Recurrence.backwardInputs(dA.baseAddress!, input: input, weight: weightIH, bias: biasIH, gates: h,
+                                             needsInputGradient: needsInputGradient, into: inputGradient)
+        }
+    }
+}
