@@ -153,7 +153,7 @@ public struct PixelAffine: Sendable {
 
     /// The map of reading with `normalization` then applying `transform`, for `storedChannels`.
     public init(normalization: Normalization, transform: ImageTransform, storedChannels: Int, bytes: Bool) throws {
-        let read = try normalization.coefficients(channels: storedChannels)
+        let read = try normalization.coefficients(channels: storedChannels, bytes: bytes)
         let out = transform.channels ?? storedChannels
         a = []
         b = []

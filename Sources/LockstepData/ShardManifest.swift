@@ -27,13 +27,15 @@ public struct ShardManifest: Codable, Equatable, Sendable {
     public var name: String
     /// Total samples over all shards.
     public var numSamples: Int
-    /// Input dataset name in each shard: "images" (uint8 or float32 [N,H,W,C]) or "features" (float32 [N,D]).
+    /// Input dataset name in each shard: "images" (uint8 or float32 [N,H,W,C]), "features"
+    /// (float32 [N,D]), "sequences" (float32 [N,T,F]) or "tokens" (token ids as float32 [N,T]).
     public var inputDataset: String
     /// Element type of the input dataset: "uint8" or "float32".
     public var dtype: String
-    /// Shape of one sample as stored ([H, W, C] for images, [D] for features).
+    /// Shape of one sample as stored ([H, W, C] for images, [D] for features, [T, F] for
+    /// sequences, [T] for tokens).
     public var sampleShape: [Int]
-    /// "NHWC" for images, "ND" for features.
+    /// "NHWC" for images, "ND" for features, "NTF" for sequences, "NT" for tokens.
     public var layout: String
     /// Number of classes (labels are 0..<numClasses).
     public var numClasses: Int
@@ -78,9 +80,9 @@ public struct ShardManifest: Codable, Equatable, Sendable {
         guard total == m.numSamples else {
             throw DataError("\(path): shards hold \(total) samples in all, manifest says num_samples \(m.numSamples)")
         }
-        guard (m.inputDataset == "images" && ["uint8", "float32"].contains(m.dtype) && m.sampleShape.count == 3)
-            || (m.inputDataset == "features" && m.dtype == "float32" && m.sampleShape.count == 1) else {
-            throw DataError("\(path): input \(m.inputDataset) \(m.dtype) \(m.sampleShape) is not uint8/float32 images [H,W,C] or float32 features [D]")
+        guard let kind = ShardInput(rawValue: m.inputDataset), kind.rank == m.sampleShape.count,
+              m.dtype == "float32" || (kind == .images && m.dtype == "uint8") else {
+            throw DataError("\(path): input \(m.inputDataset) \(m.dtype) \(m.sampleShape) is not uint8/float32 images [H,W,C], float32 features [D], sequences [T,F] or tokens [T]")
         }
         guard m.numClasses > 0 else { throw DataError("\(path): num_classes must be positive, got \(m.numClasses)") }
         return m
@@ -93,8 +95,53 @@ public struct ShardManifest: Codable, Equatable, Sendable {
         try AtomicFile.write(Array(try enc.encode(self)) + [0x0A], to: path)
     }
 
-    /// Sample shape as the model sees it: [C, H, W] for images (NCHW), [D] for features.
+    /// What the shards hold.
+    public var input: ShardInput { ShardInput(rawValue: inputDataset) ?? .features }
+
+    /// Sample shape as the model sees it: [C, H, W] for images (NCHW), the stored shape otherwise.
     public var modelInputShape: [Int] {
         sampleShape.count == 3 ? [sampleShape[2], sampleShape[0], sampleShape[1]] : sampleShape
+    }
+}
+
+/// The kinds of samples shards hold, named as their input dataset.
+public enum ShardInput: String, Sendable, CaseIterable {
+    /// uint8 or float32 [H, W, C].
+    case images
+    /// float32 [D].
+    case features
+    /// float32 [T, F]: T time steps of F features.
+    case sequences
+    /// Token ids [T] stored as float32 (exact below 2²⁴), read without normalization.
+    case tokens
+
+    /// Dimensions of one sample.
+    public var rank: Int {
+        switch self {
+        case .images: 3
+        case .sequences: 2
+        case .features, .tokens: 1
+        }
+    }
+
+    /// The shards' and manifest's layout attribute.
+    public var layout: String {
+        switch self {
+        case .images: "NHWC"
+        case .features: "ND"
+        case .sequences: "NTF"
+        case .tokens: "NT"
+        }
+    }
+
+    /// The kind of samples of `shape`: images [H, W, C], sequences [T, F], features [D] or,
+    /// when `tokens`, token ids [T].
+    public static func of(_ shape: [Int], tokens: Bool = false) -> ShardInput? {
+        switch shape.count {
+        case 3: .images
+        case 2: .sequences
+        case 1: tokens ? .tokens : .features
+        default: nil
+        }
     }
 }

@@ -4,14 +4,14 @@ import LockstepTensor
 
 /// Per-channel input normalization: x = (v · scale − mean[c]) / std[c].
 public struct Normalization: Sendable, Equatable {
-    /// Applied first (1/255 turns bytes into [0, 1]).
-    public var scale: Float
+    /// Applied first; nil: 1/255 for bytes (into [0, 1]), 1 for float32 samples.
+    public var scale: Float?
     /// Per-channel means (one value applies to all channels).
     public var mean: [Float]
     /// Per-channel standard deviations.
     public var std: [Float]
 
-    public init(scale: Float = 1, mean: [Float] = [0], std: [Float] = [1]) {
+    public init(scale: Float? = 1, mean: [Float] = [0], std: [Float] = [1]) {
         self.scale = scale
         self.mean = mean
         self.std = std
@@ -20,8 +20,9 @@ public struct Normalization: Sendable, Equatable {
     /// Bytes to [0, 1].
     public static let unitRange = Normalization(scale: 1 / 255)
 
-    /// Per-channel (a, b) with x = v·a + b.
-    public func coefficients(channels: Int) throws -> [(a: Float, b: Float)] {
+    /// Per-channel (a, b) with x = v·a + b, for stored `bytes` or float32 values.
+    public func coefficients(channels: Int, bytes: Bool) throws -> [(a: Float, b: Float)] {
+        let scale = scale ?? (bytes ? 1 / 255 : 1)
         guard mean.count == 1 || mean.count == channels, std.count == 1 || std.count == channels else {
             throw DataError("normalize: mean has \(mean.count) and std \(std.count) values; the data has \(channels) channels (give 1 or \(channels))")
         }
@@ -33,7 +34,7 @@ public struct Normalization: Sendable, Equatable {
 
     /// `samples` samples of `pixels` positions, channels last (HWC, as shards and decoded images
     /// store them), into channels-first floats (CHW), x = v·a[c] + b[c] with `coef` from
-    /// `coefficients(channels:)`.
+    /// `coefficients(channels:bytes:)`.
     public static func planarize(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<Float>, samples: Int, pixels: Int,
                                  coef: [(a: Float, b: Float)]) {
         planarize(samples: samples, pixels: pixels, coef: coef) { Float(src[$0]) } store: { dst[$0] = $1 }
@@ -229,7 +230,9 @@ public final class ShardSet: Sendable {
         let subsetIndices = indices
         let indices = selection.map { sel in indices.map { sel[$0] } } ?? indices
         let size = sampleSize
-        let coef = try normalization.coefficients(channels: storedChannels)
+        // Token ids are read as they are: normalizing them would make them other ids.
+        let coef = manifest.input == .tokens ? [(a: Float(1), b: Float(0))]
+            : try normalization.coefficients(channels: storedChannels, bytes: manifest.dtype == "uint8")
         var staging8: [UInt8] = []
         var stagingF: [Float] = []
         var i = 0

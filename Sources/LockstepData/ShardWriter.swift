@@ -56,16 +56,18 @@ public struct ShardWriter {
     /// Writes the shards one at a time: `produce(s)` gives shard s's samples (`[n] + sampleShape`
     /// values, uint8 or float32) and labels, so only one shard is in memory. Shards may hold
     /// different numbers of samples (an image that could not be read is left out of its shard).
-    /// `sampleShape` is [H, W, C] (an image dataset, NHWC) or [D] (features).
+    /// `sampleShape` is [H, W, C] (an image dataset, NHWC), [T, F] (sequences), or [D] (features;
+    /// token ids [T] when `tokens`).
     @discardableResult
-    public func write<T: HDF5Scalar>(sampleShape: [Int], numClasses: Int, labelNames: [String] = [],
+    public func write<T: HDF5Scalar>(sampleShape: [Int], numClasses: Int, labelNames: [String] = [], tokens: Bool = false,
                                      produce: (Int) throws -> (values: [T], labels: [Int32])) throws -> ShardManifest {
-        guard let dtype = Self.dtype(T.self), sampleShape.count == 3 || sampleShape.count == 1 else {
-            throw DataError("\(name): shards hold uint8 or float32 samples of shape [H, W, C] or [D], not \(T.self) \(sampleShape)")
+        guard let dtype = Self.dtype(T.self), let kind = ShardInput.of(sampleShape, tokens: tokens),
+              dtype == "float32" || kind == .images else {
+            throw DataError("\(name): shards hold uint8 or float32 images [H, W, C], or float32 sequences [T, F], features [D] or tokens [T], not \(T.self) \(sampleShape)")
         }
         guard shards >= 1 else { throw DataError("\(name): needs at least one shard, got \(shards)") }
         let sampleSize = sampleShape.reduce(1, *)
-        let input = sampleShape.count == 3 ? "images" : "features"
+        let input = kind.rawValue
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var entries: [ShardManifest.Shard] = []
         for s in 0..<shards {
@@ -83,7 +85,7 @@ public struct ShardWriter {
                 try f.setAttribute("format", "lockstep-shard")
                 try f.setAttribute("version", 1)
                 try f.setAttribute("num_samples", n)
-                try f.setAttribute("layout", sampleShape.count == 3 ? "NHWC" : "ND")
+                try f.setAttribute("layout", kind.layout)
                 try f.setAttribute("name", name)
                 try f.setAttribute("shard_index", s)
                 try f.setAttribute("num_shards", shards)
@@ -97,7 +99,7 @@ public struct ShardWriter {
         let total = entries.reduce(0) { $0 + $1.numSamples }
         guard total > 0 else { throw DataError("\(name): no samples to write") }
         let manifest = ShardManifest(name: name, numSamples: total, inputDataset: input, dtype: dtype, sampleShape: sampleShape,
-                                     layout: sampleShape.count == 3 ? "NHWC" : "ND", numClasses: numClasses, labelNames: labelNames,
+                                     layout: kind.layout, numClasses: numClasses, labelNames: labelNames,
                                      shards: entries)
         try manifest.write(to: manifestPath)
         return manifest

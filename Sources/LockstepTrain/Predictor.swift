@@ -62,7 +62,7 @@ public struct Predictor {
             _ = try set.read(batch, into: t.data, normalization: data.normalization)
             return data.transform.isIdentity ? t : try data.transform.apply(t)
         case .images(let paths, let h, let w, let c, let fit):
-            let coef = try data.normalization.coefficients(channels: c)
+            let coef = try data.normalization.coefficients(channels: c, bytes: true)
             let t = Tensor(shape: [batch.count, c, h, w])
             for (row, i) in batch.enumerated() {
                 let image = try Image.read(paths[i]).fitted(height: h, width: w, fit: fit).converted(channels: c)

@@ -10,7 +10,7 @@ struct Shard: ParsableCommand {
             Writes NAME-train-0000k-of-0000n.h5, NAME-test-…, NAME-train.manifest.json and
             NAME-test.manifest.json (the shard layout is described in the README).
             """,
-        subcommands: [FashionMNIST.self, MNIST.self, Images.self, CIFAR10.self, Arrays.self, Synthetic.self])
+        subcommands: [FashionMNIST.self, MNIST.self, Images.self, CIFAR10.self, Arrays.self, Synthetic.self, SequenceTaskCommand.self])
 
     /// Options every format has.
     struct Output: ParsableArguments {

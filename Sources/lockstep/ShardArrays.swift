@@ -8,7 +8,8 @@ extension Shard {
             abstract: "Arrays of inputs and labels from .npy files or HDF5 datasets (FILE.h5:DATASET).",
             discussion: """
                 Inputs [N, H, W, C] or [N, H, W] become images (uint8 kept as bytes, other types
-                float32), [N, D] features. Labels are [N] class ids or [N, K] one-hot rows. Without
+                float32), [N, D] features; with --sequences [N, T, F] (or [N, T]) are sequences of T steps,
+                with --tokens [N, T] are token ids. Labels are [N] class ids or [N, K] one-hot rows. Without
                 --test-inputs/--test-labels, --val-fraction of the samples (a seeded choice) is the test split.
                 """)
 
@@ -27,6 +28,12 @@ extension Shard {
         @Flag(name: .customLong("channels-first"), help: "Inputs are [N, C, H, W] (PyTorch's order).")
         var channelsFirst = false
 
+        @Flag(help: "Inputs are sequences [N, T, F] (or [N, T], one feature per step), not images.")
+        var sequences = false
+
+        @Flag(help: "Inputs are token ids [N, T] (integers ≥ 0, for an embedding), never normalized.")
+        var tokens = false
+
         @Option(name: .customLong("class-names"), help: "Class names in label order, comma-separated.")
         var classNames: String?
 
@@ -40,12 +47,17 @@ extension Shard {
 
         func validate() throws {
             _ = try Shard.fraction(valFraction)
+            guard !(sequences && tokens) && !(channelsFirst && (sequences || tokens)) else {
+                throw ValidationError("--sequences, --tokens and --channels-first exclude one another")
+            }
             guard (testInputs == nil) == (testLabels == nil) else { throw ValidationError("give both --test-inputs and --test-labels, or neither") }
         }
 
         func run() throws {
             var options = ArrayShardOptions()
             options.channelsFirst = channelsFirst
+            options.sequences = sequences
+            options.tokens = tokens
             options.classNames = classNames.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
             options.testFraction = valFraction
             options.seed = seed

@@ -140,6 +140,70 @@ final class ConverterTests: XCTestCase {
         }
     }
 
+    /// Sequences [N, T, F] and token ids [N, T] from HDF5 arrays: stored as they are, read
+    /// without transposition, token ids never normalized, and a fractional id refused.
+    func testSequenceAndTokenArrays() throws {
+        let file = dir + "/seq.h5"
+        let x = (0..<(6 * 5 * 3)).map { Float($0) / 10 }, ids = (0..<30).map { Float($0 % 7) }
+        try HDF5File.writeAtomically(to: file) { f in
+            _ = try f.write("x", x, shape: [6, 5, 3])
+            _ = try f.write("ids", ids, shape: [6, 5])
+            _ = try f.write("bad", ids.enumerated().map { $0.offset == 13 ? 2.5 : $0.element }, shape: [6, 5])
+            _ = try f.write("y", [Int64](repeating: 1, count: 6), shape: [6])
+        }
+        var options = ArrayShardOptions()
+        options.testFraction = 0
+        options.sequences = true
+        _ = try DatasetConverter.arrays(inputs: .open(file + ":x"), labels: .open(file + ":y"), testInputs: nil, testLabels: nil,
+                                        output: dir, name: "seq", options: options)
+        let (values, _, set) = try read(dir + "/seq-train.manifest.json", [2])
+        XCTAssertEqual([set.manifest.inputDataset, set.manifest.layout, "\(set.sampleShape)"], ["sequences", "NTF", "[5, 3]"])
+        XCTAssertEqual(values, Array(x[30..<45]), "sample 2 as stored, time-major")
+        options.sequences = false
+        options.tokens = true
+        _ = try DatasetConverter.arrays(inputs: .open(file + ":ids"), labels: .open(file + ":y"), testInputs: nil, testLabels: nil,
+                                        output: dir, name: "tok", options: options)
+        let tokens = try ShardSet(manifestPath: dir + "/tok-train.manifest.json")
+        var out = [Float](repeating: 0, count: 5)
+        _ = try tokens.read([3], into: &out, normalization: Normalization(scale: nil, mean: [0.5], std: [2]))
+        XCTAssertEqual(out, Array(ids[15..<20]), "token ids are not normalized")
+        XCTAssertThrowsError(try DatasetConverter.arrays(inputs: .open(file + ":bad"), labels: .open(file + ":y"), testInputs: nil,
+                                                         testLabels: nil, output: dir, name: "bad", options: options)) {
+            XCTAssertTrue("\($0)".contains("token id 2.5 (sample 2) is not an integer"), "\($0)")
+        }
+        XCTAssertThrowsError(try DatasetConverter.arrays(inputs: .open(file + ":x"), labels: .open(file + ":y"), testInputs: nil,
+                                                         testLabels: nil, output: dir, name: "bad", options: options)) {
+            XCTAssertTrue("\($0)".contains("--tokens wants token ids [N, T]"), "\($0)")
+        }
+    }
+
+    func testSyntheticSequenceTasks() throws {
+        _ = try DatasetConverter.sequenceTask(.lookup, length: 6, classes: 4, trainSamples: 50, testSamples: 10, seed: 3,
+                                              output: dir, name: "lookup", shards: 2)
+        let (x, labels, set) = try read(dir + "/lookup-train.manifest.json", Array(0..<50))
+        XCTAssertEqual([set.manifest.inputDataset, "\(set.sampleShape)"], ["tokens", "[6]"])
+        XCTAssertEqual(SequenceTask.lookup.vocabulary(length: 6, classes: 4), 9)
+        for s in 0..<50 {
+            let pointer = Int(x[s * 6]) - 4 + 1, data = x[(s * 6 + 1)..<(s * 6 + 6)]
+            XCTAssert((1..<6).contains(pointer) && data.allSatisfy { (0..<4).contains($0) }, "sample \(s): \(x[(s * 6)..<(s * 6 + 6)])")
+            XCTAssertEqual(Float(labels[s]), x[s * 6 + pointer], "sample \(s): the label is the token the pointer names")
+        }
+        XCTAssertGreaterThan(Set(labels).count, 3)
+        _ = try DatasetConverter.sequenceTask(.parity, length: 5, classes: 9, trainSamples: 20, testSamples: 5, seed: 3,
+                                              output: dir, name: "parity", shards: 1)
+        let (bits, parity, pset) = try read(dir + "/parity-train.manifest.json", Array(0..<20))
+        XCTAssertEqual(pset.manifest.numClasses, 2)
+        for s in 0..<20 { XCTAssertEqual(Int(bits[(s * 5)..<(s * 5 + 5)].reduce(0, +)) % 2, Int(parity[s])) }
+        _ = try DatasetConverter.sequenceTask(.periodic, length: 32, classes: 3, trainSamples: 20, testSamples: 5, seed: 3,
+                                              output: dir, name: "periodic", shards: 1)
+        let periodic = try ShardSet(manifestPath: dir + "/periodic-train.manifest.json")
+        XCTAssertEqual([periodic.manifest.inputDataset, "\(periodic.sampleShape)"], ["sequences", "[32, 1]"])
+        XCTAssertThrowsError(try DatasetConverter.sequenceTask(.lookup, length: 2, classes: 4, trainSamples: 5, testSamples: 5, seed: 1,
+                                                               output: dir, name: "x", shards: 1)) {
+            XCTAssertTrue("\($0)".contains("needs length ≥ 3"), "\($0)")
+        }
+    }
+
     func testCIFAR10RecordsBecomeHWC() throws {
         // Record r: label r % 10, R plane 1, G plane 2, B plane = pixel index % 256.
         try FileManager.default.createDirectory(atPath: dir + "/cifar", withIntermediateDirectories: true)

@@ -18,7 +18,8 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(r.training.batchPerRank, 16)
         XCTAssertEqual(r.training.evalBatchPerRank, 256)
         XCTAssertEqual(r.optimizer.momentum, 0.9)
-        XCTAssertEqual(r.data.normalization.scale, 1 / 255)
+        XCTAssertNil(r.data.normalization.scale, "derived from the samples' type")
+        XCTAssertEqual(try r.data.normalization.coefficients(channels: 1, bytes: true)[0].a, 1 / 255)
         XCTAssertEqual(r.output, "runs/t")
         XCTAssertTrue(r.data.verifyChecksums)
     }

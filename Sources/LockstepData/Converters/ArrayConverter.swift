@@ -76,6 +76,10 @@ public enum ArraySource {
 public struct ArrayShardOptions: Sendable {
     /// Inputs are [N, C, H, W] (PyTorch's order) rather than [N, H, W, C].
     public var channelsFirst = false
+    /// Inputs are sequences: [N, T, F] (or [N, T], one feature per step), not images.
+    public var sequences = false
+    /// Inputs are token ids [N, T]: integers ≥ 0, stored as float32 and never normalized.
+    public var tokens = false
     /// Class names in label order; default "0", "1", ….
     public var classNames: [String] = []
     /// Share held out as the test split when no test arrays are given.
@@ -89,7 +93,8 @@ public struct ArrayShardOptions: Sendable {
 extension DatasetConverter {
     /// Shards arrays of inputs (N × …) and labels (N integer class ids, or N × K one-hot) into
     /// NAME-train and NAME-test. uint8 inputs stay bytes; others become float32. [N, H, W, C] and
-    /// [N, H, W] are images, [N, D] features.
+    /// [N, H, W] are images, [N, D] features; with `options.sequences` [N, T, F] are sequences,
+    /// with `options.tokens` [N, T] are token ids.
     public static func arrays(inputs: ArraySource, labels: ArraySource, testInputs: ArraySource?, testLabels: ArraySource?,
                               output: String, name: String, options: ArrayShardOptions) throws -> [String] {
         let trainLabels = try classIDs(labels, count: inputs.shape.first ?? 0, of: inputs)
@@ -113,7 +118,7 @@ extension DatasetConverter {
         }
         let numClasses = max(options.classNames.count, Int(splits.flatMap { $0.2 }.max() ?? 0) + 1)
         let names = options.classNames.isEmpty ? (0..<numClasses).map(String.init) : options.classNames
-        let layout = try layout(inputs, channelsFirst: options.channelsFirst)
+        let layout = try layout(inputs, options: options)
         let sampleShape = layout.shape
         var written: [String] = []
         for (split, source, ids, indices) in splits where !indices.isEmpty {
@@ -124,8 +129,12 @@ extension DatasetConverter {
                     (layout.apply(try source.rows(take(s), as: UInt8.self)), take(s).map { ids[$0] })
                 }
             } else {
-                try writer.write(sampleShape: sampleShape, numClasses: numClasses, labelNames: names) { s in
-                    (layout.apply(try source.rows(take(s), as: Float.self)), take(s).map { ids[$0] })
+                try writer.write(sampleShape: sampleShape, numClasses: numClasses, labelNames: names, tokens: options.tokens) { s in
+                    let values = layout.apply(try source.rows(take(s), as: Float.self))
+                    if options.tokens, let bad = values.firstIndex(where: { $0 < 0 || $0 != $0.rounded() || $0 >= 16_777_216 }) {
+                        throw DataError("\(source.name): token id \(values[bad]) (sample \(take(s)[bad / layout.shape[0]])) is not an integer in 0..<2^24")
+                    }
+                    return (values, take(s).map { ids[$0] })
                 }
             }
             written.append(writer.manifestPath)
@@ -162,8 +171,19 @@ extension DatasetConverter {
     }
 
     /// The per-sample shape written ([H, W, C] or [D]) and whether blocks need [C, H, W] → [H, W, C].
-    static func layout(_ inputs: ArraySource, channelsFirst: Bool) throws -> SampleLayout {
-        let dims = Array(inputs.shape.dropFirst())
+    static func layout(_ inputs: ArraySource, options: ArrayShardOptions) throws -> SampleLayout {
+        let dims = Array(inputs.shape.dropFirst()), channelsFirst = options.channelsFirst
+        guard !(options.tokens && options.sequences) else { throw DataError("give --tokens or --sequences, not both") }
+        if options.tokens {
+            guard dims.count == 1, dims[0] > 0 else { throw DataError("\(inputs.name): --tokens wants token ids [N, T], got \(inputs.shape)") }
+            return SampleLayout(shape: dims, channelsFirst: false)
+        }
+        if options.sequences {
+            guard (1...2).contains(dims.count), dims.allSatisfy({ $0 > 0 }) else {
+                throw DataError("\(inputs.name): --sequences wants [N, T, F] or [N, T], got \(inputs.shape)")
+            }
+            return SampleLayout(shape: dims.count == 1 ? dims + [1] : dims, channelsFirst: false)
+        }
         switch dims.count {
         case 3 where channelsFirst: return SampleLayout(shape: [dims[1], dims[2], dims[0]], channelsFirst: true)
         case 3: return SampleLayout(shape: dims, channelsFirst: false)

@@ -226,7 +226,7 @@ public struct Recipe: Sendable {
     private static func data(_ doc: RecipeDocument) throws -> Data {
         typealias K = RecipeKeys
         let preprocess = try doc(K.preprocess)
-        var normalization = Normalization(scale: Float(try doc.optional(K.scale) ?? 1.0 / 255),
+        var normalization = Normalization(scale: try doc.optional(K.scale).map(Float.init),
                                           mean: try doc(K.mean).map(Float.init), std: try doc(K.std).map(Float.init))
         var transform = ImageTransform()
         if preprocess != .none {

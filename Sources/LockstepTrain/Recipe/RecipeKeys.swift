@@ -54,8 +54,8 @@ enum RecipeKeys {
     // data
     static let train = RecipeKey<String>(path: "data.train", absent: .required, help: "Training set manifest (`lockstep shard` writes it).")
     static let test = RecipeKey<String>(path: "data.test", absent: .unset("no evaluation"), help: "Test set manifest, evaluated after every epoch.")
-    static let scale = RecipeKey<Double>(path: "data.normalize.scale", absent: .derived("1/255"),
-                                         help: "Bytes are multiplied by this, then normalized by mean and std.")
+    static let scale = RecipeKey<Double>(path: "data.normalize.scale", absent: .derived("1/255 for uint8 samples, 1 for float32"),
+                                         help: "Stored values are multiplied by this, then normalized by mean and std (token ids never are).")
     static let mean = RecipeKey<[Double]>(path: "data.normalize.mean", absent: .value([0]), help: "One value, or one per channel.")
     static let std = RecipeKey<[Double]>(path: "data.normalize.std", absent: .value([1]), above: 0, help: "One value, or one per channel.")
     static let verifyChecksums = RecipeKey<Bool>(path: "data.verify_checksums", absent: .value(true),
