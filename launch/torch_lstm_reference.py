@@ -9,27 +9,13 @@ on one thread from in-memory tensors; prints the test accuracy after each epoch.
 Needs torch and numpy (`pip install torch numpy`); Lockstep itself never does.
 """
 import argparse
-import gzip
-import os
 import time
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-
-def idx(path):
-    """An IDX file (gzipped or not) as a numpy array."""
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def load(source, stem):
-    name = next(f for f in sorted(os.listdir(source)) if f.startswith(stem))
-    return idx(os.path.join(source, name))
+from reference_data import load
 
 
 class RowLSTM(nn.Module):

@@ -23,10 +23,12 @@ public struct ModelSpec: Sendable, Equatable {
     public var bidirectional: Bool
     /// The Transformer's settings.
     public var transformer: TransformerSpec
+    /// The autoencoder's code size.
+    public var code: Int
 
     public init(name: String, hidden: [Int] = [512, 256], activation: String = "relu", stem: ResNet.Stem = .imagenet,
                 widths: [Int]? = nil, dropout: Float? = nil, classifierWidth: Int? = nil, layers: Int? = nil,
-                bidirectional: Bool = false, transformer: TransformerSpec = TransformerSpec()) {
+                bidirectional: Bool = false, transformer: TransformerSpec = TransformerSpec(), code: Int = 32) {
         self.name = name
         self.hidden = hidden
         self.activation = activation
@@ -37,6 +39,7 @@ public struct ModelSpec: Sendable, Equatable {
         self.layers = layers
         self.bidirectional = bidirectional
         self.transformer = transformer
+        self.code = code
     }
 }
 
@@ -44,7 +47,7 @@ public struct ModelSpec: Sendable, Equatable {
 public enum ModelZoo {
     /// Builder names the zoo knows.
     public static let names = ["mlp", "lenet5", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50",
-                               "resnet50-keras", "lstm", "gru", "rnn", "transformer"]
+                               "resnet50-keras", "lstm", "gru", "rnn", "transformer", "autoencoder"]
 
     /// The network `spec` describes, for per-sample `inputShape` and `classes` outputs, built
     /// and bound to a parameter arena. Shape errors name the layer and both shapes.
@@ -62,6 +65,8 @@ public enum ModelZoo {
         case "lstm", "gru", "rnn":
             return try RecurrentClassifier.make(cell: spec.name, hidden: spec.hidden, layers: spec.layers ?? 1, bidirectional: spec.bidirectional,
                                                 dropout: spec.dropout ?? 0, inputShape: inputShape, classes: classes)
+        case "autoencoder":
+            return try Autoencoder.make(inputShape: inputShape, widths: spec.widths ?? [16, 32], code: spec.code)
         case "transformer":
             return try TransformerClassifier.make(spec.transformer, layers: spec.layers ?? 2, dropout: spec.dropout ?? 0.1,
                                                   inputShape: inputShape, classes: classes)

@@ -6,12 +6,13 @@ import LockstepNN
 /// targets are classes.
 public struct Evaluation: Sendable, Equatable {
     public var loss: Double
-    public var accuracy: Double
+    /// Share of samples classified right; nil for a model that reconstructs its input.
+    public var accuracy: Double?
     public var confusion: ConfusionMatrix?
     /// Class names in label order.
     public var classNames: [String] = []
 
-    public init(loss: Double, accuracy: Double, confusion: ConfusionMatrix? = nil, classNames: [String] = []) {
+    public init(loss: Double, accuracy: Double?, confusion: ConfusionMatrix? = nil, classNames: [String] = []) {
         self.loss = loss
         self.accuracy = accuracy
         self.confusion = confusion
@@ -59,7 +60,7 @@ public struct Evaluator {
         }
         watchdog?.waiting("summing the evaluation metrics over ranks", step: step)
         let sums = try totals.summed(over: communicator)
-        return Evaluation(loss: sums.meanLoss, accuracy: sums.accuracy, confusion: try confusion?.summed(over: communicator),
+        return Evaluation(loss: sums.meanLoss, accuracy: recipe.reconstructs ? nil : sums.accuracy, confusion: try confusion?.summed(over: communicator),
                           classNames: data.classNames)
     }
 }

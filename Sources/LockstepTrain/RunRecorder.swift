@@ -80,11 +80,11 @@ final class RunRecorder {
     /// TensorBoard (the epoch's own goes with its metrics row).
     func appendEvaluation(step: Int, epoch: Int, _ e: Evaluation, learningRate: Double, withinEpoch: Bool) throws {
         if var rows = evaluations {
-            rows.append(String(format: "%d,%d,%.6g,%.6g,%.6g", step, epoch, e.loss, e.accuracy, learningRate))
+            rows.append(String(format: "%d,%d,%.6g,%.6g,%.6g", step, epoch, e.loss, e.accuracy ?? .nan, learningRate))
             evaluations = rows
             try AtomicFile.write(Array(([Self.evaluationsHeader] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/evaluations.csv")
         }
-        if withinEpoch { try events?.scalars([("test/loss", e.loss), ("test/accuracy", e.accuracy)], step: step) }
+        if withinEpoch { try events?.scalars([("test/loss", e.loss), ("test/accuracy", e.accuracy ?? .nan)], step: step) }
     }
 
     /// Rewrites metrics.csv (atomically) with every row so far.

@@ -108,6 +108,9 @@ public final class Trainer {
         if let acc = summary.testAccuracy {
             say(String(format: "final test accuracy %.2f%%  (%d steps, %.0f samples/s, %.1f s)", 100 * acc, run.step,
                        summary.samplesPerSec, summary.wallTimeS))
+        } else if recipe.reconstructs, let testLoss = summary.testLoss {
+            say(String(format: "final test reconstruction loss %.4f  (%d steps, %.0f samples/s, %.1f s)", testLoss, run.step,
+                       summary.samplesPerSec, summary.wallTimeS))
         }
         run.watchdog?.waiting("waiting at the final barrier", step: run.step)
         try communicator.barrier()

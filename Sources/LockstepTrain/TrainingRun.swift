@@ -299,14 +299,14 @@ final class TrainingRun {
         let sums = try window.summed(over: communicator)
         let elapsed = Date().timeIntervalSince(start)
         let rate = sums.samples / max(elapsed, 1e-9)
-        display.stepLine(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %.2f%%  lr %.4g  %.0f samples/s",
-                   epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss, 100 * sums.accuracy,
-                   optimizer.learningRate, rate)
+        display.stepLine(String(format: "epoch %d/%d  step %d/%d  loss %.4f", epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss)
+            + (recipe.reconstructs ? "" : String(format: "  acc %.2f%%", 100 * sums.accuracy))
+            + String(format: "  lr %.4g  %.0f samples/s", optimizer.learningRate, rate)
             + (skippedInEpoch > 0 ? "  (\(skippedInEpoch) step(s) skipped: non-finite gradients)" : ""))
         let phases = stepper.times.since(timesAtLastLog)
         timesAtLastLog = stepper.times
         try recorder?.appendStep(StepMetrics(step: step, epoch: epoch + 1, loss: sums.meanLoss,
-                                             accuracy: sums.accuracy, learningRate: Double(optimizer.learningRate),
+                                             accuracy: recipe.reconstructs ? nil : sums.accuracy, learningRate: Double(optimizer.learningRate),
                                              samplesPerSecond: rate, phaseMilliseconds: phases.secondsPerStep.map { 1000 * $0.1 }))
         return sums
     }
@@ -357,7 +357,12 @@ final class TrainingRun {
         let evaluatedNow = evaluatedAtStep == step
         if test != nil && !evaluatedNow { try evaluateTest(epoch: epoch, withinEpoch: false, trainTotals: totals) }
         else if watches.stopReason == nil { observeWatches(epoch: epoch, trainTotals: totals, evaluated: false) }
-        try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: totals.meanLoss, trainAccuracy: totals.accuracy,
+        if recipe.reconstructs, let recorder {
+            try ReconstructionPicture.write(model, samplesOf: test ?? train, normalization: recipe.data.normalization,
+                                            transform: recipe.data.transform, to: recorder.directory + "/reconstructions.png")
+        }
+        try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: totals.meanLoss,
+                                               trainAccuracy: recipe.reconstructs ? nil : totals.accuracy,
                                                testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                                                samplesPerSecond: totals.samples / max(seconds, 1e-9),
                                                elapsed: Date().timeIntervalSince(runStartDate), skippedSteps: skippedInEpoch))
@@ -385,7 +390,8 @@ final class TrainingRun {
         try recorder?.writeConfusion(result)
         try recorder?.appendEvaluation(step: step, epoch: epoch + 1, result, learningRate: Double(optimizer.learningRate), withinEpoch: withinEpoch)
         say("epoch \(epoch + 1)/\(recipe.training.epochs)" + (withinEpoch ? "  step \(step)" : "")
-            + String(format: "  test loss %.4f  test accuracy %.2f%% (%d samples)", result.loss, 100 * result.accuracy, test.count))
+            + String(format: "  test loss %.4f", result.loss)
+            + (result.accuracy.map { String(format: "  test accuracy %.2f%%", 100 * $0) } ?? "") + " (\(test.count) samples)")
         observeWatches(epoch: epoch, trainTotals: trainTotals, evaluated: true)
     }
 
@@ -424,7 +430,7 @@ final class TrainingRun {
         var s = RunSummary(name: recipe.name, worldSize: communicator.size, batchPerRank: recipe.training.batchPerRank,
                    globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
                    parameterCount: model.arena.parameterCount, finalTrainLoss: lastEpoch?.meanLoss,
-                   finalTrainAccuracy: lastEpoch?.accuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
+                   finalTrainAccuracy: recipe.reconstructs ? nil : lastEpoch?.accuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                    samplesPerSec: Double((step - start.step) * sampler.globalBatch) / max(trainTime, 1e-9),
                    wallTimeS: Date().timeIntervalSince(runStartDate), skippedSteps: skippedSteps,
                    perClassAccuracy: evaluation?.perClassAccuracyByName, classNames: evaluation?.confusion.map { _ in evaluation!.classNames },

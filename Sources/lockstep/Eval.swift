@@ -29,8 +29,8 @@ struct Eval: ParsableCommand {
             try model.loadWeights(weights, communicator: comm, deadline: recipe.training.stallTimeout > 0 ? recipe.training.stallTimeout : 600)
             let result = try Evaluator(recipe: recipe, communicator: comm).evaluate(model, on: test, loss: recipe.makeLoss())
             if comm.rank == 0 {
-                print(String(format: "test loss %.4f  test accuracy %.2f%% (%d samples, %d rank(s))", result.loss, 100 * result.accuracy,
-                             test.count, comm.size))
+                print(String(format: "test loss %.4f", result.loss) + (result.accuracy.map { String(format: "  test accuracy %.2f%%", 100 * $0) } ?? "")
+                      + " (\(test.count) samples, \(comm.size) rank(s))")
                 try report(result)
             }
         }

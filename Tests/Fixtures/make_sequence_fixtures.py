@@ -1,47 +1,18 @@
 """Reference tensors computed by PyTorch for Lockstep's sequence layers (issue: sequence
 models). Writes torch_sequence.h5 in the layout of torch_layers.h5 (make_torch_fixtures.py):
-one group per case, attributes for the settings, datasets x, y, gy (seeded upstream
-gradient), gx (input gradient, absent for token ids) and, per parameter P (torch names),
-P and grad_P. Parameters are drawn at random (not the defaults), so every gradient is tested.
+one group per case (torch_cases.py), attributes for the settings, datasets x, y, gy (seeded
+upstream gradient), gx (input gradient, absent for token ids) and, per parameter P (Lockstep's
+names), P and grad_P. Parameters are drawn at random (not the defaults), so every gradient is tested.
 Regenerate: python3 make_sequence_fixtures.py  (needs torch, h5py)
 """
-import h5py
-import numpy as np
 import torch
 import torch.nn as nn
 
+from torch_cases import Cases
+
 torch.manual_seed(0)
 torch.set_num_threads(1)
-out = h5py.File("torch_sequence.h5", "w")
-
-
-def put(g, name, t):
-    g.create_dataset(name, data=t.detach().cpu().numpy().astype(np.float32))
-
-
-def case(name, module, x, differentiable=True, strip="rnn.", **attrs):
-    """One reference case; parameters are stored under their names less the prefix `strip`
-    (the wrapper's attribute), which are Lockstep's names for the same layer."""
-    g = out.create_group(name)
-    for k, v in attrs.items():
-        g.attrs[k] = v
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.randn_like(p) * 0.5)
-    for pname, p in module.named_parameters():
-        put(g, pname.removeprefix(strip), p)
-    if differentiable:
-        x = x.clone().requires_grad_(True)
-    y = module(x)
-    gy = torch.randn_like(y)
-    y.backward(gy)
-    put(g, "x", x)
-    put(g, "y", y)
-    put(g, "gy", gy)
-    if differentiable:
-        put(g, "gx", x.grad)
-    for pname, p in module.named_parameters():
-        put(g, "grad_" + pname.removeprefix(strip), p.grad)
+case = Cases("torch_sequence.h5").case
 
 
 case("layernorm", nn.LayerNorm(6), torch.randn(2, 3, 6) * 2 + 1, features=6)
@@ -151,4 +122,4 @@ class StackedRecurrent(nn.Module):
 
 
 case("lstm_classifier", StackedRecurrent(), torch.randn(3, 7, 4), strip="", hidden=5, layers=2, classes=3)
-out.close()
+case.__self__.close()

@@ -305,4 +305,14 @@ final class SequenceModelTests: XCTestCase {
             XCTAssert("\($0)".contains("token ids need model.vocabulary"), "\($0)")
         }
     }
+
+    /// The autoencoder is PyTorch's, parameter for parameter (make_decoder_fixtures.py).
+    func testAutoencoderMatchesPyTorch() throws {
+        let c = try TorchCase("autoencoder", file: "torch_decoder.h5")
+        try c.check(try Autoencoder.make(inputShape: [1, 8, 8], widths: [try c.setting("widths_a"), try c.setting("widths_b")],
+                                         code: try c.setting("code")))
+        XCTAssertThrowsError(try Autoencoder.make(inputShape: [1, 10, 10], widths: [4, 8], code: 2)) {
+            XCTAssert("\($0)".contains("multiples of 4"), "\($0)")
+        }
+    }
 }

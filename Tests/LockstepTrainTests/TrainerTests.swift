@@ -53,11 +53,11 @@ final class TrainerTests: XCTestCase {
         let model = try ModelZoo.build(r.model, inputShape: test.sampleShape, classes: 3)
         try ModelWeights.load(out + "/model.h5", into: model)
         let eval = try Evaluator(recipe: r, communicator: LocalCommunicator()).evaluate(model, on: test, loss: r.makeLoss())
-        XCTAssertEqual(eval.accuracy, summary.testAccuracy!, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(eval.accuracy), summary.testAccuracy!, accuracy: 1e-12)
         // The confusion matrix: its diagonal is the accuracy; summary.json and the CSVs carry it.
         let m = try XCTUnwrap(eval.confusion)
         XCTAssertEqual(m.support.reduce(0, +), test.count)
-        XCTAssertEqual(Double((0..<3).reduce(0) { $0 + m[$1, $1] }) / Double(test.count), eval.accuracy, accuracy: 1e-12)
+        XCTAssertEqual(Double((0..<3).reduce(0) { $0 + m[$1, $1] }) / Double(test.count), try XCTUnwrap(eval.accuracy), accuracy: 1e-12)
         XCTAssertEqual(json["confusion_matrix"] as? [[Int]], (0..<3).map { r in (0..<3).map { m[r, $0] } })
         XCTAssertEqual((json["per_class_accuracy"] as? [String: Double])?.count, 3)
         let confusion = try String(contentsOfFile: out + "/confusion.csv", encoding: .utf8).split(separator: "\n")

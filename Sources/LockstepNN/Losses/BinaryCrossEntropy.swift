@@ -15,3 +15,18 @@ public enum LogisticLoss: ElementwiseRule {
         return (max(x, 0) - x * target + log1pf(expf(-abs(x))), sigmoid - target)
     }
 }
+
+/// Binary cross-entropy on probabilities (a sigmoid's output), PyTorch's `nn.BCELoss` (mean):
+/// ℓ = −(t·log y + (1 − t)·log(1 − y)), each log clamped at −100 as PyTorch's; gradient
+/// (y − t)/max(y(1 − y), 10⁻¹²). For a model that ends in `Sigmoid` (an autoencoder's
+/// decoder); `BinaryCrossEntropy` takes logits and is the steadier choice otherwise.
+public typealias ProbabilityBinaryCrossEntropy = ElementwiseLoss<ProbabilityLogLoss>
+
+public enum ProbabilityLogLoss: ElementwiseRule {
+    public static let name = "bce"
+    @inline(__always)
+    public static func evaluate(_ y: Float, _ target: Float) -> (loss: Float, gradient: Float) {
+        let logY = max(logf(y), -100), log1mY = max(log1pf(-y), -100)
+        return (-(target * logY + (1 - target) * log1mY), (y - target) / max(y * (1 - y), 1e-12))
+    }
+}

@@ -24,12 +24,13 @@ extension Recipe {
         case .mse: return MeanSquaredError()
         case .mae: return MeanAbsoluteError()
         case .binaryCrossEntropy: return BinaryCrossEntropy()
+        case .bce: return ProbabilityBinaryCrossEntropy()
         case .crossEntropy: return SoftmaxCrossEntropy(labelSmoothing: Float(labelSmoothing))
         }
     }
 
     /// Whether targets are class indices (else one-hot values of the output's shape).
-    public var usesClassTargets: Bool { loss == .crossEntropy }
+    public var usesClassTargets: Bool { loss == .crossEntropy && !reconstructs }
 
     /// The learning-rate schedule for a run with `globalBatch` and `stepsPerEpoch`.
     public func makeSchedule(globalBatch: Int, stepsPerEpoch: Int) -> LearningRateSchedule {
@@ -45,9 +46,14 @@ extension Recipe {
 }
 
 extension Recipe {
-    /// What a batch's predictions are compared with: its labels for cross-entropy, one-hot
-    /// rows of `classes` values for the regression-style losses.
+    /// Whether the model learns to reproduce its inputs (an autoencoder): its targets are the
+    /// batch's inputs, and there is no accuracy, only the reconstruction loss.
+    public var reconstructs: Bool { model.name == "autoencoder" }
+
+    /// What a batch's predictions are compared with: the inputs themselves for an autoencoder,
+    /// its labels for cross-entropy, one-hot rows of `classes` values for the other losses.
     public func targets(for batch: Batch, classes: Int) -> Targets {
+        if reconstructs { return .values(batch.inputs) }
         guard !usesClassTargets else { return .classes(batch.labels) }
         let t = Tensor(shape: [batch.labels.count, classes])
         for (r, label) in batch.labels.enumerated() { t[r * classes + Int(label)] = 1 }

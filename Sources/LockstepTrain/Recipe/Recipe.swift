@@ -149,7 +149,10 @@ public struct Recipe: Sendable {
         model = ModelSpec(name: try doc(K.model), hidden: try doc(K.hidden), activation: try doc(K.activation), stem: try doc(K.stem),
                           widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: try doc.optional(K.dropout).map(Float.init),
                           classifierWidth: try doc(K.classifierWidth), layers: try doc.optional(K.layers),
-                          bidirectional: try doc(K.bidirectional), transformer: try Self.transformer(doc))
+                          bidirectional: try doc(K.bidirectional), transformer: try Self.transformer(doc), code: try doc(K.code))
+        if model.name == "autoencoder" && loss == .crossEntropy {
+            throw RecipeError("\(source): model autoencoder reproduces its input: set loss to bce or mse (cross_entropy compares classes)")
+        }
         data = try Self.data(doc)
         let batch = try doc(K.batchPerRank)
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,

@@ -22,12 +22,14 @@ enum RecipeKeys {
     static let stem = RecipeKey<ResNet.Stem>(path: "model.stem", absent: .value(.imagenet),
                                              help: "ResNet stem: 7×7/2 + max-pool, or 3×3/1 for small images.")
     static let widths = RecipeKey<[Int]>(path: "model.widths", absent: .unset("torchvision's"), minimum: 1, maximum: 65_536,
-                                         help: "Stage widths for narrow variants: ResNet's 4, VGG's 5.")
+                                         help: "Stage widths for narrow variants: ResNet's 4, VGG's 5; the autoencoder's 2 (16, 32).")
     static let classifierWidth = RecipeKey<Int>(path: "model.classifier_width", absent: .value(4096), minimum: 1, maximum: 1_048_576,
                                                 help: "Width of VGG's two hidden classifier layers.")
     static let dropout = RecipeKey<Double>(path: "model.dropout", absent: .derived("0.5 in VGG, 0.1 in the Transformer, none elsewhere"),
                                            minimum: 0, below: 1,
                                            help: "Dropout probability: VGG's classifier, after each MLP hidden layer, between recurrent layers, in Transformer blocks.")
+    static let code = RecipeKey<Int>(path: "model.code", absent: .value(32), minimum: 1, maximum: 1_048_576,
+                                     help: "The autoencoder's code size (its bottleneck).")
     static let layers = RecipeKey<Int>(path: "model.layers", absent: .derived("1 recurrent layer, 2 Transformer blocks"), minimum: 1, maximum: 1024,
                                        help: "Stacked LSTM/GRU/RNN layers, or Transformer encoder blocks.")
     static let bidirectional = RecipeKey<Bool>(path: "model.bidirectional", absent: .value(false),
@@ -47,7 +49,7 @@ enum RecipeKeys {
 
     // loss
     static let loss = RecipeKey<LossKind>(path: "loss.name", absent: .value(.crossEntropy), isShorthand: true,
-                                          help: "Training objective (`loss: mse` is short for `loss: {name: mse}`).")
+                                          help: "Training objective (`loss: mse` is short for `loss: {name: mse}`); `binary_cross_entropy` takes logits, `bce` probabilities (after a sigmoid).")
     static let labelSmoothing = RecipeKey<Double>(path: "loss.label_smoothing", absent: .value(0), minimum: 0, below: 1,
                                                   help: "Label smoothing of cross-entropy.")
 
@@ -198,7 +200,7 @@ enum RecipeKeys {
     static let all: [any AnyRecipeKey] = [
         name, seed, output,
         model, hidden, activation, stem, widths, classifierWidth, dropout, layers, bidirectional,
-        dimension, heads, feedForward, positional, pooling, normFirst, causal, vocabulary,
+        dimension, heads, feedForward, positional, pooling, normFirst, causal, vocabulary, code,
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, checksumCache, prefetch, classes, limit, preprocess, channels, resize, crop,
         cropPadding, resizedCropScale, resizedCropRatio, flip, brightness, contrast,

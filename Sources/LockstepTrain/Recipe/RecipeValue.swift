@@ -111,6 +111,8 @@ extension RecipeChoice {
 /// The loss a recipe trains with.
 public enum LossKind: String, RecipeChoice {
     case crossEntropy = "cross_entropy", mse, mae, binaryCrossEntropy = "binary_cross_entropy"
+    /// Binary cross-entropy on probabilities (after a sigmoid), as nn.BCELoss.
+    case bce
 }
 
 /// The optimizer a recipe steps with.

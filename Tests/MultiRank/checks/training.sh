@@ -163,6 +163,21 @@ else
   bad "Transformer bitwise resume" "$(tail -2 tfr1.log)" "$(tail -2 tfr2.log)" "${out:-}"
 fi
 
+# --- the autoencoder example: its reconstruction loss falls, and it draws its picture ---------
+if timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-autoencoder.yaml" "${data[@]}" --set training.max_steps=120 \
+     --set training.log_every=20 --set data.limit=7680 --out ae > ae.log 2>&1; then
+  first=$(grep -m1 -o 'loss [0-9.]*' ae.log | cut -d' ' -f2); last=$(grep -o 'test loss [0-9.]*' ae.log | tail -1 | cut -d' ' -f3)
+  png=$(head -c 8 ae/reconstructions.png 2>/dev/null | od -An -tx1 | tr -d ' \n')
+  if [ "$png" = "89504e470d0a1a0a" ] && [ -n "$first" ] && [ -n "$last" ] && awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.75 * a) }' \
+     && ! grep -q "acc" ae.log; then
+    ok "autoencoder, 2 ranks, 120 steps: reconstruction loss $first -> test $last; reconstructions.png written"
+  else
+    bad "autoencoder run (loss $first -> $last, PNG signature '$png')" "$(tail -4 ae.log)"
+  fi
+else
+  bad "autoencoder training run failed" "$(tail -5 ae.log)"
+fi
+
 # --- transfer learning demo at reduced size: fine-tuning beats training from scratch -----------
 # 100 samples of classes 5-9 (20 per class), 10 epochs of 6 steps at a constant rate, the new
 # head trained alone for 2 epochs; pretraining on 4,000 samples of classes 0-4. Three seeds
