@@ -4,7 +4,7 @@
 Runs the same workloads as `lockstep bench` (Sources/LockstepBench/Workload.swift): same
 models, batch sizes, optimizers, warm-up and timed steps, the same data slicing, and prints
 one JSON object per run with the same keys. Lockstep itself never needs Python; this script
-needs torch and torchvision (W1-W4), numpy, and h5py (W6).
+needs torch and torchvision (W1-W4, W8, W9), numpy, and h5py (W6).
 
     python3 launch/bench_reference.py W1 --threads 1 --json
     torchrun --nproc_per_node 2 launch/bench_reference.py W3 --threads 1 --json   # DDP over gloo
@@ -63,6 +63,32 @@ def build(workload):
             for p in model.features.parameters():
                 p.requires_grad_(False)
         return model, (3, 64, 64), 8, lambda ps: torch.optim.SGD(ps, lr=0.001, momentum=0.9), 2, 5
+    if workload == "W8":
+        class RowLSTM(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn, self.fc = nn.LSTM(28, 128, batch_first=True), nn.Linear(128, 10)
+
+            def forward(self, x):
+                return self.fc(self.rnn(x.squeeze(1))[0][:, -1])
+        return RowLSTM(), None, 128, lambda ps: torch.optim.Adam(ps, lr=2e-3), 5, 40
+    if workload == "W9":
+        class Encoder(nn.Module):
+            def __init__(self, features=16, d=64, steps=32):
+                super().__init__()
+                self.embed, self.cls = nn.Linear(features, d), nn.Parameter(torch.randn(1, 1, d) * 0.02)
+                t, i = torch.arange(steps + 1).unsqueeze(1), torch.arange(d).unsqueeze(0)
+                angle = t / torch.pow(10000.0, (i - i % 2) / d)
+                self.register_buffer("pos", torch.where(i % 2 == 0, torch.sin(angle), torch.cos(angle)))
+                block = nn.TransformerEncoderLayer(d, 4, 4 * d, dropout=0.1, activation="gelu", batch_first=True, norm_first=True)
+                self.encoder = nn.TransformerEncoder(block, 2, norm=nn.LayerNorm(d), enable_nested_tensor=False)
+                self.fc = nn.Linear(d, 10)
+
+            def forward(self, x):
+                x = self.embed(x)
+                x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], 1) + self.pos
+                return self.fc(self.encoder(x)[:, 0])
+        return Encoder(), (32, 16), 64, lambda ps: torch.optim.Adam(ps, lr=1e-3), 5, 40
     raise SystemExit(f"unknown training workload {workload}")
 
 
@@ -154,7 +180,7 @@ def hdf5_workload(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("workload", choices=["W1", "W2", "W3", "W4", "W4-frozen", "W6"])
+    p.add_argument("workload", choices=["W1", "W2", "W3", "W4", "W4-frozen", "W6", "W8", "W9"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=0, help="timed steps per repeat (default: the workload's)")

@@ -20,7 +20,7 @@ public struct BenchOptions: Sendable {
     public var checkNonFinite = false
     /// Gradient bucket size.
     public var bucketBytes = GradientReducer.defaultBucketBytes
-    /// Fashion-MNIST's IDX directory (W1, W2, W6).
+    /// Fashion-MNIST's IDX directory (W1, W2, W6, W8).
     public var fashionMNIST = "/usr/share/datasets/fashion-mnist"
     /// Write a Chrome trace of the timed steps here.
     public var timeline: String?

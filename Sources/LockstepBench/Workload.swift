@@ -23,6 +23,13 @@ public enum Workload: String, CaseIterable, Sendable {
     /// dataset of a few GB in many shards (cold, warm cache, forced); VGG-16's build,
     /// broadcast and weight-file read.
     case w7 = "W7"
+    /// LSTM(128) over the 28 rows of each Fashion-MNIST image, then Linear(128, 10); Adam
+    /// (examples/fashion-mnist-lstm.yaml).
+    case w8 = "W8"
+    /// A Transformer encoder (2 pre-norm blocks, width 64, 4 heads, feed-forward 256, dropout
+    /// 0.1, [CLS] token, sinusoidal positions) over random sequences of 32 steps × 16
+    /// features, projected to 64; Adam.
+    case w9 = "W9"
 
     /// A training workload's fixed settings.
     public struct Training: Sendable {
@@ -57,6 +64,17 @@ public enum Workload: String, CaseIterable, Sendable {
             return Training(model: ModelSpec(name: "vgg16"), inputShape: [3, 64, 64], fashionMNIST: false,
                             batchPerRank: 8, warmupSteps: 2, timedSteps: 5, freeze: ParameterSelection(self == .w4Frozen ? ["features.*"] : []),
                             makeOptimizer: { SGD(learningRate: 0.001, momentum: 0.9) })
+        case .w8:
+            return Training(model: ModelSpec(name: "lstm", hidden: [128]), inputShape: [1, 28, 28], fashionMNIST: true,
+                            batchPerRank: 128, warmupSteps: 5, timedSteps: 40, freeze: ParameterSelection([]),
+                            makeOptimizer: { Adam(learningRate: 2e-3) })
+        case .w9:
+            var transformer = TransformerSpec()
+            transformer.dimension = 64
+            transformer.heads = 4
+            return Training(model: ModelSpec(name: "transformer", dropout: 0.1, layers: 2, transformer: transformer), inputShape: [32, 16],
+                            fashionMNIST: false, batchPerRank: 64, warmupSteps: 5, timedSteps: 40, freeze: ParameterSelection([]),
+                            makeOptimizer: { Adam(learningRate: 1e-3) })
         case .w5, .w6, .w7:
             return nil
         }
