@@ -34,6 +34,6 @@ if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" --out traced --set da
   ok "train --timeline on 2 ranks: one Chrome trace with both ranks, part files removed; per-phase times printed"
 else bad "train --timeline" "$(tail -5 traced.log)"; fi
 
-if "$bin" bench W9 > badbench.log 2>&1; then bad "bench W9 accepted"
-elif grep -q 'unknown workload "W9"' badbench.log; then ok "bench rejects an unknown workload by name"
+if "$bin" bench W99 > badbench.log 2>&1; then bad "bench W99 accepted"
+elif grep -q 'unknown workload "W99"' badbench.log; then ok "bench rejects an unknown workload by name"
 else bad "bench W9 message" "$(cat badbench.log)"; fi
