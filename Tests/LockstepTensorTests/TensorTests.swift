@@ -147,3 +147,22 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(VectorOps.argmaxRows([0, 3, 1, 7, 2, 2], rows: 2, cols: 3), [1, 0])
     }
 }
+
+/// The vectorized exp, sigmoid and tanh against libm over a wide range, including the tails
+/// shorter than a vector, saturation, and tiny values where tanh must keep relative precision.
+final class VectorMathTests: XCTestCase {
+    func testAgainstLibm() {
+        var xs: [Float] = stride(from: -90, through: 90, by: 0.0137).map { Float($0) }
+        xs += [0, 1e-7, -1e-7, 1e-3, -3e-4, 0.62, 0.63, -0.6249, 20, -20, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        var e = [Float](repeating: 0, count: xs.count), s = e, t = e
+        VectorMath.exp(xs, into: &e, count: xs.count)
+        VectorMath.sigmoid(xs, into: &s, count: xs.count)
+        VectorMath.tanh(xs, into: &t, count: xs.count)
+        for (i, x) in xs.enumerated() {
+            let c = min(max(x, -87.3), 88.3)
+            XCTAssertEqual(e[i], expf(c), accuracy: 3e-7 * expf(c), "exp(\(x))")
+            XCTAssertEqual(s[i], 1 / (1 + expf(-c)), accuracy: 3e-7, "sigmoid(\(x))")
+            XCTAssertEqual(t[i], tanhf(x), accuracy: 4e-7 * max(abs(tanhf(x)), 1e-30) + 1e-37, "tanh(\(x))")
+        }
+    }
+}

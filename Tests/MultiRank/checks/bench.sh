@@ -36,4 +36,4 @@ else bad "train --timeline" "$(tail -5 traced.log)"; fi
 
 if "$bin" bench W99 > badbench.log 2>&1; then bad "bench W99 accepted"
 elif grep -q 'unknown workload "W99"' badbench.log; then ok "bench rejects an unknown workload by name"
-else bad "bench W9 message" "$(cat badbench.log)"; fi
+else bad "bench W99 message" "$(cat badbench.log)"; fi

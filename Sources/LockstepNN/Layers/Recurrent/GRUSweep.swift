@@ -13,12 +13,13 @@ import LockstepTensor
 /// what it shares with `LSTMSweep`).
 final class GRUSweep: RecurrentSweep {
     /// The input projections [N·T, 3H] (batch-first rows); in backward, ∂L/∂p.
-    private var projection: [Float] = []
-    /// Time-major caches: r, z, n [T, N, 3H]; q_n [T, N, H]; hidden states [T + 1, N, H].
-    private var gates: [Float] = []
-    private var recurrentN: [Float] = []
-    private var hidden: [Float] = []
-    private var recurrent: [Float] = []
+    private let projection = Tensor(shape: [0])
+    /// Time-major caches: r, z, n [T, N, 3H]; q_n (b_hh included) [T, N, H]; hidden states [T + 1, N, H].
+    private let gates = Tensor(shape: [0])
+    private let recurrentN = Tensor(shape: [0])
+    private let hidden = Tensor(shape: [0])
+    /// Forward: one step's q = h_{t−1}·W_hhᵀ [N, 3H]. Backward: ∂L/∂h, ∂L/∂h_{t−1}, ∂L/∂q.
+    private let scratch = Tensor(shape: [0])
 
     init(inputSize: Int, hiddenSize: Int, suffix: String) {
         super.init(inputSize: inputSize, hiddenSize: hiddenSize, gatesPerUnit: 3, suffix: suffix)
@@ -27,36 +28,29 @@ final class GRUSweep: RecurrentSweep {
     override func forward(_ input: Tensor) -> Tensor {
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g3 = 3 * h
         self.input = input
-        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: g3, into: &projection)
-        resize(&gates, steps * n * g3)
-        resize(&recurrentN, steps * n * h)
-        resize(&hidden, (steps + 1) * n * h)
-        resize(&recurrent, n * g3)
-        for i in 0..<(n * h) { hidden[i] = 0 }
-        let bhh = biasHH.value.data
-        gates.withUnsafeMutableBufferPointer { gp in
-            hidden.withUnsafeMutableBufferPointer { hp in
-                recurrent.withUnsafeMutableBufferPointer { qp in
-                  projection.withUnsafeBufferPointer { pp in
-                    let q = qp.baseAddress!
-                    for t in 0..<steps {
-                        let hPrev = hp.baseAddress! + t * n * h, hNext = hp.baseAddress! + (t + 1) * n * h
-                        BLAS.sgemm(transB: true, m: n, n: g3, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h, c: q, ldc: g3)
-                        for s in 0..<n {
-                            let row = gp.baseAddress! + (t * n + s) * g3, qs = q + s * g3
-                            let p = pp.baseAddress! + (s * steps + t) * g3
-                            for j in 0..<h {
-                                let r = Recurrence.sigmoid(p[j] + qs[j] + bhh[j])
-                                let z = Recurrence.sigmoid(p[h + j] + qs[h + j] + bhh[h + j])
-                                let qn = qs[2 * h + j] + bhh[2 * h + j]
-                                let nn = tanhf(p[2 * h + j] + r * qn)
-                                row[j] = r; row[h + j] = z; row[2 * h + j] = nn
-                                recurrentN[(t * n + s) * h + j] = qn
-                                hNext[s * h + j] = (1 - z) * nn + z * hPrev[s * h + j]
-                            }
-                        }
-                    }
-                  }
+        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: g3, into: projection)
+        gates.resize([steps, n, g3])
+        recurrentN.resize([steps, n, h])
+        hidden.resize([steps + 1, n, h])
+        hidden.data.update(repeating: 0, count: n * h)
+        scratch.resize([n, g3])
+        let bhh = biasHH.value.data, q = scratch.data
+        for t in 0..<steps {
+            let hPrev = hidden.data + t * n * h, hNext = hidden.data + (t + 1) * n * h
+            BLAS.sgemm(transB: true, m: n, n: g3, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h, c: q, ldc: g3)
+            for s in 0..<n {
+                let row = gates.data + (t * n + s) * g3, qs = q + s * g3, p = projection.data + (s * steps + t) * g3
+                let qn = recurrentN.data + (t * n + s) * h, hp = hPrev + s * h, hn = hNext + s * h
+                for j in 0..<(2 * h) { row[j] = p[j] + qs[j] + bhh[j] }
+                VectorMath.sigmoid(row, into: row, count: 2 * h)
+                for j in 0..<h {
+                    qn[j] = qs[2 * h + j] + bhh[2 * h + j]
+                    row[2 * h + j] = p[2 * h + j] + row[j] * qn[j]
+                }
+                VectorMath.tanh(row + 2 * h, into: row + 2 * h, count: h)
+                for j in 0..<h {
+                    let z = row[h + j], candidate = row[2 * h + j]
+                    hn[j] = (1 - z) * candidate + z * hp[j]
                 }
             }
         }
@@ -68,51 +62,38 @@ final class GRUSweep: RecurrentSweep {
         guard let input else { preconditionFailure("GRUSweep.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g3 = 3 * h
         let dy = outputGradient.data
-        var dh = [Float](repeating: 0, count: n * h), dhPrev = [Float](repeating: 0, count: n * h)
-        var dq = [Float](repeating: 0, count: n * g3)  // ∂L/∂q_t (b_hh included)
-        let dWhh = weightHH.gradient.data, dbhh = biasHH.gradient.data
+        scratch.resize([2 * n * h + n * g3])
+        scratch.fill(0)
+        let dh = scratch.data, dhPrev = dh + n * h, dq = dhPrev + n * h  // ∂L/∂q_t, b_hh included
+        let dWhh = weightHH.gradient.data, dbhh = biasHH.gradient.data, dP = projection.data
         if !weightHH.isFrozen { dWhh.update(repeating: 0, count: g3 * h) }
         if !biasHH.isFrozen { dbhh.update(repeating: 0, count: g3) }
-        gates.withUnsafeBufferPointer { gp in
-            hidden.withUnsafeBufferPointer { hp in
-                projection.withUnsafeMutableBufferPointer { dP in
-                    for t in stride(from: steps - 1, through: 0, by: -1) {
-                        let hPrev = hp.baseAddress! + t * n * h
-                        dq.withUnsafeMutableBufferPointer { dqp in
-                            let d = dqp.baseAddress!
-                            for s in 0..<n {
-                                let row = gp.baseAddress! + (t * n + s) * g3, r = d + s * g3
-                                let p = dP.baseAddress! + (s * steps + t) * g3
-                                for j in 0..<h {
-                                    let gradH = dh[s * h + j] + dy[(s * steps + t) * h + j]
-                                    let rr = row[j], z = row[h + j], nn = row[2 * h + j]
-                                    let an = gradH * (1 - z) * (1 - nn * nn)           // ∂L/∂(p_n + r·q_n)
-                                    let ar = an * recurrentN[(t * n + s) * h + j] * rr * (1 - rr)
-                                    let az = gradH * (hPrev[s * h + j] - nn) * z * (1 - z)
-                                    p[j] = ar; p[h + j] = az; p[2 * h + j] = an
-                                    r[j] = ar; r[h + j] = az; r[2 * h + j] = an * rr
-                                    dh[s * h + j] = gradH * z                          // the direct path to h_{t−1}
-                                }
-                            }
-                            if !biasHH.isFrozen { for s in 0..<n { for j in 0..<g3 { dbhh[j] += d[s * g3 + j] } } }
-                            // dW_hh += dqᵀ·h_{t−1};  dh_{t−1} += dq·W_hh
-                            if !weightHH.isFrozen {
-                                BLAS.sgemm(transA: true, m: g3, n: h, k: n, a: d, lda: g3, b: hPrev, ldb: h, beta: 1, c: dWhh, ldc: h)
-                            }
-                            dhPrev.withUnsafeMutableBufferPointer { out in
-                                out.baseAddress!.update(from: dh, count: n * h)
-                                BLAS.sgemm(m: n, n: h, k: g3, a: d, lda: g3, b: weightHH.value.data, ldb: h, beta: 1,
-                                           c: out.baseAddress!, ldc: h)
-                            }
-                        }
-                        swap(&dh, &dhPrev)
-                    }
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let hPrev = hidden.data + t * n * h
+            for s in 0..<n {
+                let row = gates.data + (t * n + s) * g3, r = dq + s * g3, p = dP + (s * steps + t) * g3
+                let qn = recurrentN.data + (t * n + s) * h, hp = hPrev + s * h, dys = dy + (s * steps + t) * h
+                let dhs = dh + s * h, dhp = dhPrev + s * h
+                for j in 0..<h {
+                    let gradH = dhs[j] + dys[j]
+                    let rr = row[j], z = row[h + j], candidate = row[2 * h + j]
+                    let an = gradH * (1 - z) * (1 - candidate * candidate)     // ∂L/∂(p_n + r·q_n)
+                    let ar = an * qn[j] * rr * (1 - rr)
+                    let az = gradH * (hp[j] - candidate) * z * (1 - z)
+                    p[j] = ar; p[h + j] = az; p[2 * h + j] = an
+                    r[j] = ar; r[h + j] = az; r[2 * h + j] = an * rr
+                    dhp[j] = gradH * z                                       // the direct path to h_{t−1}
                 }
             }
+            if !biasHH.isFrozen { for s in 0..<n { for j in 0..<g3 { dbhh[j] += dq[s * g3 + j] } } }
+            // dW_hh += dqᵀ·h_{t−1};  dh_{t−1} = z·∂L/∂h_t + dq·W_hh
+            if !weightHH.isFrozen {
+                BLAS.sgemm(transA: true, m: g3, n: h, k: n, a: dq, lda: g3, b: hPrev, ldb: h, beta: 1, c: dWhh, ldc: h)
+            }
+            BLAS.sgemm(m: n, n: h, k: g3, a: dq, lda: g3, b: weightHH.value.data, ldb: h, beta: 1, c: dhPrev, ldc: h)
+            dh.update(from: dhPrev, count: n * h)
         }
-        return projection.withUnsafeBufferPointer { dP in
-            Recurrence.backwardInputs(dP.baseAddress!, input: input, weight: weightIH, bias: biasIH, gates: g3,
-                                      needsInputGradient: needsInputGradient, into: inputGradient)
-        }
+        return Recurrence.backwardInputs(dP, input: input, weight: weightIH, bias: biasIH, gates: g3,
+                                         needsInputGradient: needsInputGradient, into: inputGradient)
     }
 }

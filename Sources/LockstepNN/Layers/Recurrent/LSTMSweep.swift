@@ -13,12 +13,17 @@ import LockstepTensor
 /// sequence: the input projection of every step is one GEMM each way, the recurrence one GEMM
 /// per step.
 final class LSTMSweep: RecurrentSweep {
-    /// Time-major caches of the forward pass: gate activations [T, N, 4H], cells and hidden
-    /// states [T + 1, N, H] (index 0 holds the zero initial state).
-    private var gates: [Float] = []
-    private var cells: [Float] = []
-    private var hidden: [Float] = []
-    private var preactivation: [Float] = []
+    /// Time-major caches of the forward pass: gate activations [T, N, 4H]; cells, their tanh
+    /// and hidden states [T + 1, N, H] (index 0 holds the zero initial state).
+    private let gates = Tensor(shape: [0])
+    private let cells = Tensor(shape: [0])
+    private let cellTanh = Tensor(shape: [0])
+    private let hidden = Tensor(shape: [0])
+    /// The input projections [N·T, 4H] (batch-first rows); in backward, ∂L/∂a.
+    private let preactivation = Tensor(shape: [0])
+    /// Backward scratch: ∂L/∂h and ∂L/∂c of the step being processed, and ∂L/∂a of every step
+    /// time-major [T, N, 4H] (so dW_hh is one GEMM over all steps).
+    private let stepGradients = Tensor(shape: [0])
 
     init(inputSize: Int, hiddenSize: Int, suffix: String) {
         super.init(inputSize: inputSize, hiddenSize: hiddenSize, gatesPerUnit: 4, suffix: suffix)
@@ -27,38 +32,30 @@ final class LSTMSweep: RecurrentSweep {
     override func forward(_ input: Tensor) -> Tensor {
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g4 = 4 * h
         self.input = input
-        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: g4, into: &preactivation)
-        resize(&gates, steps * n * g4)
-        resize(&cells, (steps + 1) * n * h)
-        resize(&hidden, (steps + 1) * n * h)
-        for i in 0..<(n * h) { cells[i] = 0; hidden[i] = 0 }
-        let bhh = biasHH.value.data
-        gates.withUnsafeMutableBufferPointer { gp in
-            cells.withUnsafeMutableBufferPointer { cp in
-                hidden.withUnsafeMutableBufferPointer { hp in
-                    preactivation.withUnsafeBufferPointer { xp in
-                        for t in 0..<steps {
-                            let a = gp.baseAddress! + t * n * g4
-                            let hPrev = hp.baseAddress! + t * n * h, cPrev = cp.baseAddress! + t * n * h
-                            let hNext = hp.baseAddress! + (t + 1) * n * h, cNext = cp.baseAddress! + (t + 1) * n * h
-                            // a = h_{t−1}·W_hhᵀ, then + b_hh + the input projection, then the gates.
-                            BLAS.sgemm(transB: true, m: n, n: g4, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h,
-                                       c: a, ldc: g4)
-                            for s in 0..<n {
-                                let row = a + s * g4, x = xp.baseAddress! + (s * steps + t) * g4
-                                for j in 0..<g4 { row[j] += x[j] + bhh[j] }
-                                for j in 0..<h {
-                                    let i = Recurrence.sigmoid(row[j]), f = Recurrence.sigmoid(row[h + j])
-                                    let g = tanhf(row[2 * h + j]), o = Recurrence.sigmoid(row[3 * h + j])
-                                    row[j] = i; row[h + j] = f; row[2 * h + j] = g; row[3 * h + j] = o
-                                    let c = f * cPrev[s * h + j] + i * g
-                                    cNext[s * h + j] = c
-                                    hNext[s * h + j] = o * tanhf(c)
-                                }
-                            }
-                        }
-                    }
-                }
+        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: g4, into: preactivation)
+        gates.resize([steps, n, g4])
+        for state in [cells, cellTanh, hidden] {
+            state.resize([steps + 1, n, h])
+            state.data.update(repeating: 0, count: n * h)
+        }
+        let bhh = biasHH.value.data, x = preactivation.data
+        for t in 0..<steps {
+            let a = gates.data + t * n * g4
+            let cPrev = cells.data + t * n * h, cNext = cells.data + (t + 1) * n * h
+            let tc = cellTanh.data + (t + 1) * n * h, hNext = hidden.data + (t + 1) * n * h
+            // a = h_{t−1}·W_hhᵀ, then + b_hh + the input projection, then the gates.
+            BLAS.sgemm(transB: true, m: n, n: g4, k: h, a: hidden.data + t * n * h, lda: h, b: weightHH.value.data, ldb: h,
+                       c: a, ldc: g4)
+            for s in 0..<n {
+                let row = a + s * g4, xs = x + (s * steps + t) * g4
+                for j in 0..<g4 { row[j] += xs[j] + bhh[j] }
+                VectorMath.sigmoid(row, into: row, count: 2 * h)
+                VectorMath.tanh(row + 2 * h, into: row + 2 * h, count: h)
+                VectorMath.sigmoid(row + 3 * h, into: row + 3 * h, count: h)
+                let c = cNext + s * h, cp = cPrev + s * h
+                for j in 0..<h { c[j] = row[h + j] * cp[j] + row[j] * row[2 * h + j] }
+                VectorMath.tanh(c, into: tc + s * h, count: h)
+                for j in 0..<h { hNext[s * h + j] = row[3 * h + j] * tc[s * h + j] }
             }
         }
         Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, into: output)
@@ -69,57 +66,38 @@ final class LSTMSweep: RecurrentSweep {
         guard let input else { preconditionFailure("LSTMSweep.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g4 = 4 * h
         let dy = outputGradient.data
-        // ∂L/∂a for every (sample, step), batch-first rows n·T + t, reusing the projection buffer.
-        var dh = [Float](repeating: 0, count: n * h), dc = [Float](repeating: 0, count: n * h)
-        var dhPrev = [Float](repeating: 0, count: n * h)
-        let dWhh = weightHH.gradient.data
-        if !weightHH.isFrozen { dWhh.update(repeating: 0, count: g4 * h) }
-        var da = [Float](repeating: 0, count: n * g4)
-        gates.withUnsafeBufferPointer { gp in
-            cells.withUnsafeBufferPointer { cp in
-                hidden.withUnsafeBufferPointer { hp in
-                    preactivation.withUnsafeMutableBufferPointer { dA in
-                        for t in stride(from: steps - 1, through: 0, by: -1) {
-                            let a = gp.baseAddress! + t * n * g4
-                            let cPrev = cp.baseAddress! + t * n * h, c = cp.baseAddress! + (t + 1) * n * h
-                            da.withUnsafeMutableBufferPointer { dap in
-                                let d = dap.baseAddress!
-                                for s in 0..<n {
-                                    let row = a + s * g4, r = d + s * g4
-                                    for j in 0..<h {
-                                        let gradH = dh[s * h + j] + dy[(s * steps + t) * h + j]
-                                        let i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j]
-                                        let tc = tanhf(c[s * h + j])
-                                        let gradC = dc[s * h + j] + gradH * o * (1 - tc * tc)
-                                        r[j] = gradC * g * i * (1 - i)
-                                        r[h + j] = gradC * cPrev[s * h + j] * f * (1 - f)
-                                        r[2 * h + j] = gradC * i * (1 - g * g)
-                                        r[3 * h + j] = gradH * tc * o * (1 - o)
-                                        dc[s * h + j] = gradC * f
-                                    }
-                                    (dA.baseAddress! + (s * steps + t) * g4).update(from: r, count: g4)
-                                }
-                                // dW_hh += daᵀ·h_{t−1};  dh_{t−1} = da·W_hh
-                                if !weightHH.isFrozen {
-                                    BLAS.sgemm(transA: true, m: g4, n: h, k: n, a: d, lda: g4,
-                                               b: hp.baseAddress! + t * n * h, ldb: h, beta: 1, c: dWhh, ldc: h)
-                                }
-                                dhPrev.withUnsafeMutableBufferPointer { out in
-                                    BLAS.sgemm(m: n, n: h, k: g4, a: d, lda: g4, b: weightHH.value.data, ldb: h,
-                                               c: out.baseAddress!, ldc: h)
-                                }
-                            }
-                            swap(&dh, &dhPrev)
-                        }
-                    }
+        stepGradients.resize([2 * n * h + steps * n * g4])
+        stepGradients.data.update(repeating: 0, count: 2 * n * h)
+        let dh = stepGradients.data, dc = dh + n * h, daAll = dc + n * h
+        let dA = preactivation.data
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let da = daAll + t * n * g4
+            let a = gates.data + t * n * g4, cPrev = cells.data + t * n * h, tanhC = cellTanh.data + (t + 1) * n * h
+            for s in 0..<n {
+                let row = a + s * g4, r = da + s * g4, dys = dy + (s * steps + t) * h
+                let dhs = dh + s * h, dcs = dc + s * h, cp = cPrev + s * h, tcs = tanhC + s * h
+                for j in 0..<h {
+                    let gradH = dhs[j] + dys[j]
+                    let i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j], tc = tcs[j]
+                    let gradC = dcs[j] + gradH * o * (1 - tc * tc)
+                    r[j] = gradC * g * i * (1 - i)
+                    r[h + j] = gradC * cp[j] * f * (1 - f)
+                    r[2 * h + j] = gradC * i * (1 - g * g)
+                    r[3 * h + j] = gradH * tc * o * (1 - o)
+                    dcs[j] = gradC * f
                 }
+                (dA + (s * steps + t) * g4).update(from: r, count: g4)
             }
+            // dh_{t−1} = da·W_hh
+            BLAS.sgemm(m: n, n: h, k: g4, a: da, lda: g4, b: weightHH.value.data, ldb: h, c: dh, ldc: h)
         }
-        return preactivation.withUnsafeBufferPointer { dA in
-            // b_hh enters every step's preactivation as b_ih does: the same gradient.
-            if !biasHH.isFrozen { VectorOps.sumRows(dA.baseAddress!, rows: n * steps, cols: g4, into: biasHH.gradient.data) }
-            return Recurrence.backwardInputs(dA.baseAddress!, input: input, weight: weightIH, bias: biasIH, gates: g4,
-                                             needsInputGradient: needsInputGradient, into: inputGradient)
+        // dW_hh = Σ_t da_tᵀ·h_{t−1}: one GEMM over the time-major rows of all steps.
+        if !weightHH.isFrozen {
+            BLAS.sgemm(transA: true, m: g4, n: h, k: steps * n, a: daAll, lda: g4, b: hidden.data, ldb: h, c: weightHH.gradient.data, ldc: h)
         }
+        // b_hh enters every step's preactivation as b_ih does: the same gradient.
+        if !biasHH.isFrozen { VectorOps.sumRows(dA, rows: n * steps, cols: g4, into: biasHH.gradient.data) }
+        return Recurrence.backwardInputs(dA, input: input, weight: weightIH, bias: biasIH, gates: g4,
+                                         needsInputGradient: needsInputGradient, into: inputGradient)
     }
 }

@@ -35,10 +35,8 @@ final class RNNSweep: RecurrentSweep {
                     BLAS.sgemm(transB: true, m: n, n: h, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h, c: a, ldc: h)
                     for s in 0..<n {
                         let row = a + s * h, x = pp.baseAddress! + (s * steps + t) * h
-                        for j in 0..<h {
-                            let v = row[j] + x[j] + bhh[j]
-                            row[j] = relu ? max(v, 0) : tanhf(v)
-                        }
+                        for j in 0..<h { row[j] += x[j] + bhh[j] }
+                        if relu { for j in 0..<h { row[j] = max(row[j], 0) } } else { VectorMath.tanh(row, into: row, count: h) }
                     }
                 }
             }

@@ -18,6 +18,23 @@ enum Recurrence {
         }
     }
 
+    /// The same projection into a tensor [N·T, gates].
+    static func projectInputs(_ x: Tensor, weight: Parameter, bias: Parameter, gates: Int, into p: Tensor) {
+        let rows = x.shape[0] * x.shape[1], inputs = x.shape[2]
+        p.resize([rows, gates])
+        BLAS.sgemm(transB: true, m: rows, n: gates, k: inputs, a: x.data, lda: inputs, b: weight.value.data, ldb: inputs,
+                   c: p.data, ldc: gates)
+        VectorOps.addRowVector(bias.value.data, to: p.data, rows: rows, cols: gates)
+    }
+
+    /// Every h_t of the time-major states [T + 1, N, H] as the sweep's output [N, T, H].
+    static func output(states: Tensor, samples n: Int, steps: Int, hidden h: Int, into y: Tensor) {
+        y.resize([n, steps, h])
+        for s in 0..<n {
+            for t in 0..<steps { (y.data + (s * steps + t) * h).update(from: states.data + ((t + 1) * n + s) * h, count: h) }
+        }
+    }
+
     /// Every h_t of the time-major states [T + 1, N, H] as the sweep's output [N, T, H].
     static func output(states: [Float], samples n: Int, steps: Int, hidden h: Int, into y: Tensor) {
         y.resize([n, steps, h])
