@@ -7,6 +7,11 @@ public struct Batch: Sendable {
     public let labels: [Int32]
     /// The global sample indices, in row order.
     public let indices: [Int]
+    /// Each padded sequence's real steps (nil: no padding).
+    public var lengths: [Int]? = nil
+
+    /// Steps of padding at the end of each row, for `ForwardContext.padding`.
+    public var padding: [Int]? { lengths.map { $0.map { inputs.shape[1] - $0 } } }
 }
 
 /// Reads a planned sequence of batches on a background thread, `prefetch` batches ahead.
@@ -51,7 +56,7 @@ public final class BatchLoader {
                                                      bytes: source.manifest.dtype == "uint8")
                         augmentation.apply(inputs, indices: indices, epoch: epoch, seed: seed, pixels: pixels)
                     }
-                    return Batch(inputs: inputs, labels: labels, indices: indices)
+                    return Batch(inputs: inputs, labels: labels, indices: indices, lengths: try source.lengths(indices))
                 }
                 queue.condition.lock()
                 queue.ready[i] = result

@@ -6,6 +6,8 @@ import LockstepHDF5
 struct ShardFile: Sendable {
     let file: HDF5File
     let input: HDF5Dataset
+    /// `/lengths` int [n], when the manifest says the sequences are padded.
+    let lengths: HDF5Dataset?
 
     static func open(_ path: String, _ shard: ShardManifest.Shard, _ manifest: ShardManifest) throws -> ShardFile {
         let f: HDF5File
@@ -19,7 +21,15 @@ struct ShardFile: Sendable {
         guard input.elementType == wantType else {
             throw DataError("\(path): /\(manifest.inputDataset) stores \(input.elementType), expected \(manifest.dtype)")
         }
-        return ShardFile(file: f, input: input)
+        var lengths: HDF5Dataset?
+        if manifest.lengths == true {
+            let d = try dataset(f, "lengths", path: path)
+            guard d.shape == [shard.numSamples], case .int = d.elementType else {
+                throw DataError("\(path): /lengths is \(d.elementType) \(d.shape), expected integer [\(shard.numSamples)]")
+            }
+            lengths = d
+        }
+        return ShardFile(file: f, input: input, lengths: lengths)
     }
 
     /// The shard's labels, checked: integers, one per sample, each a class of the manifest.
@@ -59,12 +69,26 @@ final class ShardFiles: @unchecked Sendable {
     }
 
     /// Shard `i`'s input dataset, opening the file on first use.
-    func input(_ i: Int) throws -> HDF5Dataset {
+    func input(_ i: Int) throws -> HDF5Dataset { try file(i).input }
+
+    /// Shard `i`'s `/lengths` values (nil when the manifest has none), read once and kept: a
+    /// few bytes per sample, where a read per batch row would cost an HDF5 call each.
+    func lengths(_ i: Int) throws -> [Int32]? {
+        if let cached = lock.withLock({ lengthValues[i] }) { return cached }
+        guard let d = try file(i).lengths else { return nil }
+        let values: [Int32]
+        do { values = try d.read() } catch let e as HDF5Error { throw DataError("\(paths[i]): reading /lengths failed: \(e.message)") }
+        lock.withLock { lengthValues[i] = values }
+        return values
+    }
+    private var lengthValues: [Int: [Int32]] = [:]
+
+    private func file(_ i: Int) throws -> ShardFile {
         try lock.withLock {
-            if let file = open[i] { return file.input }
+            if let file = open[i] { return file }
             let file = try ShardFile.open(paths[i], manifest.shards[i], manifest)
             open[i] = file
-            return file.input
+            return file
         }
     }
 

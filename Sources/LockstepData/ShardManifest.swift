@@ -43,6 +43,8 @@ public struct ShardManifest: Codable, Equatable, Sendable {
     public var labelNames: [String]
     /// The shards in sample order.
     public var shards: [Shard]
+    /// Whether each shard holds `/lengths` int32 [n]: each sequence's real steps, padding after.
+    public var lengths: Bool?
 
     public static let formatName = "lockstep-shard-manifest"
 
@@ -56,6 +58,7 @@ public struct ShardManifest: Codable, Equatable, Sendable {
         case numClasses = "num_classes"
         case labelNames = "label_names"
         case shards
+        case lengths
     }
 
     /// Reads and checks a manifest; errors name the file and the problem.

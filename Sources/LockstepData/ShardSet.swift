@@ -225,6 +225,26 @@ public final class ShardSet: Sendable {
     /// Floats per sample.
     public var sampleSize: Int { manifest.sampleShape.reduce(1, *) }
 
+    /// The real steps of samples `indices` (ascending) of padded sequences, each in 1…T; nil when
+    /// the shards hold no `/lengths`.
+    public func lengths(_ indices: [Int]) throws -> [Int]? {
+        guard manifest.lengths == true else { return nil }
+        let steps = manifest.sampleShape[0]
+        var out: [Int] = []
+        out.reserveCapacity(indices.count)
+        var shard = 0
+        for i in (selection.map { sel in indices.map { sel[$0] } } ?? indices) {
+            while shard + 1 < starts.count && starts[shard + 1] <= i { shard += 1 }
+            guard let values = try files.lengths(shard) else { return nil }
+            let row = i - starts[shard], value = values[row]
+            guard value >= 1 && Int(value) <= steps else {
+                throw DataError("\(files.paths[shard]): /lengths of sample \(row) is \(value), outside 1...\(steps)")
+            }
+            out.append(Int(value))
+        }
+        return out
+    }
+
     /// Reads samples `indices` (ascending) into `out` as normalized Float, NCHW, and returns their labels.
     public func read(_ indices: [Int], into out: UnsafeMutablePointer<Float>, normalization: Normalization) throws -> [Int32] {
         let subsetIndices = indices

@@ -59,7 +59,10 @@ public struct ShardWriter {
     /// `sampleShape` is [H, W, C] (an image dataset, NHWC), [T, F] (sequences), or [D] (features;
     /// token ids [T] when `tokens`).
     @discardableResult
+    /// `lengths(s)`, when given, is shard s's sequence lengths (1…T each; steps after a
+    /// sequence's length are padding), written as `/lengths`.
     public func write<T: HDF5Scalar>(sampleShape: [Int], numClasses: Int, labelNames: [String] = [], tokens: Bool = false,
+                                     lengths: ((Int) throws -> [Int32])? = nil,
                                      produce: (Int) throws -> (values: [T], labels: [Int32])) throws -> ShardManifest {
         guard let dtype = Self.dtype(T.self), let kind = ShardInput.of(sampleShape, tokens: tokens),
               dtype == "float32" || kind == .images else {
@@ -79,6 +82,15 @@ public struct ShardWriter {
             if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= numClasses }) {
                 throw DataError("\(name): label \(labels[bad]) of shard \(s)'s sample \(bad) is outside 0..<\(numClasses)")
             }
+            let shardLengths = try lengths?(s)
+            if let shardLengths {
+                guard kind == .sequences || kind == .tokens, shardLengths.count == n else {
+                    throw DataError("\(name): shard \(s) got \(shardLengths.count) lengths for \(n) \(kind.rawValue) (lengths are for sequences and tokens)")
+                }
+                if let bad = shardLengths.firstIndex(where: { $0 < 1 || Int($0) > sampleShape[0] }) {
+                    throw DataError("\(name): length \(shardLengths[bad]) of shard \(s)'s sample \(bad) is outside 1...\(sampleShape[0]) (the steps stored)")
+                }
+            }
             let file = shardFileName(s)
             let path = directory + "/" + file
             try HDF5File.writeAtomically(to: path) { f in
@@ -93,6 +105,7 @@ public struct ShardWriter {
                                             chunk: [min(samplesPerChunk, max(n, 1))] + sampleShape)
                 try values.withUnsafeBufferPointer { try d.write($0) }
                 try f.write("labels", labels, shape: [n])
+                if let shardLengths { try f.write("lengths", shardLengths, shape: [n]) }
             }
             entries.append(.init(file: file, numSamples: n, sha256: try FileDigest.sha256(path)))
         }
@@ -100,7 +113,7 @@ public struct ShardWriter {
         guard total > 0 else { throw DataError("\(name): no samples to write") }
         let manifest = ShardManifest(name: name, numSamples: total, inputDataset: input, dtype: dtype, sampleShape: sampleShape,
                                      layout: kind.layout, numClasses: numClasses, labelNames: labelNames,
-                                     shards: entries)
+                                     shards: entries, lengths: lengths == nil ? nil : true)
         try manifest.write(to: manifestPath)
         return manifest
     }

@@ -13,13 +13,25 @@ public struct ForwardContext: Sendable {
     /// The global sample index of each row of the batch, when known: random layers key their
     /// draws by sample instead of by rank, so any number of ranks draws what one rank would.
     public var samples: [Int]?
+    /// For variable-length sequences: how many time steps at the end of each row are padding.
+    /// Attention ignores them as keys, mean pooling leaves them out, and recurrent layers
+    /// stop at each row's last real step (a reverse direction starts there), as PyTorch's
+    /// packed sequences. Counted from the end, it holds for layers that prepend ([CLS]).
+    public var padding: [Int]?
 
-    public init(training: Bool, seed: UInt64 = 0, step: Int = 0, rank: Int = 0, samples: [Int]? = nil) {
+    public init(training: Bool, seed: UInt64 = 0, step: Int = 0, rank: Int = 0, samples: [Int]? = nil, padding: [Int]? = nil) {
         self.training = training
         self.seed = seed
         self.step = step
         self.rank = rank
         self.samples = samples
+        self.padding = padding
+    }
+
+    /// Real (unpadded) steps of row `row` of a sequence of `steps`.
+    public func length(_ row: Int, of steps: Int) -> Int {
+        guard let padding, row < padding.count else { return steps }
+        return min(max(steps - padding[row], 1), steps)
     }
 }
 

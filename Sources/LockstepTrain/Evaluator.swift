@@ -47,10 +47,11 @@ public struct Evaluator {
         var totals = MetricTotals()
         var confusion = recipe.usesClassTargets ? ConfusionMatrix(classes: data.numClasses) : nil
         var done = 0
-        let context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
+        var context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
         while true {
             watchdog?.mark("evaluating on the test set", step: step)
             guard let batch = try loader.next() else { break }
+            context.padding = batch.padding
             let output = model.forward(batch.inputs, context)
             let value = try loss.forward(output, recipe.targets(for: batch, classes: data.numClasses))
             totals.add(loss: Double(value), output: output, labels: batch.labels)

@@ -70,6 +70,7 @@ extension ForwardContext {
     func slice(_ rows: Range<Int>) -> ForwardContext {
         var c = self
         c.samples = samples.map { Array($0[rows]) }
+        c.padding = padding.map { Array($0[rows]) }
         return c
     }
 }

@@ -37,10 +37,12 @@ public struct Predictor {
         let sampler = EvaluationSampler(numSamples: inputs.count, batchPerRank: recipe.training.evalBatchPerRank,
                                         rank: communicator.rank, worldSize: communicator.size)
         var all = [Float](repeating: 0, count: inputs.count * classes)
-        let context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
+        var context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
         try communicator.agreeing(on: "predicting", partialHint: "Each rank reads its own share of the inputs; the other ranks read theirs without error.") {
             for batch in sampler.batches {
-                let output = model.forward(try read(inputs, batch), context)
+                let x = try read(inputs, batch)
+                if case .shards(let set, _) = inputs { context.padding = try set.lengths(batch).map { $0.map { x.shape[1] - $0 } } }
+                let output = model.forward(x, context)
                 guard output.count == batch.count * classes else {
                     throw RecipeError("the model gives \(output.count / max(batch.count, 1)) outputs per sample, expected \(classes)")
                 }

@@ -250,7 +250,8 @@ final class TrainingRun {
             guard let batch = try loader.next() else { break }
             stepper.recordDataWait(from: waitStart)
             faults.poisonIfDue(batch.inputs, rank: communicator.rank, step: step + 1)
-            let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank, samples: batch.indices)
+            let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank, samples: batch.indices,
+                                         padding: batch.padding)
             let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps) * Float(watches.rateScale)
             let outcome = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
                                           context: context, learningRate: rate)

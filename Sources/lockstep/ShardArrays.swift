@@ -28,6 +28,12 @@ extension Shard {
         @Flag(name: .customLong("channels-first"), help: "Inputs are [N, C, H, W] (PyTorch's order).")
         var channelsFirst = false
 
+        @Option(help: "Real steps of each padded sequence ([N] integers, 1…T): y.npy or data.h5:/lengths.")
+        var lengths: String?
+
+        @Option(name: .customLong("test-lengths"), help: "Real steps of each test sequence.")
+        var testLengths: String?
+
         @Flag(help: "Inputs are sequences [N, T, F] (or [N, T], one feature per step), not images.")
         var sequences = false
 
@@ -65,6 +71,7 @@ extension Shard {
             try Shard.convert {
                 try DatasetConverter.arrays(inputs: try ArraySource.open(inputs), labels: try ArraySource.open(labels),
                                             testInputs: try testInputs.map(ArraySource.open), testLabels: try testLabels.map(ArraySource.open),
+                                            lengths: try lengths.map(ArraySource.open), testLengths: try testLengths.map(ArraySource.open),
                                             output: output.directory, name: output.name ?? "arrays", options: options)
             }
         }

@@ -19,6 +19,8 @@ extension Shard {
         var task: SequenceTask = .lookup
         @Option(help: "Time steps per sequence.")
         var length: Int = 16
+        @Option(name: .customLong("min-length"), help: "Shortest sequence: lengths vary from this to --length, padded with zeros (default: all --length).")
+        var minLength: Int?
         @Option(help: "Number of classes (parity has 2).")
         var classes: Int = 8
         @Option(name: .customLong("train-samples"), help: "Training samples.")
@@ -31,7 +33,7 @@ extension Shard {
 
         func run() throws {
             try Shard.convert {
-                try DatasetConverter.sequenceTask(task, length: length, classes: classes, trainSamples: trainSamples, testSamples: testSamples,
+                try DatasetConverter.sequenceTask(task, length: length, minLength: minLength, classes: classes, trainSamples: trainSamples, testSamples: testSamples,
                                                   seed: seed, output: output.directory, name: output.name ?? task.rawValue, shards: output.shards)
             }
             if let v = task.vocabulary(length: length, classes: classes) { print("token ids 0..<\(v): set model.vocabulary: \(v)") }

@@ -122,4 +122,59 @@ class StackedRecurrent(nn.Module):
 
 
 case("lstm_classifier", StackedRecurrent(), torch.randn(3, 7, 4), strip="", hidden=5, layers=2, classes=3)
+
+# Variable-length sequences: padding at the end of each row, `lengths` real steps.
+class Packed(nn.Module):
+    """A recurrent layer run on packed sequences, as Lockstep runs it with padding: the
+    output sequence zero past each row's length, or the top layer's last real states."""
+
+    def __init__(self, rnn, lengths, last):
+        super().__init__()
+        self.rnn, self.lengths, self.last = rnn, lengths, last
+
+    def forward(self, x):
+        packed = nn.utils.rnn.pack_padded_sequence(x, self.lengths, batch_first=True, enforce_sorted=False)
+        y, h = self.rnn(packed)
+        if not self.last:
+            return nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])[0]
+        h = h[0] if isinstance(h, tuple) else h
+        return torch.cat([h[-2], h[-1]], 1) if self.rnn.bidirectional else h[-1]
+
+
+lengths = torch.tensor([5, 2, 4])
+case("lstm_packed_stacked_bidirectional_last", Packed(nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True), lengths, True),
+     torch.randn(3, 5, 3), datasets={"lengths": lengths.float()}, hidden=4, layers=2, bidirectional=1)
+case("gru_packed_bidirectional_sequence", Packed(nn.GRU(3, 4, bidirectional=True, batch_first=True), lengths, False),
+     torch.randn(3, 5, 3), datasets={"lengths": lengths.float()}, hidden=4, layers=1, bidirectional=1)
+
+
+class PaddedAttention(nn.Module):
+    """Self-attention with the padding of each row hidden as keys (`key_padding_mask`)."""
+
+    def __init__(self, d, heads, lengths):
+        super().__init__()
+        self.attn, self.lengths = nn.MultiheadAttention(d, heads, batch_first=True), lengths
+
+    def forward(self, x):
+        mask = torch.arange(x.shape[1]).unsqueeze(0) >= self.lengths.unsqueeze(1)
+        return self.attn(x, x, x, key_padding_mask=mask, need_weights=False)[0]
+
+
+case("attention_padded", PaddedAttention(8, 2, lengths), torch.randn(3, 5, 8), strip="attn.", datasets={"lengths": lengths.float()},
+     heads=2, causal=0)
+
+
+class PaddedEncoderLayer(nn.Module):
+    def __init__(self, lengths):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(8, 2, 12, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+        self.lengths = lengths
+
+    def forward(self, x):
+        mask = torch.arange(x.shape[1]).unsqueeze(0) >= self.lengths.unsqueeze(1)
+        return self.layer(x, src_key_padding_mask=mask)
+
+
+case("transformer_pre_padded", PaddedEncoderLayer(lengths), torch.randn(3, 5, 8), strip="layer.", datasets={"lengths": lengths.float()},
+     dimension=8, heads=2, feed_forward=12, norm_first=1)
 case.__self__.close()

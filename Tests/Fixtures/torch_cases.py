@@ -16,8 +16,11 @@ class Cases:
     def __init__(self, path):
         self.out = h5py.File(path, "w")
 
-    def case(self, name, module, x, differentiable=True, strip="rnn.", gy=None, **attrs):
+    def case(self, name, module, x, differentiable=True, strip="rnn.", gy=None, datasets=None, **attrs):
+        """`datasets`: more tensors the case needs (e.g. `lengths` of padded sequences)."""
         g = self.out.create_group(name)
+        for k, v in (datasets or {}).items():
+            put(g, k, v)
         for k, v in attrs.items():
             g.attrs[k] = v
         with torch.no_grad():

@@ -200,7 +200,47 @@ final class ConverterTests: XCTestCase {
         XCTAssertEqual([periodic.manifest.inputDataset, "\(periodic.sampleShape)"], ["sequences", "[32, 1]"])
         XCTAssertThrowsError(try DatasetConverter.sequenceTask(.lookup, length: 2, classes: 4, trainSamples: 5, testSamples: 5, seed: 1,
                                                                output: dir, name: "x", shards: 1)) {
-            XCTAssertTrue("\($0)".contains("needs length ≥ 3"), "\($0)")
+            XCTAssertTrue("\($0)".contains("needs 3 ≤ min length ≤ length"), "\($0)")
+        }
+    }
+
+    /// Padded sequences: `/lengths` written by the task and by `arrays --lengths`, read back
+    /// per sample through a class subset, bad lengths refused naming the file and sample.
+    func testSequenceLengths() throws {
+        _ = try DatasetConverter.sequenceTask(.lookup, length: 8, minLength: 4, classes: 3, trainSamples: 40, testSamples: 8, seed: 5,
+                                              output: dir, name: "var", shards: 3)
+        let (x, labels, set) = try read(dir + "/var-train.manifest.json", Array(0..<40))
+        XCTAssertEqual(set.manifest.lengths, true)
+        let lengths = try XCTUnwrap(try set.lengths(Array(0..<40)))
+        XCTAssert(lengths.allSatisfy { (4...8).contains($0) } && Set(lengths).count > 2, "\(lengths)")
+        for s in 0..<40 {
+            let pointer = Int(x[s * 8]) - 3 + 1
+            XCTAssert(pointer < lengths[s], "sample \(s): the pointer stays within the real steps")
+            XCTAssertEqual(Float(labels[s]), x[s * 8 + pointer])
+            XCTAssert(x[(s * 8 + lengths[s])..<(s * 8 + 8)].allSatisfy { $0 == 0 }, "zeros after the length")
+        }
+        let subset = try set.restricted(classes: [2], limit: nil, seed: 1)
+        XCTAssertEqual(try subset.lengths(Array(0..<subset.count)), (0..<40).filter { labels[$0] == 2 }.map { lengths[$0] })
+        _ = try DatasetConverter.sequenceTask(.lookup, length: 8, classes: 3, trainSamples: 4, testSamples: 4, seed: 5,
+                                              output: dir, name: "fixed", shards: 1)
+        XCTAssertNil(try ShardSet(manifestPath: dir + "/fixed-train.manifest.json").lengths([0]), "no padding, no lengths")
+
+        let file = dir + "/len.h5"
+        try HDF5File.writeAtomically(to: file) { f in
+            _ = try f.write("x", [Float](repeating: 1, count: 4 * 3 * 2), shape: [4, 3, 2])
+            _ = try f.write("y", [Int64](repeating: 0, count: 4), shape: [4])
+            _ = try f.write("l", [Int64]([3, 1, 2, 3]), shape: [4])
+            _ = try f.write("bad", [Int64]([3, 0, 2, 3]), shape: [4])
+        }
+        var options = ArrayShardOptions()
+        options.testFraction = 0
+        options.sequences = true
+        _ = try DatasetConverter.arrays(inputs: .open(file + ":x"), labels: .open(file + ":y"), testInputs: nil, testLabels: nil,
+                                        lengths: .open(file + ":l"), output: dir, name: "arr", options: options)
+        XCTAssertEqual(try ShardSet(manifestPath: dir + "/arr-train.manifest.json").lengths([0, 1, 2, 3]), [3, 1, 2, 3])
+        XCTAssertThrowsError(try DatasetConverter.arrays(inputs: .open(file + ":x"), labels: .open(file + ":y"), testInputs: nil, testLabels: nil,
+                                                         lengths: .open(file + ":bad"), output: dir, name: "bad", options: options)) {
+            XCTAssertTrue("\($0)".contains("length 0 of shard 1's sample 0 is outside 1...3"), "\($0)")
         }
     }
 

@@ -17,7 +17,7 @@ final class AttentionTests: XCTestCase {
     }
 
     func testSelfAttentionMatchesPyTorch() throws {
-        for name in ["attention", "attention_causal"] {
+        for name in ["attention", "attention_causal", "attention_padded"] {
             let c = try TorchCase(name, file: "torch_sequence.h5")
             try c.check(MultiHeadAttention(heads: try c.setting("heads"), causal: try c.setting("causal") == 1))
         }
@@ -64,7 +64,7 @@ final class AttentionTests: XCTestCase {
     }
 
     func testTransformerEncoderLayerMatchesPyTorch() throws {
-        for name in ["transformer_post", "transformer_pre"] {
+        for name in ["transformer_post", "transformer_pre", "transformer_pre_padded"] {
             let c = try TorchCase(name, file: "torch_sequence.h5")
             try c.check(TransformerEncoderLayer(dimension: try c.setting("dimension"), heads: try c.setting("heads"),
                                                 feedForward: try c.setting("feed_forward"), dropout: 0,
@@ -92,6 +92,26 @@ final class AttentionTests: XCTestCase {
         try bind(learned, inputShape: [3, 4], seed: 12)
         XCTAssertEqual(learned.parameters.map(\.shape), [[3, 4]])
         checkGradients(learned, input: randomTensor([2, 3, 4], seed: 13))
+    }
+
+    /// With padding in the context, what padded steps hold changes no real step's output,
+    /// through attention, mean pooling and a bidirectional stacked LSTM.
+    func testPaddingIsIgnored() throws {
+        let attention = MultiHeadAttention(heads: 2)
+        try bind(attention, inputShape: [5, 4], seed: 20)
+        let lstm = LSTM(hiddenSize: 3, layers: 2, bidirectional: true, returnSequences: false)
+        try bind(lstm, inputShape: [5, 4], seed: 21)
+        let pool = SequencePool(.mean)
+        _ = try pool.build(inputShape: [5, 4])
+        let context = ForwardContext(training: false, padding: [2, 0])
+        let x = randomTensor([2, 5, 4], seed: 22), changed = Tensor(shape: x.shape, values: x.toArray())
+        for i in 12..<20 { changed.data[i] = 9 }  // sample 0, steps 3 and 4: its padding
+        let a = attention.forward(x, context).toArray(), b = attention.forward(changed, context).toArray()
+        XCTAssertEqual(Array(a[0..<12]), Array(b[0..<12]), "sample 0's real steps")
+        XCTAssertEqual(Array(a[20...]), Array(b[20...]), "sample 1")
+        XCTAssertEqual(lstm.forward(x, context).toArray(), lstm.forward(changed, context).toArray())
+        XCTAssertEqual(pool.forward(x, context).toArray(), pool.forward(changed, context).toArray())
+        XCTAssertNotEqual(pool.forward(x, ForwardContext(training: false)).toArray(), pool.forward(changed, ForwardContext(training: false)).toArray())
     }
 
     func testClassTokenAndPooling() throws {

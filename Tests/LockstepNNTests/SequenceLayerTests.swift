@@ -101,7 +101,8 @@ final class SequenceLayerTests: XCTestCase {
 
     func testStackedAndBidirectionalLayersMatchPyTorch() throws {
         for name in ["lstm_stacked_bidirectional", "lstm_bidirectional_last", "gru_stacked_last", "gru_stacked_bidirectional_last",
-                     "rnn_tanh", "rnn_relu_stacked_bidirectional_last"] {
+                     "rnn_tanh", "rnn_relu_stacked_bidirectional_last",
+                     "lstm_packed_stacked_bidirectional_last", "gru_packed_bidirectional_sequence"] {
             let c = try TorchCase(name, file: "torch_sequence.h5")
             try c.check(try recurrent(c))
         }

@@ -62,13 +62,15 @@ public struct TorchCase {
 
     /// Builds `layer` for the case's input, loads PyTorch's parameters into it by name (every
     /// one, no more, no fewer), and checks its output, input gradient (when the case has one)
-    /// and every parameter gradient against PyTorch's, within `rtol`.
+    /// and every parameter gradient against PyTorch's, within `rtol`. A case with `lengths` (of
+    /// padded sequences) runs with the padding in the forward context.
     public func check(_ layer: any Layer, rtol: Float = 1e-4, atol: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) throws {
         let x = try tensor("x")
         _ = try bind(layer, inputShape: Array(x.shape.dropFirst()))
         XCTAssertEqual(layer.parameters.map(\.name).sorted(), try parameterNames().sorted(), "\(name): parameter names", file: file, line: line)
         for p in layer.parameters { p.value.copy(from: try tensor(p.name)) }
-        assertClose(layer.forward(x, ForwardContext(training: true)).toArray(), try values("y"), rtol: rtol, atol: atol, "\(name) y", file: file, line: line)
+        let padding = group.exists("lengths") ? try values("lengths").map { x.shape[1] - Int($0) } : nil
+        assertClose(layer.forward(x, ForwardContext(training: true, padding: padding)).toArray(), try values("y"), rtol: rtol, atol: atol, "\(name) y", file: file, line: line)
         let hasInputGradient = group.exists("gx")
         let gx = layer.backward(try tensor("gy"), needsInputGradient: hasInputGradient, nil)
         if hasInputGradient { assertClose(gx?.toArray() ?? [], try values("gx"), rtol: rtol, atol: atol, "\(name) gx", file: file, line: line) }

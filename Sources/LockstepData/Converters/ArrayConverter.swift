@@ -95,10 +95,23 @@ extension DatasetConverter {
     /// NAME-train and NAME-test. uint8 inputs stay bytes; others become float32. [N, H, W, C] and
     /// [N, H, W] are images, [N, D] features; with `options.sequences` [N, T, F] are sequences,
     /// with `options.tokens` [N, T] are token ids.
+    /// `lengths` and `testLengths` ([N] integers, 1…T) mark padded sequences: steps after a
+    /// sample's length are padding.
     public static func arrays(inputs: ArraySource, labels: ArraySource, testInputs: ArraySource?, testLabels: ArraySource?,
+                              lengths: ArraySource? = nil, testLengths: ArraySource? = nil,
                               output: String, name: String, options: ArrayShardOptions) throws -> [String] {
         let trainLabels = try classIDs(labels, count: inputs.shape.first ?? 0, of: inputs)
         var splits: [(String, ArraySource, [Int32], [Int])] = []
+        guard (lengths == nil) == (testLengths == nil) || testInputs == nil else {
+            throw DataError("give --lengths and --test-lengths together when there are test arrays")
+        }
+        for (l, x) in [(lengths, inputs), (testLengths, testInputs)] {
+            guard let l, let x else { continue }
+            guard options.sequences || options.tokens, l.shape == [x.shape.first ?? 0] else {
+                throw DataError("\(l.name): lengths \(l.shape) for \(x.name) \(x.shape): lengths are one per sample, for --sequences or --tokens")
+            }
+        }
+        let lengthSource = { (split: String) in split == "train" || testInputs == nil ? lengths : testLengths }
         if let testInputs, let testLabels {
             let ids = try classIDs(testLabels, count: testInputs.shape.first ?? 0, of: testInputs)
             guard testInputs.shape.dropFirst() == inputs.shape.dropFirst() else {
@@ -129,7 +142,16 @@ extension DatasetConverter {
                     (layout.apply(try source.rows(take(s), as: UInt8.self)), take(s).map { ids[$0] })
                 }
             } else {
-                try writer.write(sampleShape: sampleShape, numClasses: numClasses, labelNames: names, tokens: options.tokens) { s in
+                let lengthsOf = lengthSource(split).map { source in
+                    { (s: Int) throws -> [Int32] in
+                        try source.rows(take(s), as: Float.self).map { v in
+                            guard v == v.rounded(), abs(v) < 1e9 else { throw DataError("\(source.name): length \(v) is not an integer") }
+                            return Int32(v)
+                        }
+                    }
+                }
+                try writer.write(sampleShape: sampleShape, numClasses: numClasses, labelNames: names, tokens: options.tokens,
+                                 lengths: lengthsOf) { s in
                     let values = layout.apply(try source.rows(take(s), as: Float.self))
                     if options.tokens, let bad = values.firstIndex(where: { $0 < 0 || $0 != $0.rounded() || $0 >= 16_777_216 }) {
                         throw DataError("\(source.name): token id \(values[bad]) (sample \(take(s)[bad / layout.shape[0]])) is not an integer in 0..<2^24")

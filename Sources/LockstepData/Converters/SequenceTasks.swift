@@ -23,7 +23,7 @@ public enum SequenceTask: String, Sendable, CaseIterable {
         }
     }
 
-    /// Sample `i` of a split: its values (T tokens, or T × 1 features) and label.
+    /// A sample of `t` real steps: its values (t tokens, or t × 1 features) and label.
     func sample(length t: Int, classes: Int, rng: inout CounterRNG) -> ([Float], Int32) {
         switch self {
         case .lookup:
@@ -46,26 +46,32 @@ public enum SequenceTask: String, Sendable, CaseIterable {
 
 extension DatasetConverter {
     /// Shards `task` as NAME-train and NAME-test: token ids [T] (lookup, parity) or sequences
-    /// [T, 1] (periodic), `length` steps, `classes` classes (parity has 2).
-    public static func sequenceTask(_ task: SequenceTask, length: Int, classes: Int, trainSamples: Int, testSamples: Int, seed: UInt64,
-                                    output: String, name: String, shards: Int) throws -> [String] {
-        let classes = task == .parity ? 2 : classes
-        guard length >= 3, classes >= 2, trainSamples > 0, testSamples > 0 else {
-            throw DataError("sequence task \(task.rawValue): needs length ≥ 3, classes ≥ 2 and samples > 0, got \(length), \(classes), \(trainSamples)/\(testSamples)")
+    /// [T, 1] (periodic), `length` steps, `classes` classes (parity has 2). With `minLength`
+    /// below `length`, each sample has a length drawn from minLength…length, zeros after it, and
+    /// the shards hold `/lengths` (the task is posed on the real steps only).
+    public static func sequenceTask(_ task: SequenceTask, length: Int, minLength: Int? = nil, classes: Int, trainSamples: Int, testSamples: Int,
+                                    seed: UInt64, output: String, name: String, shards: Int) throws -> [String] {
+        let classes = task == .parity ? 2 : classes, shortest = minLength ?? length
+        guard length >= 3, (3...length).contains(shortest), classes >= 2, trainSamples > 0, testSamples > 0 else {
+            throw DataError("sequence task \(task.rawValue): needs 3 ≤ min length ≤ length, classes ≥ 2 and samples > 0, got \(shortest), \(length), \(classes), \(trainSamples)/\(testSamples)")
         }
         let shape = task == .periodic ? [length, 1] : [length]
         var written: [String] = []
         for (split, count, stream) in [("train", trainSamples, UInt64(1)), ("test", testSamples, UInt64(2))] {
             var rng = CounterRNG(seed: seed, streams: 0x5E9, stream)
-            var values: [Float] = [], labels: [Int32] = []
+            var values: [Float] = [], labels: [Int32] = [], lengths: [Int32] = []
             values.reserveCapacity(count * length)
             for _ in 0..<count {
-                let (x, y) = task.sample(length: length, classes: classes, rng: &rng)
-                values += x
+                let real = shortest == length ? length : shortest + Int(rng.next() % UInt64(length - shortest + 1))
+                let (x, y) = task.sample(length: real, classes: classes, rng: &rng)
+                values += x + [Float](repeating: 0, count: length - real)
                 labels.append(y)
+                lengths.append(Int32(real))
             }
             let writer = ShardWriter(directory: output, name: "\(name)-\(split)", shards: min(shards, count))
-            try writer.write(sampleShape: shape, numClasses: classes, labelNames: (0..<classes).map(String.init), tokens: task != .periodic) { s in
+            let lengthsOf = shortest == length ? nil : { (s: Int) in Array(lengths[ShardWriter.range(of: s, shards: writer.shards, samples: count)]) }
+            try writer.write(sampleShape: shape, numClasses: classes, labelNames: (0..<classes).map(String.init), tokens: task != .periodic,
+                             lengths: lengthsOf) { s in
                 let range = ShardWriter.range(of: s, shards: writer.shards, samples: count)
                 return (Array(values[(range.lowerBound * length)..<(range.upperBound * length)]), Array(labels[range]))
             }

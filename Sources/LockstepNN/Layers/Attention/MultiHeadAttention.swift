@@ -8,8 +8,10 @@ import LockstepTensor
 ///     A_h = softmax(Q_h·K_hᵀ / √(D/heads) + mask)       [T, T] per sample and head, rows sum to 1
 ///     y = [dropout(A_1)·V_1 … dropout(A_H)·V_H]·W_outᵀ + b_out
 ///
-/// The causal mask hides later positions (j > i) from position i. Dropout acts on the attention
-/// weights in training, as PyTorch's, with masks keyed by sample (`Dropout`).
+/// The causal mask hides later positions (j > i) from position i; a row's padding
+/// (`ForwardContext.padding`) is hidden from every position, as PyTorch's `key_padding_mask`.
+/// Dropout acts on the attention weights in training, as PyTorch's, with masks keyed by
+/// sample (`Dropout`).
 ///
 /// Shapes: x [N, T, D], y [N, T, D]. Parameters, PyTorch's names: `in_proj_weight` [3D, D]
 /// (Glorot uniform), `in_proj_bias` [3D] (zeros), `out_proj.weight` [D, D] (U(±1/√D)),
@@ -71,12 +73,13 @@ public final class MultiHeadAttention: Layer, KeyedLayer {
         weights.resize([n, heads * steps * steps])
         let scale = 1 / Float(dk).squareRoot()
         for s in 0..<n {
+            let keys = forwardContext.length(s, of: steps)
             for h in 0..<heads {
                 let q = qkv.data + s * steps * 3 * d + h * dk, a = weights.data + (s * heads + h) * steps * steps
                 // S = Q·Kᵀ/√dk, then a masked softmax per row.
                 BLAS.sgemm(transB: true, m: steps, n: steps, k: dk, alpha: scale, a: q, lda: 3 * d, b: q + d, ldb: 3 * d,
                            c: a, ldc: steps)
-                for i in 0..<steps { Self.softmax(a + i * steps, count: causal ? i + 1 : steps, width: steps) }
+                for i in 0..<steps { Self.softmax(a + i * steps, count: min(causal ? i + 1 : steps, keys), width: steps) }
             }
         }
         dropped = dropout.forward(weights, forwardContext)

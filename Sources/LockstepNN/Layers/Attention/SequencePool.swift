@@ -1,7 +1,8 @@
 import LockstepTensor
 
-/// A sequence's summary for a classifier head: the mean over time, or the first position's
-/// state (the [CLS] token that `ClassToken` put there).
+/// A sequence's summary for a classifier head: the mean over time (over each row's real steps
+/// when `ForwardContext.padding` says some are padding), or the first position's state (the
+/// [CLS] token that `ClassToken` put there).
 ///
 /// Shapes: x [N, T, D] → y [N, D].
 public final class SequencePool: Layer {
@@ -10,6 +11,8 @@ public final class SequencePool: Layer {
     public let mode: Mode
     private var steps = 0
     private var width = 0
+    /// Each row's real steps in the last forward.
+    private var lengths: [Int] = []
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
@@ -27,6 +30,7 @@ public final class SequencePool: Layer {
 
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         let n = input.shape[0], x = input.data
+        lengths = (0..<n).map { context.length($0, of: steps) }
         output.resize([n, width])
         let y = output.data
         for s in 0..<n {
@@ -35,8 +39,8 @@ public final class SequencePool: Layer {
             case .first: row.update(from: sample, count: width)
             case .mean:
                 row.update(repeating: 0, count: width)
-                for t in 0..<steps { for i in 0..<width { row[i] += sample[t * width + i] } }
-                for i in 0..<width { row[i] /= Float(steps) }
+                for t in 0..<lengths[s] { for i in 0..<width { row[i] += sample[t * width + i] } }
+                for i in 0..<width { row[i] /= Float(lengths[s]) }
             }
         }
         return output
@@ -54,8 +58,8 @@ public final class SequencePool: Layer {
                 sample.update(repeating: 0, count: steps * width)
                 sample.update(from: dy + s * width, count: width)
             case .mean:
-                let scale = 1 / Float(steps)
-                for t in 0..<steps { for i in 0..<width { sample[t * width + i] = dy[s * width + i] * scale } }
+                let scale = 1 / Float(lengths[s])
+                for t in 0..<steps { for i in 0..<width { sample[t * width + i] = t < lengths[s] ? dy[s * width + i] * scale : 0 } }
             }
         }
         return inputGradient

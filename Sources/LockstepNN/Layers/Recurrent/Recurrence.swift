@@ -65,13 +65,16 @@ enum Recurrence {
     /// column `sourceOffset`) into `destination` (row width `destinationWidth`, from column
     /// `destinationOffset`), with time reversed when `reversed`; adds instead of copying when
     /// `accumulate`. A reverse sweep reads its input and writes its output through this, and the
-    /// directions of a bidirectional layer meet side by side in one [N, T, 2H] output.
+    /// directions of a bidirectional layer meet side by side in one [N, T, 2H] output. With
+    /// `lengths`, time is reversed within each row's real steps (L), the padding after them left
+    /// in place: t ↦ L − 1 − t for t < L.
     static func copySteps(_ source: UnsafePointer<Float>, sourceWidth: Int, sourceOffset: Int = 0,
                           into destination: UnsafeMutablePointer<Float>, destinationWidth: Int, destinationOffset: Int = 0,
-                          width: Int, samples n: Int, steps: Int, reversed: Bool, accumulate: Bool = false) {
+                          width: Int, samples n: Int, steps: Int, reversed: Bool, lengths: [Int]? = nil, accumulate: Bool = false) {
         for s in 0..<n {
+            let length = lengths?[s] ?? steps
             for t in 0..<steps {
-                let from = source + (s * steps + (reversed ? steps - 1 - t : t)) * sourceWidth + sourceOffset
+                let from = source + (s * steps + (reversed && t < length ? length - 1 - t : t)) * sourceWidth + sourceOffset
                 let to = destination + (s * steps + t) * destinationWidth + destinationOffset
                 if accumulate { for j in 0..<width { to[j] += from[j] } } else { to.update(from: from, count: width) }
             }

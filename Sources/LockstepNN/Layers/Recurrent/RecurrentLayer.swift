@@ -7,7 +7,10 @@ import LockstepTensor
 ///
 /// Shapes: x [N, T, I]; y [N, T, D·H] (`returnSequences`, D = 2 when bidirectional) or the
 /// last state of each direction of the top layer, [N, D·H]: h_T forward, then the reverse
-/// sweep's h at t = 0 (PyTorch's `h_n[-2:]` side by side). Parameters in PyTorch's order and
+/// sweep's h at t = 0 (PyTorch's `h_n[-2:]` side by side). With padding in the context
+/// (`ForwardContext.padding`) each row stops at its last real step L − 1, as a PyTorch packed
+/// sequence: the last state is taken there, a reverse sweep starts there, and the output at
+/// padded steps is zero (their gradients are ignored). Parameters in PyTorch's order and
 /// names: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, then `…_l0_reverse`, then
 /// `…_l1`; layer K > 0 reads D·H features. Dropout of probability p acts on every layer's
 /// output but the top one's, in training.
@@ -29,6 +32,8 @@ public class RecurrentLayer: Layer, KeyedLayer {
     private let sequenceGradient = Tensor(shape: [0])
     private let directionGradient = Tensor(shape: [0])
     private var inputGradients: [Tensor] = []
+    /// Each row's real steps in the last forward (nil: no padding).
+    private var lengths: [Int]?
 
     init(hiddenSize: Int, layers: Int, bidirectional: Bool, dropout: Float, returnSequences: Bool) {
         precondition(hiddenSize > 0 && layers > 0, "a recurrent layer needs hiddenSize and layers > 0, got \(hiddenSize), \(layers)")
@@ -66,16 +71,21 @@ public class RecurrentLayer: Layer, KeyedLayer {
     }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
+        let n = input.shape[0], steps = input.shape[1], h = hiddenSize, width = directions * h
+        lengths = context.padding == nil ? nil : (0..<n).map { context.length($0, of: steps) }
         var x = input
         for l in 0..<layerCount {
             if l > 0 { x = dropouts[l - 1].forward(x, context) }
             x = forwardLayer(l, x)
         }
-        guard !returnSequences else { return x }
-        let n = x.shape[0], steps = x.shape[1], h = hiddenSize, width = directions * h
+        guard !returnSequences else {
+            if let lengths { for s in 0..<n { (x.data + (s * steps + lengths[s]) * width).update(repeating: 0, count: (steps - lengths[s]) * width) } }
+            return x
+        }
         lastStates.resize([n, width])
         for s in 0..<n {
-            (lastStates.data + s * width).update(from: x.data + (s * steps + steps - 1) * width, count: h)
+            let last = (lengths?[s] ?? steps) - 1
+            (lastStates.data + s * width).update(from: x.data + (s * steps + last) * width, count: h)
             if bidirectional { (lastStates.data + s * width + h).update(from: x.data + s * steps * width + h, count: h) }
         }
         return lastStates
@@ -89,19 +99,19 @@ public class RecurrentLayer: Layer, KeyedLayer {
         let reversed = reversedInputs[l]
         reversed.resize(x.shape)
         Recurrence.copySteps(x.data, sourceWidth: features, into: reversed.data, destinationWidth: features, width: features,
-                             samples: n, steps: steps, reversed: true)
+                             samples: n, steps: steps, reversed: true, lengths: lengths)
         let backward = sweeps[l][1].forward(reversed)
         let y = outputs[l]
         y.resize([n, steps, 2 * h])
         Recurrence.copySteps(forward.data, sourceWidth: h, into: y.data, destinationWidth: 2 * h, width: h,
                              samples: n, steps: steps, reversed: false)
         Recurrence.copySteps(backward.data, sourceWidth: h, into: y.data, destinationWidth: 2 * h, destinationOffset: h, width: h,
-                             samples: n, steps: steps, reversed: true)
+                             samples: n, steps: steps, reversed: true, lengths: lengths)
         return y
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
-        var g: Tensor? = returnSequences ? outputGradient : spreadLastStateGradient(outputGradient)
+        var g: Tensor? = returnSequences ? maskedSequenceGradient(outputGradient) : spreadLastStateGradient(outputGradient)
         for l in stride(from: layerCount - 1, through: 0, by: -1) {
             let needs = l > 0 || needsInputGradient
             g = backwardLayer(l, g!, needsInputGradient: needs)
@@ -110,13 +120,24 @@ public class RecurrentLayer: Layer, KeyedLayer {
         return g
     }
 
+    /// The top layer's output gradient, less what reaches padded steps (their output is zero).
+    private func maskedSequenceGradient(_ dy: Tensor) -> Tensor {
+        guard let lengths else { return dy }
+        let n = dy.shape[0], steps = dy.shape[1], width = directions * hiddenSize
+        sequenceGradient.resize(dy.shape)
+        sequenceGradient.copy(from: dy)
+        for s in 0..<n { (sequenceGradient.data + (s * steps + lengths[s]) * width).update(repeating: 0, count: (steps - lengths[s]) * width) }
+        return sequenceGradient
+    }
+
     /// The top layer's output gradient [N, T, D·H] from that of the last states [N, D·H].
     private func spreadLastStateGradient(_ dy: Tensor) -> Tensor {
         let n = dy.shape[0], steps = sweeps[layerCount - 1][0].input!.shape[1], h = hiddenSize, width = directions * h
         sequenceGradient.resize([n, steps, width])
         sequenceGradient.fill(0)
         for s in 0..<n {
-            (sequenceGradient.data + (s * steps + steps - 1) * width).update(from: dy.data + s * width, count: h)
+            let last = (lengths?[s] ?? steps) - 1
+            (sequenceGradient.data + (s * steps + last) * width).update(from: dy.data + s * width, count: h)
             if bidirectional { (sequenceGradient.data + s * steps * width + h).update(from: dy.data + s * width + h, count: h) }
         }
         return sequenceGradient
@@ -133,11 +154,11 @@ public class RecurrentLayer: Layer, KeyedLayer {
         let dx = inputGradients[l]
         if let forward { dx.resize(forward.shape); dx.copy(from: forward) }
         Recurrence.copySteps(dy.data, sourceWidth: 2 * h, sourceOffset: h, into: directionGradient.data, destinationWidth: h, width: h,
-                             samples: n, steps: steps, reversed: true)
+                             samples: n, steps: steps, reversed: true, lengths: lengths)
         guard let backward = sweeps[l][1].backward(directionGradient, needsInputGradient: needsInputGradient) else { return nil }
         let features = backward.shape[2]
         Recurrence.copySteps(backward.data, sourceWidth: features, into: dx.data, destinationWidth: features, width: features,
-                             samples: n, steps: steps, reversed: true, accumulate: true)
+                             samples: n, steps: steps, reversed: true, lengths: lengths, accumulate: true)
         return dx
     }
 }
