@@ -30,3 +30,18 @@ expect_failure() {
   elif ! echo "$out" | grep -qF -- "$pattern"; then bad "$name: message lacks \"$pattern\"" "$(echo "$out" | grep -v '^\s*$' | head -5)"
   else ok "$name: exit $code in $((SECONDS - start)) s, \"$pattern\""; fi
 }
+
+# same_over_ranks TAG RECIPE RANKS BATCH WHAT ARGS…: trains RECIPE with ARGS on 1 rank × RANKS·BATCH
+# (into TAG1/) and on RANKS ranks × BATCH (into TAG<RANKS>/); passes when the final parameters
+# agree to 1e-5 relative.
+same_over_ranks() {
+  local tag=$1 recipe=$2 ranks=$3 batch=$4 what=$5 out=""
+  shift 5
+  if timeout 300 "$run" -n 1 -- train "$recipe" "$@" --set training.batch_per_rank=$((ranks * batch)) --out "${tag}1" > "${tag}1.log" 2>&1 \
+     && timeout 300 "$run" -n "$ranks" -- train "$recipe" "$@" --set training.batch_per_rank="$batch" --out "$tag$ranks" > "$tag$ranks.log" 2>&1 \
+     && out=$("$bin" compare "$tag$ranks/model.h5" "${tag}1/model.h5" --rtol 1e-5); then
+    ok "$what: $ranks ranks x $batch = 1 rank x $((ranks * batch)) ($out)"
+  else
+    bad "$what: $ranks ranks x $batch vs 1 rank x $((ranks * batch))" "$(tail -2 "${tag}1.log")" "$(tail -2 "$tag$ranks.log")" "$out"
+  fi
+}

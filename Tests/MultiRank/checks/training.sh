@@ -110,23 +110,11 @@ fi
 # --- a VGG-style classifier with dropout (0.5, twice) and flips: 4 ranks x 16 = 1 rank x 64 -----
 vgg=(--set model.name=vgg11 --set 'model.widths=[8,16,16,32,32]' --set model.classifier_width=64 --set data.augment.flip=true
      --set data.train="$work/synth/synthetic-train.manifest.json" --set data.test=null --set training.max_steps=20 --set training.log_every=10)
-if timeout 300 "$run" -n 1 -- train "$root/examples/synthetic-resnet18-cifar.yaml" "${vgg[@]}" --set training.batch_per_rank=64 --out vgg1 > vgg1.log 2>&1 \
-   && timeout 300 "$run" -n 4 -- train "$root/examples/synthetic-resnet18-cifar.yaml" "${vgg[@]}" --set training.batch_per_rank=16 --out vgg4 > vgg4.log 2>&1 \
-   && out=$("$bin" compare vgg4/model.h5 vgg1/model.h5 --rtol 1e-5); then
-  ok "VGG-11 (narrow) with classifier dropout and flips: 4 ranks x 16 = 1 rank x 64 after 20 steps ($out)"
-else
-  bad "VGG-style dropout equivalence over ranks" "$(tail -2 vgg1.log)" "$(tail -2 vgg4.log)" "${out:-}"
-fi
+same_over_ranks vgg "$root/examples/synthetic-resnet18-cifar.yaml" 4 16 "VGG-11 (narrow) with classifier dropout and flips, 20 steps" "${vgg[@]}"
 
 # --- the LSTM example: 2 ranks x 32 = 1 rank x 64 after 30 steps (backpropagation through time) ---
 lstm=(--set training.max_steps=30 --set training.log_every=10 --set data.test=null --set 'model.hidden=[32]')
-if timeout 300 "$run" -n 1 -- train "$root/examples/fashion-mnist-lstm.yaml" "${data[@]}" "${lstm[@]}" --set training.batch_per_rank=64 --out lstm1 > lstm1.log 2>&1 \
-   && timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-lstm.yaml" "${data[@]}" "${lstm[@]}" --set training.batch_per_rank=32 --out lstm2 > lstm2.log 2>&1 \
-   && out=$("$bin" compare lstm2/model.h5 lstm1/model.h5 --rtol 1e-5); then
-  ok "LSTM over image rows: 2 ranks x 32 = 1 rank x 64 after 30 steps ($out)"
-else
-  bad "LSTM equivalence over ranks" "$(tail -2 lstm1.log)" "$(tail -2 lstm2.log)" "${out:-}"
-fi
+same_over_ranks lstm "$root/examples/fashion-mnist-lstm.yaml" 2 32 "LSTM over image rows, 30 steps" "${data[@]}" "${lstm[@]}"
 
 if timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-lstm.yaml" "${data[@]}" "${lstm[@]}" --set training.batch_per_rank=32 \
      --set training.max_steps=15 --out lstmr > lstmr1.log 2>&1 \
@@ -147,13 +135,7 @@ fi
 "$bin" shard sequence-task --task lookup --min-length 8 --train-samples 2048 --test-samples 256 --out "$work/lookup" > /dev/null
 tf=(--set data.train="$work/lookup/lookup-train.manifest.json" --set data.test=null --set model.dropout=0.1
     --set training.max_steps=40 --set training.log_every=10 --set optimizer.name=sgd --set optimizer.lr=0.1 --set optimizer.momentum=0.9)
-if timeout 300 "$run" -n 1 -- train "$root/examples/sequence-lookup-transformer.yaml" "${tf[@]}" --set training.batch_per_rank=32 --out tf1 > tf1.log 2>&1 \
-   && timeout 300 "$run" -n 2 -- train "$root/examples/sequence-lookup-transformer.yaml" "${tf[@]}" --set training.batch_per_rank=16 --out tf2 > tf2.log 2>&1 \
-   && out=$("$bin" compare tf2/model.h5 tf1/model.h5 --rtol 1e-5); then
-  ok "Transformer (dropout 0.1, padded sequences): 2 ranks x 16 = 1 rank x 32 after 40 steps ($out)"
-else
-  bad "Transformer equivalence over ranks" "$(tail -2 tf1.log)" "$(tail -2 tf2.log)" "${out:-}"
-fi
+same_over_ranks tf "$root/examples/sequence-lookup-transformer.yaml" 2 16 "Transformer (dropout 0.1, padded sequences), 40 steps" "${tf[@]}"
 
 if timeout 300 "$run" -n 2 -- train "$root/examples/sequence-lookup-transformer.yaml" "${tf[@]}" --set training.batch_per_rank=16 \
      --set training.max_steps=20 --out tfr > tfr1.log 2>&1 \
@@ -171,13 +153,7 @@ fi
 gru=(--set data.train="$work/periodic/periodic-train.manifest.json" --set data.test=null --set model.name=gru --set 'model.hidden=[16]'
      --set model.layers=2 --set model.bidirectional=true --set model.dropout=0.2 --set training.max_steps=30 --set training.log_every=10
      --set optimizer.name=sgd --set optimizer.lr=0.1 --set optimizer.momentum=0.9)
-if timeout 300 "$run" -n 1 -- train "$root/examples/fashion-mnist-lstm.yaml" "${gru[@]}" --set training.batch_per_rank=32 --out gru1 > gru1.log 2>&1 \
-   && timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-lstm.yaml" "${gru[@]}" --set training.batch_per_rank=16 --out gru2 > gru2.log 2>&1 \
-   && out=$("$bin" compare gru2/model.h5 gru1/model.h5 --rtol 1e-5); then
-  ok "bidirectional 2-layer GRU on padded sequences: 2 ranks x 16 = 1 rank x 32 after 30 steps ($out)"
-else
-  bad "GRU equivalence over ranks on padded sequences" "$(tail -2 gru1.log)" "$(tail -2 gru2.log)" "${out:-}"
-fi
+same_over_ranks gru "$root/examples/fashion-mnist-lstm.yaml" 2 16 "bidirectional 2-layer GRU on padded sequences, 30 steps" "${gru[@]}"
 
 # --- the autoencoder example: its reconstruction loss falls, and it draws its picture ---------
 if timeout 300 "$run" -n 2 -- train "$root/examples/fashion-mnist-autoencoder.yaml" "${data[@]}" --set training.max_steps=120 \
