@@ -288,7 +288,7 @@ final class SequenceModelTests: XCTestCase {
         spec.positional = .learned
         let x = try t.tensor("x")
         try t.check(try TransformerClassifier.make(spec, layers: 2, dropout: 0, inputShape: Array(x.shape.dropFirst()),
-                                                   classes: try t.setting("classes")), rtol: 3e-4)
+                                                   classes: try t.setting("classes")))
         let r = try TorchCase("lstm_classifier", file: "torch_sequence.h5")
         try r.check(try RecurrentClassifier.make(cell: "lstm", hidden: [try r.setting("hidden")], layers: try r.setting("layers"),
                                                  bidirectional: true, inputShape: [7, 4], classes: try r.setting("classes")))

@@ -68,7 +68,7 @@ final class AttentionTests: XCTestCase {
             let c = try TorchCase(name, file: "torch_sequence.h5")
             try c.check(TransformerEncoderLayer(dimension: try c.setting("dimension"), heads: try c.setting("heads"),
                                                 feedForward: try c.setting("feed_forward"), dropout: 0,
-                                                normFirst: try c.setting("norm_first") == 1), rtol: 2e-4)
+                                                normFirst: try c.setting("norm_first") == 1))
         }
     }
 
