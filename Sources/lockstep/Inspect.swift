@@ -30,7 +30,8 @@ struct Inspect: ParsableCommand {
         do {
             if file.hasSuffix(".json") {
                 let m = try ShardManifest.load(file)
-                print("dataset manifest \(m.name): \(m.numSamples) samples of \(m.dtype) \(m.sampleShape) (\(m.layout)), \(m.numClasses) classes")
+                print("dataset manifest \(m.name): \(m.numSamples) samples of \(m.dtype) \(m.sampleShape) (\(m.layout))"
+                      + (m.lengths == true ? ", padded (each shard's /lengths)" : "") + ", \(m.numClasses) classes")
                 if !m.labelNames.isEmpty { print("  classes: \(m.labelNames.joined(separator: ", "))") }
                 for s in m.shards { print("  \(s.file): \(s.numSamples) samples, sha256 \(s.sha256.prefix(16))…") }
                 return

@@ -35,6 +35,29 @@ final class RecipeTests: XCTestCase {
         XCTAssert(r.resolvedYAML.contains("lr: 0.5"), r.resolvedYAML)
     }
 
+    /// The sequence and autoencoder keys reach the model spec; an autoencoder refuses a class loss.
+    func testSequenceAndAutoencoderKeys() throws {
+        let t = try Recipe(yaml: """
+            model: {name: transformer, dim: 32, heads: 2, layers: 3, vocabulary: 23, pooling: mean, positional: learned, norm_first: false, causal: true}
+            data: {train: t.json}
+            training: {batch_per_rank: 8}
+            """)
+        XCTAssertEqual([t.model.transformer.dimension, t.model.transformer.heads, t.model.layers, t.model.transformer.vocabulary], [32, 2, 3, 23])
+        XCTAssertEqual(t.model.transformer.pooling, .mean)
+        XCTAssertEqual(t.model.transformer.positional, .learned)
+        XCTAssert(!t.model.transformer.normFirst && t.model.transformer.causal)
+        let r = try Recipe(yaml: "model: {name: gru, hidden: [16], layers: 2, bidirectional: true}\ndata: {train: t.json}\ntraining: {batch_per_rank: 8}")
+        XCTAssert(r.model.bidirectional && r.model.layers == 2)
+        let a = try Recipe(yaml: "model: {name: autoencoder, code: 8}\nloss: bce\ndata: {train: t.json}\ntraining: {batch_per_rank: 8}")
+        XCTAssert(a.reconstructs && !a.usesClassTargets && a.model.code == 8)
+        XCTAssertThrowsError(try Recipe(yaml: "model: {name: autoencoder}\ndata: {train: t.json}\ntraining: {batch_per_rank: 8}")) {
+            XCTAssert("\($0)".contains("set loss to bce or mse"), "\($0)")
+        }
+        XCTAssertThrowsError(try Recipe(yaml: "model: {name: transformer, pooling: max}\ndata: {train: t.json}\ntraining: {batch_per_rank: 8}")) {
+            XCTAssert("\($0)".contains("model.pooling"), "\($0)")
+        }
+    }
+
     func testUnknownKeyIsNamedWithTheKnownOnes() {
         XCTAssertThrowsError(try Recipe(yaml: base + "\nextra: 1", source: "r.yaml")) { error in
             XCTAssert("\(error)".contains("r.yaml: unknown recipe key 'extra'"), "\(error)")
