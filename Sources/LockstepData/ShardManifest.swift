@@ -87,6 +87,9 @@ public struct ShardManifest: Codable, Equatable, Sendable {
               m.dtype == "float32" || (kind == .images && m.dtype == "uint8") else {
             throw DataError("\(path): input \(m.inputDataset) \(m.dtype) \(m.sampleShape) is not uint8/float32 images [H,W,C], float32 features [D], sequences [T,F] or tokens [T]")
         }
+        guard m.lengths != true || [.sequences, .tokens].contains(m.input) else {
+            throw DataError("\(path): \"lengths\": true is for sequences and tokens, not \(m.inputDataset)")
+        }
         guard m.numClasses > 0 else { throw DataError("\(path): num_classes must be positive, got \(m.numClasses)") }
         return m
     }

@@ -32,6 +32,9 @@ public enum TransformerClassifier {
         guard d > 0, spec.heads > 0, d % spec.heads == 0, layers > 0 else {
             throw LayerError(kind: "Transformer", message: "model.dim (\(d)) must be a positive multiple of model.heads (\(spec.heads)), with model.layers ≥ 1 (got \(layers))")
         }
+        guard !(spec.causal && spec.pooling == .first) else {
+            throw LayerError(kind: "Transformer", message: "model.causal hides every later position from the [CLS] token at position 0, so model.pooling: first would read nothing of the input; use model.pooling: mean")
+        }
         var children: [(String, any Layer)] = []
         if inputShape.count == 3 { children.append(("rows", ImageRows())) }
         if let vocabulary = spec.vocabulary {

@@ -80,7 +80,8 @@ final class RunRecorder {
     /// TensorBoard (the epoch's own goes with its metrics row).
     func appendEvaluation(step: Int, epoch: Int, _ e: Evaluation, learningRate: Double, withinEpoch: Bool) throws {
         if var rows = evaluations {
-            rows.append(String(format: "%d,%d,%.6g,%.6g,%.6g", step, epoch, e.loss, e.accuracy ?? .nan, learningRate))
+            rows.append(String(format: "%d,%d,%.6g,", step, epoch, e.loss) + (e.accuracy.map { String(format: "%.6g", $0) } ?? "")
+                        + String(format: ",%.6g", learningRate))
             evaluations = rows
             try AtomicFile.write(Array(([Self.evaluationsHeader] + rows).joined(separator: "\n").utf8) + [0x0A], to: directory + "/evaluations.csv")
         }

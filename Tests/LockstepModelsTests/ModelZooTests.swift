@@ -301,6 +301,11 @@ final class SequenceModelTests: XCTestCase {
         XCTAssertThrowsError(try TransformerClassifier.make(spec, layers: 1, dropout: 0, inputShape: [5, 3], classes: 2)) {
             XCTAssert("\($0)".contains("model.dim (30) must be a positive multiple of model.heads (4)"), "\($0)")
         }
+        var causal = TransformerSpec()
+        causal.causal = true
+        XCTAssertThrowsError(try TransformerClassifier.make(causal, layers: 1, dropout: 0, inputShape: [5, 3], classes: 2)) {
+            XCTAssert("\($0)".contains("model.pooling: mean"), "\($0)")
+        }
         XCTAssertThrowsError(try TransformerClassifier.make(TransformerSpec(), layers: 1, dropout: 0, inputShape: [20], classes: 2)) {
             XCTAssert("\($0)".contains("token ids need model.vocabulary"), "\($0)")
         }

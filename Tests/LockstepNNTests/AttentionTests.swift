@@ -112,6 +112,15 @@ final class AttentionTests: XCTestCase {
         XCTAssertEqual(lstm.forward(x, context).toArray(), lstm.forward(changed, context).toArray())
         XCTAssertEqual(pool.forward(x, context).toArray(), pool.forward(changed, context).toArray())
         XCTAssertNotEqual(pool.forward(x, ForwardContext(training: false)).toArray(), pool.forward(changed, ForwardContext(training: false)).toArray())
+        // Padded steps embed as zeros whatever id they hold, even one outside the vocabulary.
+        let embedding = Embedding(vocabulary: 4, dimension: 2)
+        try bind(embedding, inputShape: [3], seed: 23)
+        let ids = Tensor(shape: [1, 3], values: [1, 3, 99])
+        let e = embedding.forward(ids, ForwardContext(training: true, padding: [1])).toArray()
+        XCTAssertEqual(Array(e[4...]), [0, 0])
+        XCTAssert(e[0..<4].allSatisfy(\.isFinite))
+        _ = embedding.backward(Tensor(shape: [1, 3, 2], values: [1, 1, 1, 1, 5, 5]), needsInputGradient: false, nil)
+        XCTAssertEqual(embedding.weight.gradient.toArray().reduce(0, +), 4, "no gradient from the padded step")
     }
 
     func testClassTokenAndPooling() throws {

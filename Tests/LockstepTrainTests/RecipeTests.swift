@@ -53,6 +53,17 @@ final class RecipeTests: XCTestCase {
         XCTAssertThrowsError(try Recipe(yaml: "model: {name: autoencoder}\ndata: {train: t.json}\ntraining: {batch_per_rank: 8}")) {
             XCTAssert("\($0)".contains("set loss to bce or mse"), "\($0)")
         }
+        let refused = [
+            ("model: {name: mlp}\nloss: bce", "loss bce takes probabilities"),
+            ("model: {name: autoencoder}\nloss: bce\ndata: {train: t.json, normalize: {mean: 0.5}}", "would move it out of"),
+            ("model: {name: autoencoder}\nloss: mse\ncheckpoint: {monitor: test_accuracy}", "has no accuracy"),
+        ]
+        for (text, message) in refused {
+            let full = text + (text.contains("data:") ? "" : "\ndata: {train: t.json}") + "\ntraining: {batch_per_rank: 8}"
+            XCTAssertThrowsError(try Recipe(yaml: full), text) {
+                XCTAssert("\($0)".contains(message), "\($0)")
+            }
+        }
         XCTAssertThrowsError(try Recipe(yaml: "model: {name: transformer, pooling: max}\ndata: {train: t.json}\ntraining: {batch_per_rank: 8}")) {
             XCTAssert("\($0)".contains("model.pooling"), "\($0)")
         }

@@ -105,6 +105,9 @@ extension DatasetConverter {
         guard (lengths == nil) == (testLengths == nil) || testInputs == nil else {
             throw DataError("give --lengths and --test-lengths together when there are test arrays")
         }
+        guard testLengths == nil || testInputs != nil else {
+            throw DataError("--test-lengths without --test-inputs: the test split is drawn from the inputs, whose --lengths it uses")
+        }
         for (l, x) in [(lengths, inputs), (testLengths, testInputs)] {
             guard let l, let x else { continue }
             guard options.sequences || options.tokens, l.shape == [x.shape.first ?? 0] else {
@@ -144,8 +147,11 @@ extension DatasetConverter {
             } else {
                 let lengthsOf = lengthSource(split).map { source in
                     { (s: Int) throws -> [Int32] in
-                        try source.rows(take(s), as: Float.self).map { v in
-                            guard v == v.rounded(), abs(v) < 1e9 else { throw DataError("\(source.name): length \(v) is not an integer") }
+                        let rows = take(s)
+                        return try source.rows(rows, as: Float.self).enumerated().map { i, v in
+                            guard v == v.rounded(), abs(v) < 1e9 else {
+                                throw DataError("\(source.name): length \(v) of sample \(rows[i]) is not an integer")
+                            }
                             return Int32(v)
                         }
                     }

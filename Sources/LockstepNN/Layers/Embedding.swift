@@ -7,7 +7,8 @@ import LockstepTensor
 /// `weight` [V, D], initialized N(0, 1) as PyTorch. Backward adds each position's gradient
 /// into its token's row (a token seen twice gets both). Ids are not differentiable: the input
 /// gradient is zeros. An id outside 0..<V gives a row of NaN, which the trainer's non-finite
-/// check then reports naming this layer, instead of reading memory it does not own.
+/// check then reports naming this layer, instead of reading memory it does not own. Padded
+/// steps (`ForwardContext.padding`) give zeros whatever id they hold, and no gradient.
 public final class Embedding: Layer {
     public var kind: String { "Embedding" }
     public let vocabulary: Int
@@ -40,7 +41,13 @@ public final class Embedding: Layer {
         output.resize(input.shape + [d])
         if ids.count != positions { ids = [Int](repeating: 0, count: positions) }
         let table = weight.value.data, y = output.data
+        let n = input.shape[0], steps = positions / max(n, 1)
         for p in 0..<positions {
+            if p % steps >= context.length(p / steps, of: steps) {
+                ids[p] = -1
+                (y + p * d).update(repeating: 0, count: d)
+                continue
+            }
             let v = input[p], id = Int(exactly: v) ?? -1
             ids[p] = (0..<vocabulary).contains(id) ? id : -1
             if ids[p] >= 0 { (y + p * d).update(from: table + ids[p] * d, count: d) }

@@ -177,7 +177,8 @@ public struct Recipe: Sendable {
                 throw RecipeError("\(source): recipe key '\(key)' is \(watch.metric.rawValue), but there is no data.test to evaluate (watch train_loss, or set data.test)")
             }
         }
-        let monitor = try doc(K.monitor)
+        // An autoencoder has no accuracy: its best checkpoint is the lowest test loss unless the recipe says.
+        let monitor = try doc.optional(K.monitor) ?? (model.name == "autoencoder" ? .testLoss : .testAccuracy)
         checkpoint = CheckpointPolicy(directory: try doc.optional(K.checkpointDir), everySteps: try doc(K.everySteps),
                                       everyEpoch: try doc(K.everyEpoch), keepLast: try doc(K.keepLast),
                                       monitor: monitor == .none ? nil : monitor.rawValue,
@@ -196,6 +197,27 @@ public struct Recipe: Sendable {
             Regularizer(l1: Float(try item(K.l1)), l2: Float(try item(K.l2)), selection: ParameterSelection(try item(K.penalized)))
         }
         resolvedYAML = try doc.serialized()
+        try checkReconstruction(source)
+    }
+
+    /// What a reconstructing model (the autoencoder) and the probability loss need: `bce` only
+    /// on a model ending in a sigmoid, inputs that stay in [0, 1] as BCE targets, and no
+    /// accuracy to watch.
+    private func checkReconstruction(_ source: String) throws {
+        if loss == .bce && !reconstructs {
+            throw RecipeError("\(source): loss bce takes probabilities from a model that ends in a sigmoid (model autoencoder); a classifier's logits want cross_entropy or binary_cross_entropy")
+        }
+        guard reconstructs else { return }
+        if [.bce, .binaryCrossEntropy].contains(loss),
+           data.normalization.mean != [0] || data.normalization.std != [1] || data.transform != ImageTransform() {
+            throw RecipeError("\(source): loss \(loss.rawValue) compares the reconstruction with the input as a probability in [0, 1], which data.normalize mean/std or data.preprocess would move it out of; drop them, or use loss mse")
+        }
+        let watched = [(training.earlyStopping?.metric, "training.early_stopping.monitor"),
+                       (schedule.kind == .plateau ? schedule.plateau.metric : nil, "schedule.monitor"),
+                       (checkpoint.monitor.flatMap(MetricWatch.Metric.init(rawValue:)), "checkpoint.monitor")]
+        for case let (metric?, key) in watched where !metric.improvesDownwards {
+            throw RecipeError("\(source): recipe key '\(key)' is \(metric.rawValue), but model autoencoder has no accuracy (watch test_loss or train_loss)")
+        }
     }
 
     private static func transformer(_ doc: RecipeDocument) throws -> TransformerSpec {

@@ -173,7 +173,7 @@ enum RecipeKeys {
     static let everyEpoch = RecipeKey<Bool>(path: "checkpoint.every_epoch", absent: .value(true), help: "Checkpoint at the end of every epoch.")
     static let keepLast = RecipeKey<Int>(path: "checkpoint.keep_last", absent: .value(3), minimum: 1,
                                          help: "Newest checkpoints kept (the best is kept besides).")
-    static let monitor = RecipeKey<CheckpointMonitor>(path: "checkpoint.monitor", absent: .value(.testAccuracy),
+    static let monitor = RecipeKey<CheckpointMonitor>(path: "checkpoint.monitor", absent: .derived("`test_accuracy`; `test_loss` for the autoencoder"),
                                                       help: "Metric that selects the `best` checkpoint.")
     static let mode = RecipeKey<CheckpointPolicy.Mode>(path: "checkpoint.mode", absent: .derived("`max`; `min` for losses"),
                                                        help: "Whether larger or smaller is better.")
