@@ -38,10 +38,22 @@ public struct Predictor {
                                         rank: communicator.rank, worldSize: communicator.size)
         var all = [Float](repeating: 0, count: inputs.count * classes)
         var context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
+        // Shards are read ahead on the loader's thread, as evaluation reads them.
+        var loader: BatchLoader?
+        if case .shards(let set, _) = inputs {
+            loader = BatchLoader(source: set, plan: sampler.batches, normalization: recipe.data.normalization, transform: recipe.data.transform,
+                                 prefetch: recipe.data.prefetch)
+        }
+        defer { loader?.stop() }
         try communicator.agreeing(on: "predicting", partialHint: "Each rank reads its own share of the inputs; the other ranks read theirs without error.") {
             for batch in sampler.batches {
-                let x = try read(inputs, batch)
-                if case .shards(let set, _) = inputs { context.padding = try set.lengths(batch).map { $0.map { x.shape[1] - $0 } } }
+                let x: Tensor
+                if let loader {
+                    guard let read = try loader.next() else { break }
+                    (x, context.padding) = (read.inputs, read.padding)
+                } else {
+                    x = try images(inputs, batch)
+                }
                 let output = model.forward(x, context)
                 guard output.count == batch.count * classes else {
                     throw RecipeError("the model gives \(output.count / max(batch.count, 1)) outputs per sample, expected \(classes)")
@@ -55,14 +67,12 @@ public struct Predictor {
         return all
     }
 
-    /// One batch of inputs as the model sees them.
-    private func read(_ inputs: PredictionInputs, _ batch: [Int]) throws -> Tensor {
+    /// One batch of image files as the model sees them (shards go through a `BatchLoader`).
+    private func images(_ inputs: PredictionInputs, _ batch: [Int]) throws -> Tensor {
         let data = recipe.data
         switch inputs {
-        case .shards(let set, _):
-            let t = Tensor(shape: [batch.count] + set.sampleShape)
-            _ = try set.read(batch, into: t.data, normalization: data.normalization)
-            return data.transform.isIdentity ? t : try data.transform.apply(t)
+        case .shards:
+            preconditionFailure("shards are read by the prediction's BatchLoader")
         case .images(let paths, let h, let w, let c, let fit):
             let coef = try data.normalization.coefficients(channels: c, bytes: true)
             let t = Tensor(shape: [batch.count, c, h, w])
