@@ -46,6 +46,14 @@ public struct Normalization: Sendable, Equatable {
         planarize(samples: samples, pixels: pixels, coef: coef) { src[$0] } store: { dst[$0] = $1 }
     }
 
+    /// Sequences [T, F] keep their layout: x[t, f] = v[t, f]·a[f] + b[f], one coefficient
+    /// pair per feature, for `count` values.
+    public static func normalizeFeatures(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int,
+                                         coef: [(a: Float, b: Float)]) {
+        let f = coef.count
+        for i in 0..<count { dst[i] = src[i] * coef[i % f].a + coef[i % f].b }
+    }
+
     @inline(__always)
     private static func planarize(samples: Int, pixels hw: Int, coef: [(a: Float, b: Float)], load: (Int) -> Float,
                                   store: (Int, Float) -> Void) {
@@ -219,8 +227,15 @@ public final class ShardSet: Sendable {
     /// Per-sample shape as the model sees it ([C, H, W] or [D]).
     public var sampleShape: [Int] { manifest.modelInputShape }
 
-    /// Channels of the stored samples (1 for features).
-    public var storedChannels: Int { manifest.sampleShape.count == 3 ? manifest.sampleShape[2] : 1 }
+    /// Channels of the stored samples: an image's, a sequence's features (each normalized with
+    /// its own mean and std when the recipe gives one per feature), 1 for features and tokens.
+    public var storedChannels: Int {
+        switch manifest.input {
+        case .images: manifest.sampleShape[2]
+        case .sequences: manifest.sampleShape[1]
+        case .features, .tokens: 1
+        }
+    }
 
     /// Floats per sample.
     public var sampleSize: Int { manifest.sampleShape.reduce(1, *) }
@@ -277,7 +292,13 @@ public final class ShardSet: Sendable {
                     if stagingF.count < rows.count * size { stagingF = [Float](repeating: 0, count: rows.count * size) }
                     let input = try files.input(shard)
                     try stagingF.withUnsafeMutableBufferPointer { try input.read(rows: rows, into: $0.baseAddress!) }
-                    stagingF.withUnsafeBufferPointer { Normalization.planarize($0.baseAddress!, into: dst, samples: rows.count, pixels: size / coef.count, coef: coef) }
+                    stagingF.withUnsafeBufferPointer {
+                        if manifest.input == .sequences {
+                            Normalization.normalizeFeatures($0.baseAddress!, into: dst, count: rows.count * size, coef: coef)
+                        } else {
+                            Normalization.planarize($0.baseAddress!, into: dst, samples: rows.count, pixels: size / coef.count, coef: coef)
+                        }
+                    }
                 }
             } catch let e as HDF5Error {
                 throw DataError("\(files.paths[shard]): reading samples \(rows) failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")

@@ -159,6 +159,13 @@ final class ConverterTests: XCTestCase {
         let (values, _, set) = try read(dir + "/seq-train.manifest.json", [2])
         XCTAssertEqual([set.manifest.inputDataset, set.manifest.layout, "\(set.sampleShape)"], ["sequences", "NTF", "[5, 3]"])
         XCTAssertEqual(values, Array(x[30..<45]), "sample 2 as stored, time-major")
+        // One mean and std per feature, the layout kept: x[t, f] = (v − mean[f]) / std[f].
+        var normalized = [Float](repeating: 0, count: 15)
+        _ = try set.read([2], into: &normalized, normalization: Normalization(scale: nil, mean: [0, 1, 2], std: [1, 2, 4]))
+        for i in 0..<15 { XCTAssertEqual(normalized[i], (x[30 + i] - Float(i % 3)) / [1, 2, 4][i % 3], accuracy: 1e-6) }
+        XCTAssertThrowsError(try set.read([2], into: &normalized, normalization: Normalization(scale: nil, mean: [0, 1], std: [1]))) {
+            XCTAssertTrue("\($0)".contains("the data has 3 channels"), "\($0)")
+        }
         options.sequences = false
         options.tokens = true
         _ = try DatasetConverter.arrays(inputs: .open(file + ":ids"), labels: .open(file + ":y"), testInputs: nil, testLabels: nil,

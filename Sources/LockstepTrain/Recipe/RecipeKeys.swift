@@ -58,8 +58,8 @@ enum RecipeKeys {
     static let test = RecipeKey<String>(path: "data.test", absent: .unset("no evaluation"), help: "Test set manifest, evaluated after every epoch.")
     static let scale = RecipeKey<Double>(path: "data.normalize.scale", absent: .derived("1/255 for uint8 samples, 1 for float32"),
                                          help: "Stored values are multiplied by this, then normalized by mean and std (token ids never are).")
-    static let mean = RecipeKey<[Double]>(path: "data.normalize.mean", absent: .value([0]), help: "One value, or one per channel.")
-    static let std = RecipeKey<[Double]>(path: "data.normalize.std", absent: .value([1]), above: 0, help: "One value, or one per channel.")
+    static let mean = RecipeKey<[Double]>(path: "data.normalize.mean", absent: .value([0]), help: "One value, or one per channel (per feature for sequences).")
+    static let std = RecipeKey<[Double]>(path: "data.normalize.std", absent: .value([1]), above: 0, help: "One value, or one per channel (per feature for sequences).")
     static let verifyChecksums = RecipeKey<Bool>(path: "data.verify_checksums", absent: .value(true),
                                                  help: "Check every shard's SHA-256 against the manifest before training, each shard hashed by one rank.")
     static let checksumCache = RecipeKey<Bool>(path: "data.checksum_cache", absent: .value(true),
