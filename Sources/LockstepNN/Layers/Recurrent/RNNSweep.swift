@@ -12,9 +12,11 @@ import LockstepTensor
 final class RNNSweep: RecurrentSweep {
     let relu: Bool
     /// The input projections [N·T, H] (batch-first rows); in backward, ∂L/∂a.
-    private var projection: [Float] = []
+    private let projection = Tensor(shape: [0])
     /// Hidden states, time-major [T + 1, N, H].
-    private var hidden: [Float] = []
+    private let hidden = Tensor(shape: [0])
+    /// Backward scratch: ∂L/∂h of the step being processed, then ∂L/∂a of its batch.
+    private let scratch = Tensor(shape: [0])
 
     init(inputSize: Int, hiddenSize: Int, suffix: String, relu: Bool) {
         self.relu = relu
@@ -24,21 +26,17 @@ final class RNNSweep: RecurrentSweep {
     override func forward(_ input: Tensor) -> Tensor {
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize
         self.input = input
-        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: h, into: &projection)
-        resize(&hidden, (steps + 1) * n * h)
+        Recurrence.projectInputs(input, weight: weightIH, bias: biasIH, gates: h, into: projection)
+        hidden.resize([steps + 1, n, h])
+        hidden.data.update(repeating: 0, count: n * h)
         let bhh = biasHH.value.data
-        hidden.withUnsafeMutableBufferPointer { hp in
-            projection.withUnsafeBufferPointer { pp in
-                hp.baseAddress!.update(repeating: 0, count: n * h)
-                for t in 0..<steps {
-                    let hPrev = hp.baseAddress! + t * n * h, a = hp.baseAddress! + (t + 1) * n * h
-                    BLAS.sgemm(transB: true, m: n, n: h, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h, c: a, ldc: h)
-                    for s in 0..<n {
-                        let row = a + s * h, x = pp.baseAddress! + (s * steps + t) * h
-                        for j in 0..<h { row[j] += x[j] + bhh[j] }
-                        if relu { for j in 0..<h { row[j] = max(row[j], 0) } } else { VectorMath.tanh(row, into: row, count: h) }
-                    }
-                }
+        for t in 0..<steps {
+            let a = hidden.data + (t + 1) * n * h
+            BLAS.sgemm(transB: true, m: n, n: h, k: h, a: hidden.data + t * n * h, lda: h, b: weightHH.value.data, ldb: h, c: a, ldc: h)
+            for s in 0..<n {
+                let row = a + s * h, x = projection.data + (s * steps + t) * h
+                for j in 0..<h { row[j] += x[j] + bhh[j] }
+                if relu { for j in 0..<h { row[j] = max(row[j], 0) } } else { VectorMath.tanh(row, into: row, count: h) }
             }
         }
         Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, into: output)
@@ -48,40 +46,31 @@ final class RNNSweep: RecurrentSweep {
     override func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         guard let input else { preconditionFailure("RNNSweep.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize
-        let dy = outputGradient.data
-        var dh = [Float](repeating: 0, count: n * h)
+        let dy = outputGradient.data, dA = projection.data
+        scratch.resize([2 * n * h])
+        scratch.fill(0)
+        let dh = scratch.data, da = dh + n * h
         let dWhh = weightHH.gradient.data
         if !weightHH.isFrozen { dWhh.update(repeating: 0, count: h * h) }
-        hidden.withUnsafeBufferPointer { hp in
-            projection.withUnsafeMutableBufferPointer { dA in
-                var da = [Float](repeating: 0, count: n * h)
-                for t in stride(from: steps - 1, through: 0, by: -1) {
-                    let hPrev = hp.baseAddress! + t * n * h, hNow = hp.baseAddress! + (t + 1) * n * h
-                    for s in 0..<n {
-                        for j in 0..<h {
-                            let v = hNow[s * h + j], g = dh[s * h + j] + dy[(s * steps + t) * h + j]
-                            let d = relu ? (v > 0 ? g : 0) : g * (1 - v * v)
-                            da[s * h + j] = d
-                            dA[(s * steps + t) * h + j] = d
-                        }
-                    }
-                    da.withUnsafeBufferPointer { d in
-                        // dW_hh += daᵀ·h_{t−1};  dh_{t−1} = da·W_hh
-                        if !weightHH.isFrozen {
-                            BLAS.sgemm(transA: true, m: h, n: h, k: n, a: d.baseAddress!, lda: h, b: hPrev, ldb: h, beta: 1, c: dWhh, ldc: h)
-                        }
-                        dh.withUnsafeMutableBufferPointer { out in
-                            BLAS.sgemm(m: n, n: h, k: h, a: d.baseAddress!, lda: h, b: weightHH.value.data, ldb: h, c: out.baseAddress!, ldc: h)
-                        }
-                    }
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let hPrev = hidden.data + t * n * h, hNow = hidden.data + (t + 1) * n * h
+            for s in 0..<n {
+                for j in 0..<h {
+                    let v = hNow[s * h + j], g = dh[s * h + j] + dy[(s * steps + t) * h + j]
+                    let d = relu ? (v > 0 ? g : 0) : g * (1 - v * v)
+                    da[s * h + j] = d
+                    dA[(s * steps + t) * h + j] = d
                 }
             }
+            // dW_hh += daᵀ·h_{t−1};  dh_{t−1} = da·W_hh
+            if !weightHH.isFrozen {
+                BLAS.sgemm(transA: true, m: h, n: h, k: n, a: da, lda: h, b: hPrev, ldb: h, beta: 1, c: dWhh, ldc: h)
+            }
+            BLAS.sgemm(m: n, n: h, k: h, a: da, lda: h, b: weightHH.value.data, ldb: h, c: dh, ldc: h)
         }
-        return projection.withUnsafeBufferPointer { dA in
-            // b_hh enters every step's preactivation as b_ih does: the same gradient.
-            if !biasHH.isFrozen { VectorOps.sumRows(dA.baseAddress!, rows: n * steps, cols: h, into: biasHH.gradient.data) }
-            return Recurrence.backwardInputs(dA.baseAddress!, input: input, weight: weightIH, bias: biasIH, gates: h,
-                                             needsInputGradient: needsInputGradient, into: inputGradient)
-        }
+        // b_hh enters every step's preactivation as b_ih does: the same gradient.
+        if !biasHH.isFrozen { VectorOps.sumRows(dA, rows: n * steps, cols: h, into: biasHH.gradient.data) }
+        return Recurrence.backwardInputs(dA, input: input, weight: weightIH, bias: biasIH, gates: h,
+                                         needsInputGradient: needsInputGradient, into: inputGradient)
     }
 }

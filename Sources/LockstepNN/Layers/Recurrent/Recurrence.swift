@@ -7,18 +7,7 @@ import LockstepTensor
 /// strided copies that reverse time and join directions. Rows of the projections are
 /// batch-first (n·T + t); hidden states are time-major [T + 1, N, H], zero initial state first.
 enum Recurrence {
-    /// p[n·T + t] = x[n, t]·Wᵀ + b, for `gates` outputs per row.
-    static func projectInputs(_ x: Tensor, weight: Parameter, bias: Parameter, gates: Int, into p: inout [Float]) {
-        let rows = x.shape[0] * x.shape[1], inputs = x.shape[2]
-        if p.count != rows * gates { p = [Float](repeating: 0, count: rows * gates) }
-        p.withUnsafeMutableBufferPointer { out in
-            BLAS.sgemm(transB: true, m: rows, n: gates, k: inputs, a: x.data, lda: inputs, b: weight.value.data, ldb: inputs,
-                       c: out.baseAddress!, ldc: gates)
-            VectorOps.addRowVector(bias.value.data, to: out.baseAddress!, rows: rows, cols: gates)
-        }
-    }
-
-    /// The same projection into a tensor [N·T, gates].
+    /// p[n·T + t] = x[n, t]·Wᵀ + b, for `gates` outputs per row: a tensor [N·T, gates].
     static func projectInputs(_ x: Tensor, weight: Parameter, bias: Parameter, gates: Int, into p: Tensor) {
         let rows = x.shape[0] * x.shape[1], inputs = x.shape[2]
         p.resize([rows, gates])
@@ -32,16 +21,6 @@ enum Recurrence {
         y.resize([n, steps, h])
         for s in 0..<n {
             for t in 0..<steps { (y.data + (s * steps + t) * h).update(from: states.data + ((t + 1) * n + s) * h, count: h) }
-        }
-    }
-
-    /// Every h_t of the time-major states [T + 1, N, H] as the sweep's output [N, T, H].
-    static func output(states: [Float], samples n: Int, steps: Int, hidden h: Int, into y: Tensor) {
-        y.resize([n, steps, h])
-        states.withUnsafeBufferPointer { hp in
-            for s in 0..<n {
-                for t in 0..<steps { (y.data + (s * steps + t) * h).update(from: hp.baseAddress! + ((t + 1) * n + s) * h, count: h) }
-            }
         }
     }
 

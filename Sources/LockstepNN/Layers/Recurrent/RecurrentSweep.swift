@@ -41,9 +41,4 @@ class RecurrentSweep {
     func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
         preconditionFailure("a RecurrentSweep subclass implements backward")
     }
-
-    /// Gives `buffer` `count` elements (contents undefined when it changes size).
-    func resize(_ buffer: inout [Float], _ count: Int) {
-        if buffer.count != count { buffer = [Float](repeating: 0, count: count) }
-    }
 }
