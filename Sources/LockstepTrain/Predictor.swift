@@ -46,13 +46,14 @@ public struct Predictor {
         }
         defer { loader?.stop() }
         try communicator.agreeing(on: "predicting", partialHint: "Each rank reads its own share of the inputs; the other ranks read theirs without error.") {
-            for batch in sampler.batches {
+            reading: for batch in sampler.batches {
                 let x: Tensor
-                if let loader {
-                    guard let read = try loader.next() else { break }
+                switch inputs {
+                case .shards:
+                    guard let read = try loader?.next() else { break reading }
                     (x, context.padding) = (read.inputs, read.padding)
-                } else {
-                    x = try images(inputs, batch)
+                case .images(let paths, let h, let w, let c, let fit):
+                    x = try images(paths, batch, height: h, width: w, channels: c, fit: fit)
                 }
                 let output = model.forward(x, context)
                 guard output.count == batch.count * classes else {
@@ -68,22 +69,17 @@ public struct Predictor {
     }
 
     /// One batch of image files as the model sees them (shards go through a `BatchLoader`).
-    private func images(_ inputs: PredictionInputs, _ batch: [Int]) throws -> Tensor {
+    private func images(_ paths: [String], _ batch: [Int], height h: Int, width w: Int, channels c: Int, fit: ImageFit) throws -> Tensor {
         let data = recipe.data
-        switch inputs {
-        case .shards:
-            preconditionFailure("shards are read by the prediction's BatchLoader")
-        case .images(let paths, let h, let w, let c, let fit):
-            let coef = try data.normalization.coefficients(channels: c, bytes: true)
-            let t = Tensor(shape: [batch.count, c, h, w])
-            for (row, i) in batch.enumerated() {
-                let image = try Image.read(paths[i]).fitted(height: h, width: w, fit: fit).converted(channels: c)
-                image.pixels.withUnsafeBufferPointer {
-                    Normalization.planarize($0.baseAddress!, into: t.data + row * c * h * w, samples: 1, pixels: h * w, coef: coef)
-                }
+        let coef = try data.normalization.coefficients(channels: c, bytes: true)
+        let t = Tensor(shape: [batch.count, c, h, w])
+        for (row, i) in batch.enumerated() {
+            let image = try Image.read(paths[i]).fitted(height: h, width: w, fit: fit).converted(channels: c)
+            image.pixels.withUnsafeBufferPointer {
+                Normalization.planarize($0.baseAddress!, into: t.data + row * c * h * w, samples: 1, pixels: h * w, coef: coef)
             }
-            return data.transform.isIdentity ? t : try data.transform.apply(t)
         }
+        return data.transform.isIdentity ? t : try data.transform.apply(t)
     }
 }
 
