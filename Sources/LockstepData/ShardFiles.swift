@@ -71,13 +71,18 @@ final class ShardFiles: @unchecked Sendable {
     /// Shard `i`'s input dataset, opening the file on first use.
     func input(_ i: Int) throws -> HDF5Dataset { try file(i).input }
 
-    /// Shard `i`'s `/lengths` values (nil when the manifest has none), read once and kept: a
-    /// few bytes per sample, where a read per batch row would cost an HDF5 call each.
+    /// Shard `i`'s `/lengths` values (nil when the manifest has none), read and checked (each in
+    /// 1…T) once and kept: a few bytes per sample, where a read per batch row would cost an HDF5
+    /// call each.
     func lengths(_ i: Int) throws -> [Int32]? {
         if let cached = lock.withLock({ lengthValues[i] }) { return cached }
         guard let d = try file(i).lengths else { return nil }
         let values: [Int32]
         do { values = try d.read() } catch let e as HDF5Error { throw DataError("\(paths[i]): reading /lengths failed: \(e.message)") }
+        let steps = manifest.sampleShape[0]
+        if let row = values.firstIndex(where: { $0 < 1 || Int($0) > steps }) {
+            throw DataError("\(paths[i]): /lengths of sample \(row) is \(values[row]), outside 1...\(steps)")
+        }
         lock.withLock { lengthValues[i] = values }
         return values
     }

@@ -244,26 +244,24 @@ public final class ShardSet: Sendable {
     /// the shards hold no `/lengths`.
     public func lengths(_ indices: [Int]) throws -> [Int]? {
         guard manifest.lengths == true else { return nil }
-        let steps = manifest.sampleShape[0]
         var out: [Int] = []
         out.reserveCapacity(indices.count)
         var shard = 0
-        for i in (selection.map { sel in indices.map { sel[$0] } } ?? indices) {
+        for i in fileIndices(indices) {
             while shard + 1 < starts.count && starts[shard + 1] <= i { shard += 1 }
             guard let values = try files.lengths(shard) else { return nil }
-            let row = i - starts[shard], value = values[row]
-            guard value >= 1 && Int(value) <= steps else {
-                throw DataError("\(files.paths[shard]): /lengths of sample \(row) is \(value), outside 1...\(steps)")
-            }
-            out.append(Int(value))
+            out.append(Int(values[i - starts[shard]]))
         }
         return out
     }
 
+    /// The file (whole-dataset) indices of subset samples `indices`.
+    private func fileIndices(_ indices: [Int]) -> [Int] { selection.map { sel in indices.map { sel[$0] } } ?? indices }
+
     /// Reads samples `indices` (ascending) into `out` as normalized Float, NCHW, and returns their labels.
     public func read(_ indices: [Int], into out: UnsafeMutablePointer<Float>, normalization: Normalization) throws -> [Int32] {
         let subsetIndices = indices
-        let indices = selection.map { sel in indices.map { sel[$0] } } ?? indices
+        let indices = fileIndices(indices)
         let size = sampleSize
         // Token ids are read as they are: normalizing them would make them other ids.
         let coef = manifest.input == .tokens ? [(a: Float(1), b: Float(0))]

@@ -231,6 +231,19 @@ final class ConverterTests: XCTestCase {
         _ = try DatasetConverter.sequenceTask(.lookup, length: 8, classes: 3, trainSamples: 4, testSamples: 4, seed: 5,
                                               output: dir, name: "fixed", shards: 1)
         XCTAssertNil(try ShardSet(manifestPath: dir + "/fixed-train.manifest.json").lengths([0]), "no padding, no lengths")
+        // A shard whose /lengths were written by another tool, out of range: reading names it.
+        try HDF5File.writeAtomically(to: dir + "/fixed-train-00000-of-00001.h5") { f in
+            _ = try f.write("tokens", [Float](repeating: 1, count: 32), shape: [4, 8])
+            _ = try f.write("labels", [Int32](repeating: 0, count: 4), shape: [4])
+            _ = try f.write("lengths", [Int32]([8, 9, 2, 3]), shape: [4])
+        }
+        var manifest = try ShardManifest.load(dir + "/fixed-train.manifest.json")
+        manifest.lengths = true
+        manifest.shards[0].sha256 = try FileDigest.sha256(dir + "/fixed-train-00000-of-00001.h5")
+        try manifest.write(to: dir + "/fixed-train.manifest.json")
+        XCTAssertThrowsError(try ShardSet(manifestPath: dir + "/fixed-train.manifest.json").lengths([0])) {
+            XCTAssertTrue("\($0)".contains("fixed-train-00000-of-00001.h5: /lengths of sample 1 is 9, outside 1...8"), "\($0)")
+        }
 
         let file = dir + "/len.h5"
         try HDF5File.writeAtomically(to: file) { f in
