@@ -150,9 +150,6 @@ public struct Recipe: Sendable {
                           widths: try doc.optional(K.widths).flatMap { $0.isEmpty ? nil : $0 }, dropout: try doc.optional(K.dropout).map(Float.init),
                           classifierWidth: try doc(K.classifierWidth), layers: try doc.optional(K.layers),
                           bidirectional: try doc(K.bidirectional), transformer: try Self.transformer(doc), code: try doc(K.code))
-        if model.name == "autoencoder" && loss == .crossEntropy {
-            throw RecipeError("\(source): model autoencoder reproduces its input: set loss to bce or mse (cross_entropy compares classes)")
-        }
         data = try Self.data(doc)
         let batch = try doc(K.batchPerRank)
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
@@ -201,13 +198,16 @@ public struct Recipe: Sendable {
     }
 
     /// What a reconstructing model (the autoencoder) and the probability loss need: `bce` only
-    /// on a model ending in a sigmoid, inputs that stay in [0, 1] as BCE targets, and no
-    /// accuracy to watch.
+    /// on a model ending in a sigmoid, a loss that compares values (not classes), inputs that
+    /// stay in [0, 1] as BCE targets, and no accuracy to watch.
     private func checkReconstruction(_ source: String) throws {
         if loss == .bce && !reconstructs {
             throw RecipeError("\(source): loss bce takes probabilities from a model that ends in a sigmoid (model autoencoder); a classifier's logits want cross_entropy or binary_cross_entropy")
         }
         guard reconstructs else { return }
+        if loss == .crossEntropy {
+            throw RecipeError("\(source): model autoencoder reproduces its input: set loss to bce or mse (cross_entropy compares classes)")
+        }
         if [.bce, .binaryCrossEntropy].contains(loss),
            data.normalization.mean != [0] || data.normalization.std != [1] || data.transform != ImageTransform() {
             throw RecipeError("\(source): loss \(loss.rawValue) compares the reconstruction with the input as a probability in [0, 1], which data.normalize mean/std or data.preprocess would move it out of; drop them, or use loss mse")
