@@ -44,7 +44,7 @@ public struct Evaluator {
         let loader = BatchLoader(source: data, plan: sampler.batches, normalization: recipe.data.normalization,
                                  transform: recipe.data.transform, prefetch: recipe.data.prefetch)
         defer { loader.stop() }
-        var totals = MetricTotals()
+        var totals = MetricTotals(classifies: !recipe.reconstructs)
         var confusion = recipe.usesClassTargets ? ConfusionMatrix(classes: data.numClasses) : nil
         var done = 0
         var context = ForwardContext(training: false, seed: recipe.seed, rank: communicator.rank)
@@ -61,7 +61,7 @@ public struct Evaluator {
         }
         watchdog?.waiting("summing the evaluation metrics over ranks", step: step)
         let sums = try totals.summed(over: communicator)
-        return Evaluation(loss: sums.meanLoss, accuracy: recipe.reconstructs ? nil : sums.accuracy, confusion: try confusion?.summed(over: communicator),
+        return Evaluation(loss: sums.meanLoss, accuracy: sums.accuracy, confusion: try confusion?.summed(over: communicator),
                           classNames: data.classNames)
     }
 }

@@ -77,9 +77,9 @@ final class ProgressDisplay {
     func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) {
         guard bars else { return }
         let steps = firstInEpoch > 1 ? "steps \(firstInEpoch)–\(firstInEpoch + epochSteps - 1) (resumed)" : "\(epochSteps) steps"
-        console.endBar(with: String(format: "epoch %d/%d  %@  loss %.4f  acc %.2f%%  %.0f samples/s  %@",
-                                    epoch + 1, epochs, steps, totals.meanLoss, 100 * totals.accuracy,
-                                    totals.samples / max(seconds, 1e-9), ProgressBar.clock(seconds)))
+        console.endBar(with: String(format: "epoch %d/%d  %@  loss %.4f", epoch + 1, epochs, steps, totals.meanLoss)
+                       + (totals.accuracy.map { String(format: "  acc %.2f%%", 100 * $0) } ?? "")
+                       + String(format: "  %.0f samples/s  %@", totals.samples / max(seconds, 1e-9), ProgressBar.clock(seconds)))
     }
 
     /// The evaluation's bar: batches of rank 0's share done, and its running loss and accuracy.

@@ -240,8 +240,9 @@ final class TrainingRun {
                                  augmentation: recipe.data.augmentation, epoch: epoch, seed: UInt64(recipe.seed),
                                  prefetch: recipe.data.prefetch)
         defer { loader.stop() }
-        var window = MetricTotals(), epochTotals = MetricTotals()
-        var localEpoch = MetricTotals()  // this rank's, for the bar
+        let empty = MetricTotals(classifies: !recipe.reconstructs)
+        var window = empty, epochTotals = empty
+        var localEpoch = empty  // this rank's, for the bar
         var windowStart = Date()
         skippedInEpoch = 0
         while true {
@@ -271,7 +272,7 @@ final class TrainingRun {
             if step % recipe.training.logEvery == 0 || endOfEpoch {
                 localEpoch = running
                 epochTotals += try logWindow(window, epoch: epoch, since: windowStart)
-                window = MetricTotals()
+                window = empty
                 windowStart = Date()
             }
             try stopIfSignalled()
@@ -301,13 +302,13 @@ final class TrainingRun {
         let elapsed = Date().timeIntervalSince(start)
         let rate = sums.samples / max(elapsed, 1e-9)
         display.stepLine(String(format: "epoch %d/%d  step %d/%d  loss %.4f", epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss)
-            + (recipe.reconstructs ? "" : String(format: "  acc %.2f%%", 100 * sums.accuracy))
+            + (sums.accuracy.map { String(format: "  acc %.2f%%", 100 * $0) } ?? "")
             + String(format: "  lr %.4g  %.0f samples/s", optimizer.learningRate, rate)
             + (skippedInEpoch > 0 ? "  (\(skippedInEpoch) step(s) skipped: non-finite gradients)" : ""))
         let phases = stepper.times.since(timesAtLastLog)
         timesAtLastLog = stepper.times
         try recorder?.appendStep(StepMetrics(step: step, epoch: epoch + 1, loss: sums.meanLoss,
-                                             accuracy: recipe.reconstructs ? nil : sums.accuracy, learningRate: Double(optimizer.learningRate),
+                                             accuracy: sums.accuracy, learningRate: Double(optimizer.learningRate),
                                              samplesPerSecond: rate, phaseMilliseconds: phases.secondsPerStep.map { 1000 * $0.1 }))
         return sums
     }
@@ -363,7 +364,7 @@ final class TrainingRun {
                                             transform: recipe.data.transform, to: recorder.directory + "/reconstructions.png")
         }
         try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: totals.meanLoss,
-                                               trainAccuracy: recipe.reconstructs ? nil : totals.accuracy,
+                                               trainAccuracy: totals.accuracy,
                                                testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                                                samplesPerSecond: totals.samples / max(seconds, 1e-9),
                                                elapsed: Date().timeIntervalSince(runStartDate), skippedSteps: skippedInEpoch))
@@ -431,7 +432,7 @@ final class TrainingRun {
         var s = RunSummary(name: recipe.name, worldSize: communicator.size, batchPerRank: recipe.training.batchPerRank,
                    globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
                    parameterCount: model.arena.parameterCount, finalTrainLoss: lastEpoch?.meanLoss,
-                   finalTrainAccuracy: recipe.reconstructs ? nil : lastEpoch?.accuracy, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
+                   finalTrainAccuracy: lastEpoch?.accuracy ?? nil, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
                    samplesPerSec: Double((step - start.step) * sampler.globalBatch) / max(trainTime, 1e-9),
                    wallTimeS: Date().timeIntervalSince(runStartDate), skippedSteps: skippedSteps,
                    perClassAccuracy: evaluation?.perClassAccuracyByName, classNames: evaluation?.confusion.map { _ in evaluation!.classNames },
