@@ -34,9 +34,8 @@ public final class MultiHeadAttention: Layer, KeyedLayer {
     /// Softmax weights [N, heads·T·T], and what dropout made of them.
     private let weights = Tensor(shape: [0])
     private var dropped = Tensor(shape: [0])
-    /// The heads' outputs side by side, [N, T, D]; in backward, their gradient.
+    /// The heads' outputs side by side, [N, T, D].
     private let context = Tensor(shape: [0])
-    private let contextGradient = Tensor(shape: [0])
     private let weightsGradient = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
@@ -107,16 +106,15 @@ public final class MultiHeadAttention: Layer, KeyedLayer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard let input else { preconditionFailure("MultiHeadAttention.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], d = width, dk = d / heads
+        // The heads' outputs' gradient, read in place from the output projection's input gradient.
         let dContext = outProjection.backward(outputGradient, needsInputGradient: true, nil)!
-        contextGradient.resize(dContext.shape)
-        contextGradient.copy(from: dContext)
         qkvGradient.resize([n * steps, 3 * d])
         weightsGradient.resize(weights.shape)
         // dA' = dO·Vᵀ and dV = A'ᵀ·dO per sample and head.
         for s in 0..<n {
             for h in 0..<heads {
                 let base = s * steps * 3 * d + h * dk, o = (s * heads + h) * steps * steps
-                let dO = contextGradient.data + s * steps * d + h * dk
+                let dO = dContext.data + s * steps * d + h * dk
                 BLAS.sgemm(transB: true, m: steps, n: steps, k: dk, a: dO, lda: d, b: qkv.data + base + 2 * d, ldb: 3 * d,
                            c: weightsGradient.data + o, ldc: steps)
                 BLAS.sgemm(transA: true, m: steps, n: dk, k: steps, a: dropped.data + o, lda: steps, b: dO, ldb: d,
