@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "LockstepHDF5", dependencies: ["CHDF5", "CReadGuard", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LockstepDistributed", dependencies: ["CMPI", "CMachine", "LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepData", dependencies: [
-            "LockstepHDF5", "LockstepTensor", "CZlib", "CImageCodec",
+            "LockstepHDF5", "LockstepTensor", "CMachine", "CZlib", "CImageCodec",
         ]),
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
         .target(name: "LockstepTrain", dependencies: [

@@ -4,7 +4,7 @@
 Runs the same workloads as `lockstep bench` (Sources/LockstepBench/Workload.swift): same
 models, batch sizes, optimizers, warm-up and timed steps, the same data slicing, and prints
 one JSON object per run with the same keys. Lockstep itself never needs Python; this script
-needs torch and torchvision (W1-W4, W8, W9), numpy, and h5py (W6).
+needs torch and torchvision (W1-W4, W8-W10), numpy, and h5py (W6).
 
     python3 launch/bench_reference.py W1 --threads 1 --json
     torchrun --nproc_per_node 2 launch/bench_reference.py W3 --threads 1 --json   # DDP over gloo
@@ -143,6 +143,64 @@ def train_workload(a):
                   "peak_rss_bytes": int(rss)}
 
 
+def train_end_to_end(a):
+    """W10: the same recipes as `lockstep bench W10` (W1's MLP with SGD, W2's LeNet-5 with Adam;
+    batch 128 per rank, 2 epochs, normalized by Fashion-MNIST's mean and std, a reshuffle each
+    epoch, rank r taking the r-th slice of every global batch, the test set evaluated after
+    each epoch), trained from tensors in memory with no DataLoader. The time runs from reading
+    the IDX files to the last evaluation, on the slowest rank."""
+    import torch
+    import torch.distributed as dist
+    import torch.nn.functional as F
+    torch.set_num_threads(a.threads)
+    world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+    if world > 1:
+        dist.init_process_group("gloo")
+    results = []
+    for name, workload in (("mlp", "W1"), ("lenet", "W2")):
+        if world > 1:
+            dist.barrier()
+        start = time.perf_counter()
+
+        def tensors(prefix):
+            x = torch.from_numpy((read_idx(a.data, prefix + "-images-idx3-ubyte").astype(np.float32) / 255 - 0.2860) / 0.3530)
+            return x.unsqueeze(1), torch.from_numpy(read_idx(a.data, prefix + "-labels-idx1-ubyte").astype(np.int64))
+        (x, y), (xt, yt) = tensors("train"), tensors("t10k")
+        torch.manual_seed(1)
+        model, _, batch, make_optimizer, _, _ = build(workload)
+        if world > 1:
+            model = torch.nn.parallel.DistributedDataParallel(model)
+        optimizer = make_optimizer(model.parameters())
+        epochs, steps = 2, x.shape[0] // (batch * world)
+        for epoch in range(epochs):
+            model.train()
+            order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(1000 + epoch))
+            for s in range(steps):
+                idx = order[(s * world + rank) * batch:(s * world + rank + 1) * batch]
+                optimizer.zero_grad(set_to_none=True)
+                F.cross_entropy(model(x[idx]), y[idx]).backward()
+                optimizer.step()
+            model.eval()
+            lo, hi = rank * xt.shape[0] // world, (rank + 1) * xt.shape[0] // world
+            with torch.no_grad():
+                correct = sum(int((model(xt[i:min(i + 256, hi)]).argmax(1) == yt[i:min(i + 256, hi)]).sum()) for i in range(lo, hi, 256))
+            correct = torch.tensor([float(correct)], dtype=torch.float64)
+            if world > 1:
+                dist.all_reduce(correct)
+        elapsed = torch.tensor([time.perf_counter() - start], dtype=torch.float64)
+        rss = torch.tensor([float(peak_rss())], dtype=torch.float64)
+        if world > 1:
+            dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
+            dist.all_reduce(rss, op=dist.ReduceOp.MAX)
+        rate = epochs * steps * batch * world / float(elapsed)
+        results.append({"workload": f"W10-{name}", "framework": f"pytorch-{torch.__version__}", "ranks": world, "threads": a.threads,
+                        "batch": batch, "samples_per_sec": rate, "samples_per_sec_all": [rate], "peak_rss_bytes": int(rss),
+                        "wall_s": float(elapsed), "test_accuracy": float(correct) / xt.shape[0]})
+    if world > 1:
+        dist.destroy_process_group()
+    return rank, results
+
+
 def hdf5_workload(a):
     """W6 with h5py: the same file layout as Lockstep's (uint8 [N, 28, 28, 1], 256 samples per
     chunk), random sorted batches of 128 and sequential batches, converted to float32 / 255."""
@@ -180,7 +238,7 @@ def hdf5_workload(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("workload", choices=["W1", "W2", "W3", "W4", "W4-frozen", "W6", "W8", "W9"])
+    p.add_argument("workload", choices=["W1", "W2", "W3", "W4", "W4-frozen", "W6", "W8", "W9", "W10"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=0, help="timed steps per repeat (default: the workload's)")
@@ -188,9 +246,11 @@ def main():
     p.add_argument("--scratch", default=None)
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    rank, result = hdf5_workload(a) if a.workload == "W6" else train_workload(a)
+    run = {"W6": hdf5_workload, "W10": train_end_to_end}.get(a.workload, train_workload)
+    rank, results = run(a)
     if rank == 0:
-        print(json.dumps(result) if a.json else result, flush=True)
+        for result in results if isinstance(results, list) else [results]:
+            print(json.dumps(result) if a.json else result, flush=True)
 
 
 if __name__ == "__main__":

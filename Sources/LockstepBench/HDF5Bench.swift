@@ -6,7 +6,8 @@ import LockstepTimeline
 
 /// W6: minibatch reads of Fashion-MNIST train stored as one uint8 HDF5 shard with 256 samples
 /// per chunk, through the reader training uses (`ShardSet.read`: uint8 → normalized Float).
-/// Random batches (128 indices drawn without replacement, sorted) and sequential batches.
+/// Random batches (128 indices drawn without replacement, sorted) and sequential batches, and
+/// random batches again from the inputs kept in memory.
 /// The h5py side of the comparison is in launch/bench_reference.py.
 public enum HDF5Bench {
     public static let samplesPerChunk = 256
@@ -37,9 +38,10 @@ public enum HDF5Bench {
             return picked.sorted()
         }
         let randomBatches = options.steps ?? 200
-        func timed(_ batches: [[Int]]) throws -> Double {
+        func timed(_ batches: [[Int]], from set: ShardSet? = nil) throws -> Double {
+            let set = set ?? shards
             let seconds = try BenchReport.slowestRank(comm) {
-                for b in batches { _ = try shards.read(b, into: buffer, normalization: .unitRange) }
+                for b in batches { _ = try set.read(b, into: buffer, normalization: .unitRange) }
             }
             return Double(batches.count * batch * comm.size) / seconds
         }
@@ -49,9 +51,14 @@ public enum HDF5Bench {
             random.append(try timed((0..<randomBatches).map { _ in randomBatch() }))
             sequential.append(try timed(stride(from: 0, to: n - batch + 1, by: batch).map { Array($0..<($0 + batch)) }))
         }
+        // The same random batches from the inputs kept in memory (`data.cache`), as training reads them.
+        let kept = shards.keepingInputsInMemory(true)
+        try kept.loadInputsIntoMemory()
+        let inMemory = try (0..<options.repeats).map { _ in try timed((0..<randomBatches).map { _ in randomBatch() }, from: kept) }
         var report = BenchReport(workload: "W6", ranks: comm.size, threads: BLAS.threads, batch: batch,
                                  samplesPerSecAll: random, peakRSSBytes: try BenchReport.peakRSS(comm))
         report.extra = [("sequential_samples_per_sec", BenchReport.median(sequential)),
+                        ("in_memory_random_samples_per_sec", BenchReport.median(inMemory)),
                         ("samples_per_chunk", Double(samplesPerChunk))]
         report.notes = [("file", shards.manifestPath)]
         return report

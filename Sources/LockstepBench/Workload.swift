@@ -30,6 +30,9 @@ public enum Workload: String, CaseIterable, Sendable {
     /// 0.1, [CLS] token, sinusoidal positions) over random sequences of 32 steps × 16
     /// features, projected to 64; Adam.
     case w9 = "W9"
+    /// `lockstep train` end to end on Fashion-MNIST shards, W1's MLP and W2's LeNet-5 (two
+    /// reports): whole-run throughput, the loop's against the benchmark loop's, data wait.
+    case w10 = "W10"
 
     /// A training workload's fixed settings.
     public struct Training: Sendable {
@@ -75,7 +78,7 @@ public enum Workload: String, CaseIterable, Sendable {
             return Training(model: ModelSpec(name: "transformer", dropout: 0.1, layers: 2, transformer: transformer), inputShape: [32, 16],
                             fashionMNIST: false, batchPerRank: 64, warmupSteps: 5, timedSteps: 40, freeze: ParameterSelection([]),
                             makeOptimizer: { Adam(learningRate: 1e-3) })
-        case .w5, .w6, .w7:
+        case .w5, .w6, .w7, .w10:
             return nil
         }
     }

@@ -14,11 +14,69 @@ public struct Batch: Sendable {
     public var padding: [Int]? { lengths.map { $0.map { inputs.shape[1] - $0 } } }
 }
 
-/// Reads a planned sequence of batches on a background thread, `prefetch` batches ahead.
+/// Makes one batch: reads samples from the shards, then transforms and augments them.
+public struct BatchReader: Sendable {
+    public let source: ShardSet
+    public let normalization: Normalization
+    public let transform: ImageTransform
+    public let augmentation: Augmentation
+    public let epoch: Int
+    public let seed: UInt64
+    private let memory = BatchMemory()
+
+    public init(source: ShardSet, normalization: Normalization, transform: ImageTransform, augmentation: Augmentation,
+                epoch: Int, seed: UInt64) {
+        self.source = source
+        self.normalization = normalization
+        self.transform = transform
+        self.augmentation = augmentation
+        self.epoch = epoch
+        self.seed = seed
+    }
+
+    /// The batch of samples `indices` (ascending). `augmentation` is drawn per sample from
+    /// `seed`, `epoch` and its index. Call from one thread at a time.
+    public func batch(_ indices: [Int]) throws -> Batch {
+        let t = memory.tensor(shape: [indices.count] + source.sampleShape)
+        let labels = try source.read(indices, into: t.data, normalization: normalization)
+        let inputs = transform.isIdentity ? t : try transform.apply(t)
+        if !augmentation.isIdentity {
+            let pixels = try PixelAffine(normalization: normalization, transform: transform, storedChannels: source.storedChannels,
+                                         bytes: source.manifest.dtype == "uint8")
+            augmentation.apply(inputs, indices: indices, epoch: epoch, seed: seed, pixels: pixels)
+        }
+        return Batch(inputs: inputs, labels: labels, indices: indices, lengths: try source.lengths(indices))
+    }
+}
+
+/// The memory of earlier batches, reused once nothing holds it any more: a new batch would
+/// otherwise cost an allocation, its zeroing and its page faults each step.
+final class BatchMemory: @unchecked Sendable {  // used by one thread at a time (the loader's, or the training thread)
+    private var pool: [TensorStorage] = []
+
+    /// A tensor of `shape` in memory no earlier batch still holds; its contents are stale.
+    func tensor(shape: [Int]) -> Tensor {
+        let n = shape.reduce(1, *)
+        for i in pool.indices where pool[i].capacity == n && isKnownUniquelyReferenced(&pool[i]) {
+            return Tensor(viewing: pool[i].base, shape: shape, owner: pool[i])
+        }
+        let storage = TensorStorage(capacity: n)
+        if pool.count >= 8 { pool.removeFirst() }  // batches kept longer (or of other sizes) are left to their holders
+        pool.append(storage)
+        return Tensor(viewing: storage.base, shape: shape, owner: storage)
+    }
+}
+
+/// Reads a planned sequence of batches on a background thread, `prefetch` batches ahead, or
+/// (`prefetch` 0) in `next()` itself.
 ///
 /// The thread only does HDF5 reads and conversion (never MPI). A read error is raised by the
 /// `next()` call that would have returned that batch. Dropping the loader (or `stop()`) ends
 /// the thread after its current read.
+///
+/// Reading in `next()` suits inputs kept in memory on a node whose cores all run ranks: there
+/// is no file to wait for, and a thread of its own would only take the batch's work from a
+/// rank's core, plus two context switches per batch.
 public final class BatchLoader {
     /// What the reader thread and the consumer share; the thread holds it strongly.
     /// Sendable: every field is read and written only with `condition` locked.
@@ -31,6 +89,8 @@ public final class BatchLoader {
 
     private let queue = Queue()
     private let plan: [[Int]]
+    /// Set when batches are read in `next()`.
+    private let inline: BatchReader?
 
     /// Starts reading `plan` (a list of ascending index lists) from `source`.
     /// `transform` (resizing, channel changes, preset normalizations) and `augmentation` (drawn
@@ -38,26 +98,19 @@ public final class BatchLoader {
     public init(source: ShardSet, plan: [[Int]], normalization: Normalization, transform: ImageTransform = ImageTransform(),
                 augmentation: Augmentation = Augmentation(), epoch: Int = 0, seed: UInt64 = 0, prefetch: Int = 2) {
         self.plan = plan
+        let reader = BatchReader(source: source, normalization: normalization, transform: transform, augmentation: augmentation,
+                                 epoch: epoch, seed: seed)
+        guard prefetch > 0 else { inline = reader; return }
+        inline = nil
         let queue = self.queue
-        let depth = max(prefetch, 1)
         let t = Thread {
             for (i, indices) in plan.enumerated() {
                 queue.condition.lock()
-                while !queue.stopped && i - queue.consumed >= depth { queue.condition.wait() }
+                while !queue.stopped && i - queue.consumed >= prefetch { queue.condition.wait() }
                 let stop = queue.stopped
                 queue.condition.unlock()
                 if stop { return }
-                let result = Result { () throws -> Batch in
-                    let t = Tensor(shape: [indices.count] + source.sampleShape)
-                    let labels = try source.read(indices, into: t.data, normalization: normalization)
-                    let inputs = transform.isIdentity ? t : try transform.apply(t)
-                    if !augmentation.isIdentity {
-                        let pixels = try PixelAffine(normalization: normalization, transform: transform, storedChannels: source.storedChannels,
-                                                     bytes: source.manifest.dtype == "uint8")
-                        augmentation.apply(inputs, indices: indices, epoch: epoch, seed: seed, pixels: pixels)
-                    }
-                    return Batch(inputs: inputs, labels: labels, indices: indices, lengths: try source.lengths(indices))
-                }
+                let result = Result { try reader.batch(indices) }
                 queue.condition.lock()
                 queue.ready[i] = result
                 queue.condition.broadcast()
@@ -76,6 +129,11 @@ public final class BatchLoader {
 
     /// The next batch, or nil when the plan is exhausted. Blocks while the reader is behind.
     public func next() throws -> Batch? {
+        if let inline {
+            guard queue.consumed < plan.count else { return nil }
+            queue.consumed += 1
+            return try inline.batch(plan[queue.consumed - 1])
+        }
         queue.condition.lock()
         defer { queue.condition.unlock() }
         guard queue.consumed < plan.count else { return nil }

@@ -56,20 +56,75 @@ struct ShardFile: Sendable {
 /// opened up front. On a parallel file system opening 1,000 shards on each of 256 ranks at
 /// start-up is 256,000 metadata operations at once; opened as reads reach them, they spread
 /// over the first epoch.
+///
+/// Sendable: `open`, `lengthValues` and `inMemory` are read and written only under `lock`.
 final class ShardFiles: @unchecked Sendable {
     let manifest: ShardManifest
     let paths: [String]
+    /// Whether each shard's whole input dataset is read once and then served from memory.
+    let keepsInputsInMemory: Bool
     private let lock = NSLock()
     private var open: [ShardFile?]
+    private var inMemory: [ShardBytes?]
 
-    init(manifest: ShardManifest, paths: [String], opened: [ShardFile?]? = nil) {
+    init(manifest: ShardManifest, paths: [String], opened: [ShardFile?]? = nil, keepsInputsInMemory: Bool = false) {
         self.manifest = manifest
         self.paths = paths
+        self.keepsInputsInMemory = keepsInputsInMemory
         open = opened ?? Array(repeating: nil, count: paths.count)
+        inMemory = Array(repeating: nil, count: paths.count)
     }
 
-    /// Shard `i`'s input dataset, opening the file on first use.
-    func input(_ i: Int) throws -> HDF5Dataset { try file(i).input }
+    /// The same files (those open stay open and are shared), with inputs kept in memory or not.
+    func keepingInputsInMemory(_ keep: Bool) -> ShardFiles {
+        ShardFiles(manifest: manifest, paths: paths, opened: lock.withLock { open }, keepsInputsInMemory: keep)
+    }
+
+    /// Bytes per stored value.
+    var valueBytes: Int { manifest.dtype == "uint8" ? 1 : 4 }
+
+    /// Bytes per stored sample.
+    var sampleBytes: Int { manifest.sampleShape.reduce(valueBytes, *) }
+
+    /// The stored values of `rows` of shard `i`: in memory when the inputs are kept there
+    /// (the whole shard is read on first use), otherwise read into `staging`. Valid until
+    /// `staging` is used again.
+    func rows(_ i: Int, _ rows: Range<Int>, staging: StagingBuffer) throws -> UnsafeRawPointer {
+        if keepsInputsInMemory { return UnsafeRawPointer(try shardInMemory(i).base + rows.lowerBound * sampleBytes) }
+        let dst = staging.reserve(rows.count * sampleBytes)
+        try read(i, rows, into: dst)
+        return UnsafeRawPointer(dst)
+    }
+
+    /// The shards' inputs already in memory (nil for those not read yet), taken under the lock
+    /// once for a whole batch; nil when inputs are read from the files.
+    func inputsInMemory() -> [ShardBytes?]? { keepsInputsInMemory ? lock.withLock { inMemory } : nil }
+
+    private func read(_ i: Int, _ rows: Range<Int>, into dst: UnsafeMutableRawPointer) throws {
+        let input = try file(i).input
+        if valueBytes == 1 {
+            try input.read(rows: rows, into: dst.assumingMemoryBound(to: UInt8.self))
+        } else {
+            try input.read(rows: rows, into: dst.assumingMemoryBound(to: Float.self))
+        }
+    }
+
+    /// Reads shard `i`'s inputs into memory, if they are not there yet.
+    func loadIntoMemory(_ i: Int) throws {
+        do { _ = try shardInMemory(i) } catch let e as HDF5Error {
+            throw DataError("\(paths[i]): reading its inputs into memory failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
+        }
+    }
+
+    /// Shard `i`'s inputs in memory, read whole on first use. The lock is held during the read,
+    /// so two threads never read the same shard twice (only the loader thread reads).
+    private func shardInMemory(_ i: Int) throws -> ShardBytes {
+        if let kept = lock.withLock({ inMemory[i] }) { return kept }
+        let bytes = ShardBytes(count: manifest.shards[i].numSamples * sampleBytes)
+        try read(i, 0..<manifest.shards[i].numSamples, into: bytes.base)
+        lock.withLock { inMemory[i] = bytes }
+        return bytes
+    }
 
     /// Shard `i`'s `/lengths` values (nil when the manifest has none), read and checked (each in
     /// 1…T) once and kept: a few bytes per sample, where a read per batch row would cost an HDF5
@@ -99,4 +154,29 @@ final class ShardFiles: @unchecked Sendable {
 
     /// Files opened so far.
     var openCount: Int { lock.withLock { open.count { $0 != nil } } }
+}
+
+/// One shard's stored input values, kept in memory.
+final class ShardBytes: @unchecked Sendable {  // written once, before it is shared; read-only after
+    let base: UnsafeMutableRawPointer
+    init(count: Int) { base = .allocate(byteCount: max(count, 1), alignment: 64) }
+    deinit { base.deallocate() }
+}
+
+/// A growable scratch buffer for stored values read from a file, reused batch after batch.
+final class StagingBuffer {
+    private var base: UnsafeMutableRawPointer?
+    private var capacity = 0
+
+    /// At least `bytes` bytes; earlier contents are not kept.
+    func reserve(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes > capacity || base == nil {
+            base?.deallocate()
+            base = .allocate(byteCount: max(bytes, 1), alignment: 64)
+            capacity = bytes
+        }
+        return base!
+    }
+
+    deinit { base?.deallocate() }
 }

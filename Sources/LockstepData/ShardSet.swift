@@ -1,3 +1,4 @@
+import CMachine
 import Foundation
 import LockstepHDF5
 import LockstepTensor
@@ -37,13 +38,25 @@ public struct Normalization: Sendable, Equatable {
     /// `coefficients(channels:bytes:)`.
     public static func planarize(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<Float>, samples: Int, pixels: Int,
                                  coef: [(a: Float, b: Float)]) {
-        planarize(samples: samples, pixels: pixels, coef: coef) { Float(src[$0]) } store: { dst[$0] = $1 }
+        planarize(into: dst, samples: samples, pixels: pixels, coef: coef) { out, at, stride, count, a, b in
+            if stride == 1 {
+                for p in 0..<count { out[p] = Float(src[at &+ p]) * a + b }
+            } else {
+                for p in 0..<count { out[p] = Float(src[at &+ p &* stride]) * a + b }
+            }
+        }
     }
 
     /// The same for float samples (shards written from float arrays).
     public static func planarize(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, samples: Int, pixels: Int,
                                  coef: [(a: Float, b: Float)]) {
-        planarize(samples: samples, pixels: pixels, coef: coef) { src[$0] } store: { dst[$0] = $1 }
+        planarize(into: dst, samples: samples, pixels: pixels, coef: coef) { out, at, stride, count, a, b in
+            if stride == 1 {
+                for p in 0..<count { out[p] = src[at &+ p] * a + b }
+            } else {
+                for p in 0..<count { out[p] = src[at &+ p &* stride] * a + b }
+            }
+        }
     }
 
     /// Sequences [T, F] keep their layout: x[t, f] = v[t, f]·a[f] + b[f], one coefficient
@@ -54,16 +67,16 @@ public struct Normalization: Sendable, Equatable {
         for i in 0..<count { dst[i] = src[i] * coef[i % f].a + coef[i % f].b }
     }
 
+    /// Calls `channel(out, at, stride, count, a, b)` once per sample and channel: `count` values
+    /// into `out`, from the stored ones at `at`, `at + stride`, … (one sample's channel; with
+    /// one channel, every sample at once with a unit stride, which the compiler vectorizes).
     @inline(__always)
-    private static func planarize(samples: Int, pixels hw: Int, coef: [(a: Float, b: Float)], load: (Int) -> Float,
-                                  store: (Int, Float) -> Void) {
+    private static func planarize(into dst: UnsafeMutablePointer<Float>, samples: Int, pixels hw: Int, coef: [(a: Float, b: Float)],
+                                  channel: (UnsafeMutablePointer<Float>, Int, Int, Int, Float, Float) -> Void) {
         let c = coef.count, size = hw * c
+        if c == 1 { return channel(dst, 0, 1, samples * hw, coef[0].a, coef[0].b) }
         for s in 0..<samples {
-            let base = s * size
-            for ch in 0..<c {
-                let (a, b) = coef[ch]
-                for p in 0..<hw { store(base + ch * hw + p, load(base + p * c + ch) * a + b) }
-            }
+            for ch in 0..<c { channel(dst + s * size + ch * hw, s * size + ch, c, hw, coef[ch].a, coef[ch].b) }
         }
     }
 }
@@ -166,17 +179,37 @@ public final class ShardSet: Sendable {
         }
     }
 
-    /// A view of `base`'s files with another subset.
-    private init(_ base: ShardSet, selection: [Int], relabel: [Int32]?, numClasses: Int) {
+    /// A view of `base`'s files (or of `files`) with another subset.
+    private init(_ base: ShardSet, selection: [Int]?, relabel: [Int32]?, numClasses: Int, files: ShardFiles? = nil) {
         manifest = base.manifest
         manifestPath = base.manifestPath
         labels = base.labels
-        files = base.files
+        self.files = files ?? base.files
         starts = base.starts
         self.selection = selection
         self.relabel = relabel
         self.numClasses = numClasses
     }
+
+    /// The same samples, with each shard's inputs read whole on first use and then served from
+    /// memory (`keep`), or read from the file batch by batch. A shuffled batch reads its
+    /// samples one by one, each an HDF5 call; from memory it is a copy.
+    public func keepingInputsInMemory(_ keep: Bool) -> ShardSet {
+        ShardSet(self, selection: selection, relabel: relabel, numClasses: numClasses, files: files.keepingInputsInMemory(keep))
+    }
+
+    /// Reads every shard's inputs into memory now (when they are kept there), so that the
+    /// first batches do not wait for them.
+    public func loadInputsIntoMemory() throws {
+        guard keepsInputsInMemory else { return }
+        for shard in manifest.shards.indices { try files.loadIntoMemory(shard) }
+    }
+
+    /// Whether the inputs are kept in memory.
+    public var keepsInputsInMemory: Bool { files.keepsInputsInMemory }
+
+    /// Bytes of every shard's stored inputs (what keeping them in memory takes).
+    public var storedInputBytes: Int { manifest.numSamples * files.sampleBytes }
 
     /// Shard files open in this process (all of them after `init(manifestPath:)`).
     public var openShardCount: Int { files.openCount }
@@ -258,6 +291,24 @@ public final class ShardSet: Sendable {
     /// The file (whole-dataset) indices of subset samples `indices`.
     private func fileIndices(_ indices: [Int]) -> [Int] { selection.map { sel in indices.map { sel[$0] } } ?? indices }
 
+    /// File indices `indices` (ascending) as runs of consecutive samples within one shard:
+    /// where in the batch each starts, its shard, and its rows there.
+    private func contiguousRuns(_ indices: [Int]) -> [(position: Int, shard: Int, rows: Range<Int>)] {
+        var runs: [(position: Int, shard: Int, rows: Range<Int>)] = []
+        var i = 0, shard = 0
+        while i < indices.count {
+            let first = indices[i]
+            precondition(first >= 0 && first < labels.count && (i == 0 || first > indices[i - 1]), "sample indices must be ascending and in range")
+            while shard + 1 < starts.count && starts[shard + 1] <= first { shard += 1 }
+            let shardEnd = shard + 1 < starts.count ? starts[shard + 1] : labels.count
+            var j = i + 1
+            while j < indices.count && indices[j] == indices[j - 1] + 1 && indices[j] < shardEnd { j += 1 }
+            runs.append((i, shard, (first - starts[shard])..<(first - starts[shard] + j - i)))
+            i = j
+        }
+        return runs
+    }
+
     /// Reads samples `indices` (ascending) into `out` as normalized Float, NCHW, and returns their labels.
     public func read(_ indices: [Int], into out: UnsafeMutablePointer<Float>, normalization: Normalization) throws -> [Int32] {
         let subsetIndices = indices
@@ -266,42 +317,33 @@ public final class ShardSet: Sendable {
         // Token ids are read as they are: normalizing them would make them other ids.
         let coef = manifest.input == .tokens ? [(a: Float(1), b: Float(0))]
             : try normalization.coefficients(channels: storedChannels, bytes: manifest.dtype == "uint8")
-        var staging8: [UInt8] = []
-        var stagingF: [Float] = []
-        var i = 0
-        var shard = 0
-        while i < indices.count {
-            let first = indices[i]
-            // File indices from here on (a subset's positions were mapped above).
-            precondition(first >= 0 && first < labels.count && (i == 0 || first > indices[i - 1]), "sample indices must be ascending and in range")
-            while shard + 1 < starts.count && starts[shard + 1] <= first { shard += 1 }
-            let shardEnd = shard + 1 < starts.count ? starts[shard + 1] : labels.count
-            var j = i + 1
-            while j < indices.count && indices[j] == indices[j - 1] + 1 && indices[j] < shardEnd { j += 1 }
-            let rows = (first - starts[shard])..<(first - starts[shard] + j - i)
-            let dst = out + i * size
+        let staging = StagingBuffer()
+        let bytes = manifest.dtype == "uint8"
+        let runs = contiguousRuns(indices), sampleBytes = files.sampleBytes
+        // Samples kept in memory are read in place, and hinted to the CPU a few runs ahead of
+        // their conversion (they are scattered: each would otherwise wait for memory).
+        let resident = files.inputsInMemory()
+        func inMemory(_ k: Int) -> UnsafeRawPointer? {
+            resident?[runs[k].shard].map { UnsafeRawPointer($0.base + runs[k].rows.lowerBound * sampleBytes) }
+        }
+        let ahead = 4
+        for k in 0..<min(ahead, runs.count) { inMemory(k).map { lockstep_prefetch($0, UInt(runs[k].rows.count * sampleBytes)) } }
+        for (k, run) in runs.enumerated() {
+            if k + ahead < runs.count, let next = inMemory(k + ahead) { lockstep_prefetch(next, UInt(runs[k + ahead].rows.count * sampleBytes)) }
+            let stored: UnsafeRawPointer
             do {
-                if manifest.dtype == "uint8" {
-                    if staging8.count < rows.count * size { staging8 = [UInt8](repeating: 0, count: rows.count * size) }
-                    let input = try files.input(shard)
-                    try staging8.withUnsafeMutableBufferPointer { try input.read(rows: rows, into: $0.baseAddress!) }
-                    staging8.withUnsafeBufferPointer { Normalization.planarize($0.baseAddress!, into: dst, samples: rows.count, pixels: size / coef.count, coef: coef) }
-                } else {
-                    if stagingF.count < rows.count * size { stagingF = [Float](repeating: 0, count: rows.count * size) }
-                    let input = try files.input(shard)
-                    try stagingF.withUnsafeMutableBufferPointer { try input.read(rows: rows, into: $0.baseAddress!) }
-                    stagingF.withUnsafeBufferPointer {
-                        if manifest.input == .sequences {
-                            Normalization.normalizeFeatures($0.baseAddress!, into: dst, count: rows.count * size, coef: coef)
-                        } else {
-                            Normalization.planarize($0.baseAddress!, into: dst, samples: rows.count, pixels: size / coef.count, coef: coef)
-                        }
-                    }
-                }
+                stored = try inMemory(k) ?? files.rows(run.shard, run.rows, staging: staging)
             } catch let e as HDF5Error {
-                throw DataError("\(files.paths[shard]): reading samples \(rows) failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
+                throw DataError("\(files.paths[run.shard]): reading samples \(run.rows) failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
             }
-            i = j
+            let dst = out + run.position * size, n = run.rows.count
+            if bytes {
+                Normalization.planarize(stored.assumingMemoryBound(to: UInt8.self), into: dst, samples: n, pixels: size / coef.count, coef: coef)
+            } else if manifest.input == .sequences {
+                Normalization.normalizeFeatures(stored.assumingMemoryBound(to: Float.self), into: dst, count: n * size, coef: coef)
+            } else {
+                Normalization.planarize(stored.assumingMemoryBound(to: Float.self), into: dst, samples: n, pixels: size / coef.count, coef: coef)
+            }
         }
         return subsetIndices.map(label)
     }

@@ -19,7 +19,13 @@ public struct CoreBudget: Sendable {
         ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"].lazy.compactMap { env[$0].flatMap(Int.init) }.first
     }
 
+    /// This process's node as the launcher describes it, with this rank's BLAS threads.
+    public static var thisNode: CoreBudget { CoreBudget(ranksPerNode: launcherRanksPerNode() ?? 1, threadsPerRank: BLAS.threads) }
+
     public var isOversubscribed: Bool { ranksPerNode * threadsPerRank > cores }
+
+    /// Whether a core is left over when every rank runs its BLAS threads (for a loader thread).
+    public var hasSpareCore: Bool { ranksPerNode * threadsPerRank < cores }
 
     public var summary: String { "\(ranksPerNode) rank(s) × \(threadsPerRank) BLAS thread(s) per node, \(cores) cores" }
 

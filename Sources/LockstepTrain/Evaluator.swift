@@ -42,7 +42,7 @@ public struct Evaluator {
         let sampler = EvaluationSampler(numSamples: data.count, batchPerRank: recipe.training.evalBatchPerRank,
                                         rank: communicator.rank, worldSize: communicator.size)
         let loader = BatchLoader(source: data, plan: sampler.batches, normalization: recipe.data.normalization,
-                                 transform: recipe.data.transform, prefetch: recipe.data.prefetch)
+                                 transform: recipe.data.transform, prefetch: recipe.data.prefetch(for: data))
         defer { loader.stop() }
         var totals = MetricTotals(classifies: !recipe.reconstructs)
         var confusion = recipe.usesClassTargets ? ConfusionMatrix(classes: data.numClasses) : nil

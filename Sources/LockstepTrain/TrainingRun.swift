@@ -238,7 +238,7 @@ final class TrainingRun {
         let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
         let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, transform: recipe.data.transform,
                                  augmentation: recipe.data.augmentation, epoch: epoch, seed: UInt64(recipe.seed),
-                                 prefetch: recipe.data.prefetch)
+                                 prefetch: recipe.data.prefetch(for: train))
         defer { loader.stop() }
         let empty = MetricTotals(classifies: !recipe.reconstructs)
         var window = empty, epochTotals = empty

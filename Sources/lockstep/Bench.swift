@@ -9,7 +9,8 @@ struct Bench: ParsableCommand {
         discussion: """
             W1 MLP and W2 LeNet-5 on Fashion-MNIST, W3 ResNet-18 (CIFAR stem) and W4 VGG-16 at 64×64
             on random data (W4-frozen: features frozen), W5 gradient allreduce vs raw MPI_Allreduce,
-            W6 HDF5 minibatch reads, W7 start-up (time to the first step, bytes hashed and read per rank). Reports the median samples/s of the timed repeats (the total over
+            W6 HDF5 minibatch reads, W7 start-up (time to the first step, bytes hashed and read per rank),
+            W8 LSTM and W9 Transformer, W10 `lockstep train` end to end (the MLP and LeNet-5). Reports the median samples/s of the timed repeats (the total over
             all ranks under mpirun), peak RSS, and the time per step by phase. Use a release build;
             launch/bench-compare runs these side by side with PyTorch.
             """)
@@ -27,7 +28,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Fashion-MNIST IDX directory.") var data = "/usr/share/datasets/fashion-mnist"
     @Option(help: ArgumentHelp("Write a Chrome trace of the timed steps (all ranks) to FILE.", valueName: "FILE")) var timeline: String?
     @Option(help: ArgumentHelp("W5 message sizes in bytes, comma-separated.", valueName: "list")) var sizes: String?
-    @Option(help: "W6, W7: directory for the benchmark's HDF5 shards (default: a temporary one).") var scratch: String?
+    @Option(help: "W6, W7, W10: directory for the benchmark's HDF5 shards (default: a temporary one).") var scratch: String?
     @Option(help: "W7: size of the synthetic dataset in GB.") var datasetGb = 2.0
     @Option(help: "W7: shards of the synthetic dataset.") var shards = 64
 
@@ -64,6 +65,7 @@ struct Bench: ParsableCommand {
             case .w5: reports = try AllreduceBench.run(options: options, comm: comm)
             case .w6: reports = [try HDF5Bench.run(options: options, comm: comm)]
             case .w7: reports = try StartupBench.run(options: options, comm: comm)
+            case .w10: reports = try TrainLoopBench.run(options: options, comm: comm)
             default: reports = [try ModelBench.run(w, options: options, comm: comm)]
             }
             if comm.rank == 0 { for r in reports { print(json ? r.json : r.text) } }

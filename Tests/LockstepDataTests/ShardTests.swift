@@ -1,6 +1,7 @@
 import Foundation
 import LockstepData
 import LockstepHDF5
+import LockstepTensor
 import LockstepTestSupport
 import XCTest
 
@@ -158,13 +159,90 @@ final class BatchLoaderTests: XCTestCase {
             .write(images: (0..<8).map { UInt8($0) }, sampleShape: [1, 1, 1], labels: (0..<8).map { Int32($0 % 2) }, numClasses: 2)
         let set = try ShardSet(manifestPath: dir + "/d.manifest.json")
         let plan = [[0, 1], [3, 4, 5], [7]]
-        let loader = BatchLoader(source: set, plan: plan, normalization: Normalization(), prefetch: 1)
-        var seen: [[Float]] = []
-        while let b = try loader.next() {
-            seen.append(b.inputs.toArray())
-            XCTAssertEqual(b.inputs.shape, [b.indices.count, 1, 1, 1])
+        // On a thread one batch ahead, and in `next()` itself, from the files and from memory.
+        for (prefetch, source) in [(1, set), (0, set), (2, set.keepingInputsInMemory(true)), (0, set.keepingInputsInMemory(true))] {
+            let loader = BatchLoader(source: source, plan: plan, normalization: Normalization(), prefetch: prefetch)
+            var seen: [[Float]] = []
+            while let b = try loader.next() {
+                seen.append(b.inputs.toArray())
+                XCTAssertEqual(b.inputs.shape, [b.indices.count, 1, 1, 1])
+            }
+            XCTAssertEqual(seen, plan.map { $0.map(Float.init) }, "prefetch \(prefetch)")
+            XCTAssertNil(try loader.next())
         }
-        XCTAssertEqual(seen, plan.map { $0.map(Float.init) })
-        XCTAssertNil(try loader.next())
+    }
+
+    /// Batch memory is reused only once nothing holds it: a batch (or a view of its rows) kept
+    /// while later batches are read keeps its values.
+    func testAHeldBatchIsNeverOverwritten() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ShardWriter(directory: dir, name: "d", shards: 1)
+            .write(images: (0..<40).map { UInt8($0) }, sampleShape: [1, 1, 1], labels: [Int32](repeating: 0, count: 40), numClasses: 1)
+        let set = try ShardSet(manifestPath: dir + "/d.manifest.json").keepingInputsInMemory(true)
+        let plan = (0..<20).map { [2 * $0, 2 * $0 + 1] }
+        for prefetch in [0, 2] {
+            let loader = BatchLoader(source: set, plan: plan, normalization: Normalization(), prefetch: prefetch)
+            let first = try XCTUnwrap(loader.next()), rowView = try XCTUnwrap(loader.next()).inputs.rows(1..<2)
+            var last: [Float] = []
+            while let b = try loader.next() { last = b.inputs.toArray() }
+            XCTAssertEqual(first.inputs.toArray(), [0, 1], "prefetch \(prefetch)")
+            XCTAssertEqual(rowView.toArray(), [3], "prefetch \(prefetch)")
+            XCTAssertEqual(last, [38, 39])
+        }
+    }
+}
+
+final class InputCacheTests: XCTestCase {
+    /// Inputs kept in memory read exactly as from the files: bytes of several channels, float
+    /// features, sequences normalized per feature, token ids; scattered samples across shards.
+    func testInMemoryReadsEqualFileReads() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = CounterRNG(key: 5)
+        let n = 37
+        try ShardWriter(directory: dir, name: "rgb", shards: 4)
+            .write(images: (0..<(n * 3 * 2 * 3)).map { _ in UInt8(rng.next() % 256) }, sampleShape: [3, 2, 3],
+                   labels: (0..<n).map { Int32($0 % 5) }, numClasses: 5)
+        func writeFloats(_ name: String, shards: Int, sampleShape: [Int], tokens: Bool, value: () -> Float) throws {
+            let size = sampleShape.reduce(1, *), values = (0..<(n * size)).map { _ in value() }
+            try ShardWriter(directory: dir, name: name, shards: shards).write(sampleShape: sampleShape, numClasses: 2, tokens: tokens) { s in
+                let r = ShardWriter.range(of: s, shards: shards, samples: n)
+                return (Array(values[(r.lowerBound * size)..<(r.upperBound * size)]), r.map { Int32($0 % 2) })
+            }
+        }
+        try writeFloats("seq", shards: 3, sampleShape: [4, 2], tokens: false) { rng.nextNormal() }
+        try writeFloats("tok", shards: 2, sampleShape: [5], tokens: true) { Float(rng.next() % 50) }
+        let indices = [0, 1, 2, 5, 9, 10, 11, 17, 23, 30, 36]
+        for (name, normalization) in [("rgb", Normalization(scale: nil, mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7])),
+                                      ("seq", Normalization(scale: 1, mean: [1, -1], std: [2, 3])), ("tok", Normalization())] {
+            let files = try ShardSet(manifestPath: dir + "/\(name).manifest.json")
+            let memory = files.keepingInputsInMemory(true)
+            XCTAssertTrue(memory.keepsInputsInMemory)
+            XCTAssertFalse(files.keepsInputsInMemory)
+            var a = [Float](repeating: .nan, count: indices.count * files.sampleSize), b = a
+            let labelsA = try files.read(indices, into: &a, normalization: normalization)
+            let labelsB = try memory.read(indices, into: &b, normalization: normalization)  // shards read whole on first use
+            XCTAssertEqual(a, b, name)
+            XCTAssertEqual(labelsA, labelsB, name)
+            try memory.loadInputsIntoMemory()
+            XCTAssertEqual(try memory.read(indices, into: &b, normalization: normalization), labelsA)
+            XCTAssertEqual(a, b, name)
+        }
+    }
+
+    func testPolicy() throws {
+        let gib: UInt64 = 1 << 30
+        // auto: every rank's copy together within 1/8 of the node's memory.
+        XCTAssertTrue(try InputCache.auto.keeps(storedBytes: 1 << 30, ranksPerNode: 8, physicalMemory: 64 * gib, what: "d"))
+        XCTAssertFalse(try InputCache.auto.keeps(storedBytes: 1 << 30, ranksPerNode: 9, physicalMemory: 64 * gib, what: "d"))
+        XCTAssertFalse(try InputCache.none.keeps(storedBytes: 1, ranksPerNode: 1, physicalMemory: 64 * gib, what: "d"))
+        XCTAssertTrue(try InputCache.memory.keeps(storedBytes: 1 << 30, ranksPerNode: 32, physicalMemory: 64 * gib, what: "d"))
+        XCTAssertThrowsError(try InputCache.memory.keeps(storedBytes: 1 << 30, ranksPerNode: 33, physicalMemory: 64 * gib,
+                                                         what: "big.manifest.json")) { error in
+            let text = "\(error)"
+            XCTAssert(text.contains("big.manifest.json") && text.contains("1.07 GB per rank") && text.contains("33 ranks")
+                      && text.contains("data.cache: none"), text)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import LockstepData
 import LockstepTrain
 import XCTest
 
@@ -165,6 +167,24 @@ final class RecipeTests: XCTestCase {
                        "README.md's key table is stale: replace it with the output of `lockstep recipe-keys`")
     }
 
+    /// `data.cache` defaults to auto; the loader reads in the training thread only for inputs in
+    /// memory with no core to spare, unless `data.prefetch` says.
+    func testCacheAndPrefetchDefaults() throws {
+        let r = try Recipe(yaml: base)
+        XCTAssertEqual(r.data.cache, .auto)
+        XCTAssertNil(r.data.prefetch)
+        XCTAssertEqual(try Recipe(yaml: base, overrides: ["data.cache=none", "data.prefetch=0"]).data.prefetch, 0)
+        let dir = NSTemporaryDirectory() + "/recipe-prefetch-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ShardWriter(directory: dir, name: "d", shards: 1).write(images: [1, 2], sampleShape: [1, 1, 1], labels: [0, 1], numClasses: 2)
+        let files = try ShardSet(manifestPath: dir + "/d.manifest.json"), memory = files.keepingInputsInMemory(true)
+        let full = CoreBudget(ranksPerNode: 2, threadsPerRank: 1, cores: 2), spare = CoreBudget(ranksPerNode: 1, threadsPerRank: 1, cores: 2)
+        XCTAssertEqual(r.data.prefetch(for: memory, budget: full), 0)
+        XCTAssertEqual(r.data.prefetch(for: memory, budget: spare), 2)
+        XCTAssertEqual(r.data.prefetch(for: files, budget: full), 2)
+        XCTAssertEqual(try Recipe(yaml: base, overrides: ["data.prefetch=3"]).data.prefetch(for: memory, budget: full), 3)
+    }
+
     func testEnumKeysAndBoundsAreCheckedAtLoad() throws {
         let cases = [
             ("model.activation=rleu", "'model.activation' is \"rleu\"; known: "),
@@ -179,6 +199,8 @@ final class RecipeTests: XCTestCase {
             ("model.hidden=[8, 0]", "'model.hidden' must be ≥ 1, got 0"),
             ("model.hidden=[100000000000]", "'model.hidden' must be ≤ 1048576, got 100000000000"),
             ("model.dropout=1.5", "'model.dropout' must be < 1, got 1.5"),
+            ("data.cache=ram", "'data.cache' is \"ram\"; known: auto, memory, none"),
+            ("data.prefetch=-1", "'data.prefetch' must be ≥ 0, got -1"),
         ]
         assertRejected(cases.map { ($0.0, "r.yaml: recipe key " + $0.1) })
         let r = try Recipe(yaml: base, overrides: ["model.stem=cifar", "pretrained=w.h5", "pretrained.format=keras", "checkpoint.monitor=test_loss"])

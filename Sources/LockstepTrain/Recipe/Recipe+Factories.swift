@@ -60,3 +60,13 @@ extension Recipe {
         return .values(t)
     }
 }
+
+extension Recipe.Data {
+    /// Batches the loader reads ahead of `set` on a thread of its own: `data.prefetch`, else 2,
+    /// or none (each batch read in the training thread) for inputs kept in memory on a node
+    /// whose cores the ranks' BLAS threads all take: there a copy from memory is cheaper than
+    /// a thread that competes for a rank's core and wakes twice a step.
+    public func prefetch(for set: ShardSet, budget: CoreBudget = .thisNode) -> Int {
+        prefetch ?? (set.keepsInputsInMemory && !budget.hasSpareCore ? 0 : 2)
+    }
+}

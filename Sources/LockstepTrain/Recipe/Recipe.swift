@@ -24,7 +24,10 @@ public struct Recipe: Sendable {
         public var verifyChecksums: Bool
         /// Trust the verification caches for shards that did not change since verified.
         public var checksumCache: Bool
-        public var prefetch: Int
+        /// Whether the training set's inputs are kept in memory.
+        public var cache: InputCache
+        /// Batches read ahead by a loader thread (nil: as `prefetch(for:)` decides).
+        public var prefetch: Int?
         /// Use only these classes (relabelled 0..<count in this order), train and test.
         public var classes: [Int]?
         /// Use at most this many training samples (a seeded draw).
@@ -271,7 +274,7 @@ public struct Recipe: Sendable {
         transform.resize = try size(K.resize)
         transform.crop = try size(K.crop)
         return Data(train: try doc(K.train), test: try doc.optional(K.test), normalization: normalization,
-                    verifyChecksums: try doc(K.verifyChecksums), checksumCache: try doc(K.checksumCache), prefetch: try doc(K.prefetch), classes: try doc.optional(K.classes),
+                    verifyChecksums: try doc(K.verifyChecksums), checksumCache: try doc(K.checksumCache), cache: try doc(K.cache), prefetch: try doc.optional(K.prefetch), classes: try doc.optional(K.classes),
                     limit: try doc.optional(K.limit), transform: transform, augmentation: try augmentation(doc))
     }
 

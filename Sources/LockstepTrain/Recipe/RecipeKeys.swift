@@ -1,3 +1,4 @@
+import LockstepData
 import LockstepModels
 import LockstepNN
 import LockstepOptimizers
@@ -64,7 +65,10 @@ enum RecipeKeys {
                                                  help: "Check every shard's SHA-256 against the manifest before training, each shard hashed by one rank.")
     static let checksumCache = RecipeKey<Bool>(path: "data.checksum_cache", absent: .value(true),
                                                help: "Skip shards recorded verified and unchanged (size, mtime, inode) in `RUN/verified-shards.json` or `MANIFEST.verified.json`; `false` (or `train --verify-data`) hashes all.")
-    static let prefetch = RecipeKey<Int>(path: "data.prefetch", absent: .value(2), minimum: 1, help: "Batches read ahead by the loader thread.")
+    static let cache = RecipeKey<InputCache>(path: "data.cache", absent: .value(.auto),
+                                             help: "Keep the training set's stored inputs in memory (`auto`: when each rank's copy together takes at most 1/8 of the node's memory), or read them from the shards batch by batch (`none`).")
+    static let prefetch = RecipeKey<Int>(path: "data.prefetch", absent: .derived("0 for inputs kept in memory when the ranks' threads take every core, else 2"), minimum: 0,
+                                         help: "Batches read ahead by a loader thread; 0 reads each batch in the training thread (no thread to share the rank's core with).")
     static let classes = RecipeKey<[Int]>(path: "data.classes", absent: .unset("all"), minimum: 0,
                                           help: "Use only these classes, relabelled 0… in this order (train and test).")
     static let limit = RecipeKey<Int>(path: "data.limit", absent: .unset("all"), minimum: 1,
@@ -202,7 +206,7 @@ enum RecipeKeys {
         model, hidden, activation, stem, widths, classifierWidth, dropout, layers, bidirectional,
         dimension, heads, feedForward, positional, pooling, normFirst, causal, vocabulary, code,
         loss, labelSmoothing,
-        train, test, scale, mean, std, verifyChecksums, checksumCache, prefetch, classes, limit, preprocess, channels, resize, crop,
+        train, test, scale, mean, std, verifyChecksums, checksumCache, cache, prefetch, classes, limit, preprocess, channels, resize, crop,
         cropPadding, resizedCropScale, resizedCropRatio, flip, brightness, contrast,
         epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps,
         accumulateSteps, evalEverySteps, earlyStopMonitor, earlyStopPatience, earlyStopMinDelta, onNonFinite,

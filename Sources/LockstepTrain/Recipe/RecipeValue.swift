@@ -1,3 +1,4 @@
+import LockstepData
 import LockstepModels
 import LockstepNN
 import LockstepOptimizers
@@ -162,3 +163,4 @@ extension Pretrained.Format: RecipeChoice {}
 extension ResNet.Stem: RecipeChoice {}
 extension PositionalEncoding.Kind: RecipeChoice {}
 extension SequencePool.Mode: RecipeChoice {}
+extension InputCache: RecipeChoice {}

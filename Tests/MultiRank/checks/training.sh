@@ -18,6 +18,18 @@ if [ $eq_ok = 1 ]; then
   done
 fi
 
+# --- inputs kept in memory (data.cache auto, read in the training thread) = read from the shards batch by batch
+if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" --out cache-none --set data.test=null --set data.cache=none \
+     --set training.max_steps=30 > cache-none.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" --out cache-auto --set data.test=null \
+     --set training.max_steps=30 > cache-auto.log 2>&1 \
+   && grep -q "into memory" cache-auto.log && ! grep -q "into memory" cache-none.log \
+   && out=$("$bin" compare cache-auto/model.h5 cache-none/model.h5 --rtol 0); then
+  ok "training set kept in memory (data.cache auto) = read from the shards (none): bitwise after 30 steps on 2 ranks ($out)"
+else
+  bad "data.cache auto vs none" "$(tail -2 cache-auto.log)" "$(tail -2 cache-none.log)" "${out:-}"
+fi
+
 # --- dropout and augmentation keyed by sample: N ranks == 1 rank, and a resume on another world size
 rand=(--set data.test=null --set training.log_every=20 --set model.dropout=0.3 --set data.augment.flip=true
       --set data.augment.crop_padding=2 --set data.augment.brightness=0.2 --set data.augment.contrast=0.2)
