@@ -4,8 +4,8 @@ import LockstepTimeline
 /// Sums (and optionally averages) the gradient arena over all ranks, overlapping
 /// communication with backward.
 ///
-/// The arena is cut at parameter boundaries into buckets of about `bucketBytes`, taken in
-/// reverse layout order (the order backward produces gradients). When every parameter of a
+/// The arena is cut at parameter boundaries into buckets of about `bucketBytes` (the first one
+/// smaller), taken in reverse layout order (the order backward produces gradients). When every parameter of a
 /// bucket has reported its gradient, that bucket's non-blocking allreduce starts; pending
 /// reductions are progressed whenever another layer finishes. `finish` waits for all and, if
 /// asked, divides by the world size (otherwise the optimizer folds 1/size into its update). The bucket layout is fixed for the run, so the reduction order
@@ -41,11 +41,18 @@ public final class GradientReducer {
 
     /// Default bucket size, as PyTorch DDP's.
     public static let defaultBucketBytes = 25 << 20
+    /// Default size of the first bucket (the last layers' gradients, which backward produces
+    /// first), as DDP's: small, so that the first reduction starts early in backward.
+    public static let defaultFirstBucketBytes = 1 << 20
 
-    public init(arena: ParameterArena, communicator: any Communicator, bucketBytes: Int = GradientReducer.defaultBucketBytes) {
+    /// Buckets close at parameter boundaries once they hold `bucketBytes` (the first one once it
+    /// holds `firstBucketBytes`, if that is smaller).
+    public init(arena: ParameterArena, communicator: any Communicator, bucketBytes: Int = GradientReducer.defaultBucketBytes,
+                firstBucketBytes: Int = GradientReducer.defaultFirstBucketBytes) {
         self.arena = arena
         self.communicator = communicator
         let limit = max(bucketBytes / MemoryLayout<Float>.stride, 1)
+        let firstLimit = min(max(firstBucketBytes / MemoryLayout<Float>.stride, 1), limit)
         var buckets: [Bucket] = []
         var map: [ObjectIdentifier: Int] = [:]
         // Walk trainable parameters last to first; a bucket closes at the size limit or where a
@@ -62,7 +69,7 @@ public final class GradientReducer {
             lower = p.offset
             map[ObjectIdentifier(p)] = buckets.count
             members += 1
-            if upper - lower >= limit { close() }
+            if upper - lower >= (buckets.isEmpty ? firstLimit : limit) { close() }
         }
         close()
         self.buckets = buckets
@@ -113,14 +120,17 @@ public final class GradientReducer {
             }
         }
         guard communicator.size > 1 else { lastInFlightNanos = 0; return }
+        // One clock read per reduction: a blocking one starts when the previous one ended.
+        var clock = Timeline.now()
         for b in buckets.indices {
             if let r = pending[b] {
-                if completedAt[b] == 0 { try r.wait(); completedAt[b] = Timeline.now() }
+                if completedAt[b] == 0 { try r.wait(); clock = Timeline.now(); completedAt[b] = clock }
             } else {
                 let range = buckets[b].range
-                startedAt[b] = Timeline.now()
+                startedAt[b] = clock
                 try communicator.allreduceSum(UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
-                completedAt[b] = Timeline.now()
+                clock = Timeline.now()
+                completedAt[b] = clock
             }
         }
         if averaging {

@@ -29,9 +29,11 @@ public struct MachineCheck {
         add(.ok, "CPU", "\(cpu.summary), \(cores) cores")
         checkBLAS(cpu: cpu)
         if measureGEMM { checkGEMM(cores: cores) }
-        let (singleCopy, detail) = MPILibrary.singleCopy()
-        add(singleCopy ? .ok : .warning, "MPI", "\(MPILibrary.version); single-copy shared memory (CMA): \(detail)",
-            singleCopy ? nil : "ranks on one host then copy through a shared buffer (twice the memory traffic); nothing to do unless large allreduces dominate")
+        let (allowed, _) = MPILibrary.singleCopy()
+        let (pays, detail) = MPILibrary.singleCopyPays()
+        add(allowed ? .ok : .warning, "MPI", "\(MPILibrary.version); single-copy shared memory (CMA): \(detail)",
+            allowed ? nil : "ranks on one host then copy through a shared buffer (twice the memory traffic); nothing to do unless large allreduces dominate")
+        add(.ok, "CMA", "the local launcher \(pays ? "uses" : "turns off") single-copy shared memory (`lockstep doctor --single-copy` says \(pays ? "cma" : "none"))")
         let safe = HDF5Library.isThreadSafe
         add(safe ? .ok : .problem, "HDF5", "libhdf5 \(HDF5Library.version), \(safe ? "thread-safe" : "not thread-safe")",
             safe ? nil : "Lockstep reads shards on a prefetch thread: install a thread-safe build (Debian's libhdf5-dev is one)")

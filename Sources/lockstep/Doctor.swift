@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LockstepDistributed
 import LockstepTrain
 
 /// `lockstep doctor`: checks this machine for a run and says what to fix.
@@ -21,7 +22,11 @@ struct Doctor: ParsableCommand {
     @Flag(help: "Skip the timed sgemm (about 2 s).")
     var quick = false
 
+    @Flag(help: "Only print Open MPI's single-copy mechanism for ranks on this host: `cma` when it is allowed and faster here than copying through shared memory, else `none` (for launchers).")
+    var singleCopy = false
+
     func run() throws {
+        if singleCopy { return print(MPILibrary.singleCopyPays().pays ? "cma" : "none") }
         let env = ProcessInfo.processInfo.environment
         let ranks = ranksPerNode ?? CoreBudget.launcherRanksPerNode() ?? 1
         let perRank = threads ?? env["OPENBLAS_NUM_THREADS"].flatMap(Int.init) ?? 1

@@ -16,6 +16,17 @@ final class GradientReducerTests: XCTestCase {
         }
     }
 
+    /// As DDP's: the first bucket (the last layers, whose gradients come first) is smaller, so
+    /// its reduction starts early in backward.
+    func testTheFirstBucketIsSmaller() {
+        let params = (0..<6).map { Parameter(name: "p\($0)", shape: [1000], initializer: .zeros) }
+        let arena = ParameterArena(parameters: params)
+        let reducer = GradientReducer(arena: arena, communicator: LocalCommunicator(), bucketBytes: 16000, firstBucketBytes: 4000)
+        XCTAssertEqual(reducer.buckets.map(\.parameterCount), [1, 4, 1])
+        let even = GradientReducer(arena: arena, communicator: LocalCommunicator(), bucketBytes: 16000, firstBucketBytes: 1 << 20)
+        XCTAssertEqual(even.buckets.map(\.parameterCount), [4, 2], "never larger than the others")
+    }
+
     func testOneRankLeavesGradientsUntouched() throws {
         let p = Parameter(name: "p", shape: [3], initializer: .zeros)
         let arena = ParameterArena(parameters: [p])

@@ -27,6 +27,11 @@ void lockstep_read_cpu_features(lockstep_cpu_features *out);
  * profile or the kernel forbids it). */
 int lockstep_process_vm_readv_errno(void);
 
+/* How much faster one process_vm_readv of `bytes` is than the two memcpy calls of a copy through
+ * a shared buffer (best of `repeats` each, within this process): above 1, single-copy shared
+ * memory pays. In VMs that pin pages slowly it can be several times slower. 0 on failure. */
+double lockstep_single_copy_speedup(unsigned long bytes, int repeats);
+
 /* Asks the CPU to start loading the `bytes` bytes at `p` into its caches: a hint, which never
  * faults. Gathering samples from scattered places in memory, hinting the next one while the
  * current one is converted halves the time (Swift has no prefetch of its own). */

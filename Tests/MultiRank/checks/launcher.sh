@@ -10,6 +10,17 @@ else
   bad "launch/run --dry-run" "$dry"
 fi
 
+# Single-copy shared memory: the local profile takes what lockstep measured, or LOCKSTEP_SINGLE_COPY.
+measured=$("$bin" doctor --single-copy)
+if echo "$dry" | grep -q -- "--mca btl_vader_single_copy_mechanism $measured " \
+   && LOCKSTEP_SINGLE_COPY=cma "$run" -n 2 --dry-run -- train x.yaml | grep -q -- "single_copy_mechanism cma " \
+   && ! LOCKSTEP_SINGLE_COPY=xpmem "$run" -n 2 --dry-run -- train x.yaml > single-copy.log 2>&1 \
+   && grep -q "LOCKSTEP_SINGLE_COPY must be cma or none, got 'xpmem'" single-copy.log; then
+  ok "local launcher: single-copy mechanism as measured here ($measured), LOCKSTEP_SINGLE_COPY=cma obeyed, xpmem refused by name"
+else
+  bad "local launcher single-copy choice" "$dry" "$(cat single-copy.log 2>/dev/null)"
+fi
+
 # Across hosts: Open MPI's host list, one core per BLAS thread, bound; the environment ranks need
 # goes to every host with -x (remote ranks inherit nothing), MCA parameters pass through.
 dry=$(OPENBLAS_CORETYPE=Haswell LOCKSTEP_FAULT_INJECTION=poison:1:2 "$run" --hosts node1:4,node2:4 --threads 2 \
