@@ -59,12 +59,18 @@ public final class Conv2D: Layer {
         return [outChannels, g.outH, g.outW]
     }
 
-    /// Samples per GEMM: as many as keep the im2col columns (and the transposed output)
-    /// within the workspace budget.
+    /// Samples per GEMM: enough for `gemmColumns` output positions (a GEMM over a 4×4 map of
+    /// one sample is too narrow to run well), no more, and never more than keep the im2col
+    /// columns (and the transposed output) within the workspace budget: a small chunk's
+    /// columns are still in cache when the GEMM reads them.
     private func chunkSize(_ n: Int) -> Int {
-        let g = geometry!
-        return max(1, min(n, Workspace.budget / max(max(g.patchSize, outChannels) * g.outH * g.outW, 1)))
+        let g = geometry!, hw = g.outH * g.outW
+        let fit = Workspace.budget / max(max(g.patchSize, outChannels) * hw, 1)
+        return max(1, min(n, fit, (Self.gemmColumns + hw - 1) / hw))
     }
+
+    /// The output positions a GEMM should span at least.
+    static let gemmColumns = 1024
 
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         let g = geometry!
