@@ -68,7 +68,7 @@ public final class BatchNorm: Layer {
         mean.withUnsafeMutableBufferPointer { meanOut in
             invStd.withUnsafeMutableBufferPointer { invOut in
                 let meanOut = meanOut.baseAddress!, invOut = invOut.baseAddress!
-                Parallel.forEachPart(c, grain: max(1, 8192 / max(m, 1))) { channels in
+                Parallel.forEachPart(c, itemWork: m) { channels in
                     for ch in channels {
                         var mu: Float = 0, variance: Float = 0
                         if trained {
@@ -114,7 +114,7 @@ public final class BatchNorm: Layer {
         let weightGradient = !weight.isFrozen, biasGradient = !bias.isFrozen, trained = trainedForward
         invStd.withUnsafeBufferPointer { invStd in
             let invStd = invStd.baseAddress!
-            Parallel.forEachPart(c, grain: max(1, 8192 / max(n * hw, 1))) { channels in
+            Parallel.forEachPart(c, itemWork: n * hw) { channels in
                 for ch in channels {
                     var sumDy: Float = 0, sumDyXh: Float = 0
                     for s in 0..<n {

@@ -96,7 +96,7 @@ public final class Conv2D: Layer {
             // wide[o, m·hw] = W · cols, scattered to y[s, o, hw] with the bias added.
             Im2Col.forward(input.data + s0 * inSize, cols, g, samples: m, sampleStride: inSize)
             BLAS.sgemm(m: o, n: ld, k: k, a: w, lda: k, b: cols, ldb: ld, c: wide, ldc: ld)
-            Parallel.forEachPart(m) { part in
+            Parallel.forEachPart(m, itemWork: o * hw) { part in
                 for s in part {
                     for oc in 0..<o {
                         let src = wide + oc * ld + s * hw, dst = y + (s * o + oc) * hw
@@ -131,7 +131,7 @@ public final class Conv2D: Layer {
             } else {
                 dy = wide
                 let from = outputGradient.data
-                Parallel.forEachPart(m) { part in
+                Parallel.forEachPart(m, itemWork: o * hw) { part in
                     for s in part {
                         let src = from + (s0 + s) * o * hw, dst = wide + s * hw
                         for oc in 0..<o { VectorOps.copy(src + oc * hw, into: dst + oc * ld, count: hw) }

@@ -49,7 +49,7 @@ public final class Residual: LayerContainer, KeyedLayer {
         let b = shortcut?.forward(input, context) ?? input
         sum.resize(a.shape)
         let s = sum.data, pa = a.data, pb = b.data
-        Parallel.forEachPart(sum.count, grain: 16_384) { part in for i in part { s[i] = pa[i] + pb[i] } }
+        Parallel.forEachPart(sum.count, itemWork: 1) { part in for i in part { s[i] = pa[i] + pb[i] } }
         return post?.forward(sum, context) ?? sum
     }
 
@@ -64,7 +64,7 @@ public final class Residual: LayerContainer, KeyedLayer {
         guard needsInputGradient, let fromBody, let fromShortcut else { return nil }
         inputGradient.resize(fromBody.shape)
         let d = inputGradient.data, pa = fromBody.data, pb = fromShortcut.data
-        Parallel.forEachPart(inputGradient.count, grain: 16_384) { part in for i in part { d[i] = pa[i] + pb[i] } }
+        Parallel.forEachPart(inputGradient.count, itemWork: 1) { part in for i in part { d[i] = pa[i] + pb[i] } }
         return inputGradient
     }
 }

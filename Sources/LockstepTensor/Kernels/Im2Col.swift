@@ -37,7 +37,7 @@ public enum Im2Col {
         let oh = g.outH, ow = g.outW, h = g.height, w = g.width, ohw = oh * ow
         let ld = samples * ohw, kk = g.kernelH * g.kernelW
         // Rows are independent: threads take disjoint row ranges.
-        Parallel.forEachPart(g.patchSize, grain: max(1, 4096 / max(ld, 1))) { rows in
+        Parallel.forEachPart(g.patchSize, itemWork: ld) { rows in
             for row in rows {
                 let c = row / kk, i = (row % kk) / g.kernelW, j = row % g.kernelW
                 // Output columns whose input column ix = x0·sW − pW + j lies inside the image.
@@ -74,7 +74,7 @@ public enum Im2Col {
         let oh = g.outH, ow = g.outW, h = g.height, w = g.width, ohw = oh * ow
         let ld = samples * ohw
         // Samples are independent (each writes its own image): threads take disjoint samples.
-        Parallel.forEachPart(samples) { part in
+        Parallel.forEachPart(samples, itemWork: g.patchSize * ohw) { part in
             for s in part { (dx + s * sampleStride).update(repeating: 0, count: g.channels * h * w) }
             var row = 0
             for c in 0..<g.channels {

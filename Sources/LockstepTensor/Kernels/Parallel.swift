@@ -21,6 +21,20 @@ public enum Parallel {
         }
     }
 
+    /// Runs `body` over parts of 0..<count as `forEachPart(_:grain:_:)` does, each part at
+    /// least `minimumWork` elements when each item is `itemWork` of them.
+    @inlinable
+    public static func forEachPart(_ count: Int, itemWork: Int, _ body: (Range<Int>) -> Void) {
+        forEachPart(count, grain: max(1, minimumWork / max(itemWork, 1)), body)
+    }
+
+    /// Elements a part should hold at least (tens of microseconds of work): below that a
+    /// dispatch costs more than it saves, and the threads it wakes compete with OpenBLAS's
+    /// own, which spin for a while after each GEMM.
+    /// Unsynchronized: only tests change it. 64 Ki elements measured best of 16 Ki, 64 Ki and 128 Ki
+    /// (W2 at 1 process × 2 threads: 17.3-18.0k samples/s with the old grains of 4-16 Ki, 19.6-20.9k).
+    nonisolated(unsafe) public static var minimumWork = 65_536
+
     /// The thread count: BLAS's, read at first use. Unsynchronized: only tests change it (to
     /// compare splits), between parallel sections.
     nonisolated(unsafe) public static var threads: Int = max(1, BLAS.threads)
