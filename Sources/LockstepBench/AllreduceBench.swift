@@ -7,7 +7,8 @@ import LockstepTimeline
 /// training step runs it after backward: 25 MB buckets, averaging left to the optimizer)
 /// against one raw blocking `MPI_Allreduce` of the same buffer, alternated in one run. Also
 /// times the non-blocking path (every bucket started with MPI_Iallreduce, as backward starts
-/// them, then waited for). One report per message size.
+/// them, then waited for). One report per message size. With `--allreduce-dtype bfloat16`
+/// the sync sends bfloat16 (conversions included) against the same Float32 MPI_Allreduce.
 public enum AllreduceBench {
     public static func run(options: BenchOptions, comm: any Communicator) throws -> [BenchReport] {
         var reports: [BenchReport] = []
@@ -17,7 +18,8 @@ public enum AllreduceBench {
             let pieces = stride(from: 0, to: floats, by: 1 << 20).map { min(1 << 20, floats - $0) }
             let parameters = pieces.enumerated().map { Parameter(name: "p\($0.offset)", shape: [$0.element], initializer: .zeros) }
             let arena = ParameterArena(parameters: parameters)
-            let reducer = GradientReducer(arena: arena, communicator: comm, bucketBytes: options.bucketBytes)
+            let reducer = GradientReducer(arena: arena, communicator: comm, bucketBytes: options.bucketBytes,
+                                          precision: options.allreducePrecision)
             let raw = UnsafeMutableBufferPointer<Float>.allocate(capacity: floats)
             defer { raw.deallocate() }
             raw.initialize(repeating: 1)

@@ -20,6 +20,8 @@ public struct BenchOptions: Sendable {
     public var checkNonFinite = false
     /// Gradient bucket size.
     public var bucketBytes = GradientReducer.defaultBucketBytes
+    /// What gradients travel as (W1–W5, W8, W9).
+    public var allreducePrecision = GradientReducer.Precision.float32
     /// Fashion-MNIST's IDX directory (W1, W2, W6, W8).
     public var fashionMNIST = "/usr/share/datasets/fashion-mnist"
     /// Write a Chrome trace of the timed steps here.
@@ -46,7 +48,7 @@ public enum ModelBench {
         try comm.broadcast(stateOf: model, root: 0)
         for p in w.freeze.select(model.parameters) { p.isFrozen = true }
         let stepper = TrainingStep(model: model, loss: SoftmaxCrossEntropy(), optimizer: w.makeOptimizer(), communicator: comm,
-                                   bucketBytes: options.bucketBytes)
+                                   bucketBytes: options.bucketBytes, allreducePrecision: options.allreducePrecision)
         stepper.reducer.overlap = options.overlap
         stepper.checksNonFinite = options.checkNonFinite
 

@@ -18,6 +18,11 @@ public protocol Communicator: AnyObject {
     func allreduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws
     /// Starts an in-place sum; the buffer must stay untouched until the reduction completes.
     func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction
+    /// In-place elementwise sum of bfloat16 values (`BFloat16`) over all ranks, each partial
+    /// sum rounded to bfloat16.
+    func allreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws
+    /// Starts an in-place bfloat16 sum; the buffer must stay untouched until it completes.
+    func startAllreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws -> PendingReduction
     /// Copies `buffer` from `root` to every rank.
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws
     /// Gathers `count` bytes from every rank into `receive` (`size` × `count` bytes, rank order).

@@ -31,6 +31,20 @@ public final class GradientReducer {
     private var completedAt: [UInt64]
     private let labels: [String]
 
+    /// What gradients travel as between ranks.
+    public enum Precision: String, Sendable, CaseIterable {
+        /// As computed: the sum is exact up to Float32 rounding.
+        case float32
+        /// Rounded to bfloat16 before sending (half the bytes) and summed in bfloat16, as
+        /// Horovod's fp16 compression does; the reduced values come back as Float32. Without
+        /// error feedback: nothing is carried from step to step, so a run resumes bitwise.
+        case bfloat16
+    }
+
+    public let precision: Precision
+    /// bfloat16 gradients (arena offsets), when they travel so.
+    private let compressed: UnsafeMutablePointer<UInt16>?
+
     /// Start each bucket as soon as its gradients are ready (true, the default) or only in
     /// `finish` (false: no overlap with backward; benchmarks compare the two).
     public var overlap = true
@@ -48,9 +62,11 @@ public final class GradientReducer {
     /// Buckets close at parameter boundaries once they hold `bucketBytes` (the first one once it
     /// holds `firstBucketBytes`, if that is smaller).
     public init(arena: ParameterArena, communicator: any Communicator, bucketBytes: Int = GradientReducer.defaultBucketBytes,
-                firstBucketBytes: Int = GradientReducer.defaultFirstBucketBytes) {
+                firstBucketBytes: Int = GradientReducer.defaultFirstBucketBytes, precision: Precision = .float32) {
         self.arena = arena
         self.communicator = communicator
+        self.precision = precision
+        compressed = precision == .bfloat16 && communicator.size > 1 ? .allocate(capacity: max(arena.count, 1)) : nil
         let limit = max(bucketBytes / MemoryLayout<Float>.stride, 1)
         let firstLimit = min(max(firstBucketBytes / MemoryLayout<Float>.stride, 1), limit)
         var buckets: [Bucket] = []
@@ -80,6 +96,8 @@ public final class GradientReducer {
         self.completedAt = Array(repeating: 0, count: buckets.count)
         self.labels = buckets.enumerated().map { "bucket \($0.offset) (\($0.element.range.count * 4 / 1024) KB)" }
     }
+
+    deinit { compressed?.deallocate() }
 
     /// Called by backward with parameters whose gradients are final.
     public func gradientsReady(_ parameters: [Parameter]) throws {
@@ -126,12 +144,14 @@ public final class GradientReducer {
             if let r = pending[b] {
                 if completedAt[b] == 0 { try r.wait(); clock = Timeline.now(); completedAt[b] = clock }
             } else {
-                let range = buckets[b].range
                 startedAt[b] = clock
-                try communicator.allreduceSum(UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+                try reduceBlocking(buckets[b].range)
                 clock = Timeline.now()
                 completedAt[b] = clock
             }
+        }
+        if let compressed {
+            for b in buckets { BFloat16.decompress(compressed + b.range.lowerBound, into: arena.gradients + b.range.lowerBound, count: b.range.count) }
         }
         if averaging {
             for b in buckets { VectorOps.scale(arena.gradients + b.range.lowerBound, count: b.range.count, by: 1 / Float(communicator.size)) }
@@ -145,8 +165,26 @@ public final class GradientReducer {
     private func start(_ b: Int) throws {
         let range = buckets[b].range
         startedAt[b] = Timeline.now()
-        pending[b] = try communicator.startAllreduceSum(
-            UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+        if let bits = compressedBits(range) {
+            pending[b] = try communicator.startAllreduceSumBFloat16(bits)
+        } else {
+            pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+        }
+    }
+
+    private func reduceBlocking(_ range: Range<Int>) throws {
+        if let bits = compressedBits(range) {
+            try communicator.allreduceSumBFloat16(bits)
+        } else {
+            try communicator.allreduceSum(UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+        }
+    }
+
+    /// The gradients of `range` rounded to bfloat16, ready to send (nil: they travel as Float32).
+    private func compressedBits(_ range: Range<Int>) -> UnsafeMutableBufferPointer<UInt16>? {
+        guard let compressed else { return nil }
+        BFloat16.compress(arena.gradients + range.lowerBound, into: compressed + range.lowerBound, count: range.count)
+        return UnsafeMutableBufferPointer(start: compressed + range.lowerBound, count: range.count)
     }
 
     /// Length of the union of the buckets' [start, completion] intervals.

@@ -18,6 +18,8 @@ public final class LocalCommunicator: Communicator {
     public func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
     public func allreduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
     public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction { CompletedReduction() }
+    public func allreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws {}
+    public func startAllreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws -> PendingReduction { CompletedReduction() }
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {}
     public func allgather(_ send: UnsafeRawBufferPointer, into receive: UnsafeMutableRawBufferPointer) throws {
         receive.copyMemory(from: send)

@@ -1,4 +1,5 @@
 import CMPI
+import LockstepTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,8 @@ public final class MPICommunicator: Communicator {
     public let size: Int
     public let hostname: String
     private let comm: MPI_Comm
+    /// The bfloat16 sum (`BFloat16.accumulate`), an operator of our own: MPI has no bfloat16.
+    private let bfloat16Sum: MPI_Op
 
     /// Largest element count per MPI call (counts are Int32 in MPI).
     static let maxChunk = 1 << 28
@@ -24,6 +27,9 @@ public final class MPICommunicator: Communicator {
 
     private init(comm: MPI_Comm) throws {
         self.comm = comm
+        var op: MPI_Op?
+        try MPICommunicator.check(MPI_Op_create(bfloat16SumOperator, 1, &op), "MPI_Op_create(bfloat16 sum)")
+        bfloat16Sum = op!
         var r: Int32 = 0, s: Int32 = 0
         try MPICommunicator.check(MPI_Comm_rank(comm, &r), "MPI_Comm_rank")
         try MPICommunicator.check(MPI_Comm_size(comm, &s), "MPI_Comm_size")
@@ -67,15 +73,26 @@ public final class MPICommunicator: Communicator {
     }
 
     public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+        try start(buffer, type: lockstep_mpi_float(), op: lockstep_mpi_sum())
+    }
+
+    private func start<T>(_ buffer: UnsafeMutableBufferPointer<T>, type: MPI_Datatype, op: MPI_Op) throws -> PendingReduction {
         let pending = MPIPendingReduction(rank: rank)
         for (start, n) in MPICommunicator.chunks(buffer.count) {
             var request: MPI_Request? = lockstep_mpi_request_null()
-            try MPICommunicator.check(MPI_Iallreduce(lockstep_mpi_in_place(), buffer.baseAddress! + start, Int32(n),
-                                                     lockstep_mpi_float(), lockstep_mpi_sum(), comm, &request),
+            try MPICommunicator.check(MPI_Iallreduce(lockstep_mpi_in_place(), buffer.baseAddress! + start, Int32(n), type, op, comm, &request),
                                       "MPI_Iallreduce", rank: rank)
             pending.requests.append(request)
         }
         return pending
+    }
+
+    public func allreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws {
+        try reduce(buffer, type: lockstep_mpi_uint16(), op: bfloat16Sum, "MPI_Allreduce(sum, bfloat16)")
+    }
+
+    public func startAllreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws -> PendingReduction {
+        try start(buffer, type: lockstep_mpi_uint16(), op: bfloat16Sum)
     }
 
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) throws {
@@ -128,4 +145,12 @@ final class MPIPendingReduction: PendingReduction {
         try MPICommunicator.check(MPI_Waitall(Int32(requests.count), &requests, lockstep_mpi_statuses_ignore()),
                                   "MPI_Waitall", rank: rank)
     }
+}
+
+/// MPI's user function for the bfloat16 sum: inout[i] = round(inout[i] + in[i]).
+private func bfloat16SumOperator(_ input: UnsafeMutableRawPointer?, _ output: UnsafeMutableRawPointer?,
+                                 _ length: UnsafeMutablePointer<Int32>?, _ type: UnsafeMutablePointer<MPI_Datatype?>?) {
+    guard let input, let output, let length else { return }
+    BFloat16.accumulate(input.assumingMemoryBound(to: UInt16.self), into: output.assumingMemoryBound(to: UInt16.self),
+                        count: Int(length.pointee))
 }

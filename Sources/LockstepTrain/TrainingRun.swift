@@ -185,7 +185,8 @@ final class TrainingRun {
         let stepper = TrainingStep(model: model, loss: loss, optimizer: optimizer, communicator: comm,
                                    regularization: recipe.regularization,
                                    clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
-                                   bucketBytes: Int(recipe.training.bucketMB * 1_048_576))
+                                   bucketBytes: Int(recipe.training.bucketMB * 1_048_576),
+                                   allreducePrecision: recipe.training.allreduceDType)
         stepper.watchdog = watchdog
         stepper.checksNonFinite = true
         stepper.accumulationSteps = recipe.training.accumulateSteps

@@ -78,7 +78,7 @@ public final class TrainingStep {
 
     public init(model: Model, loss: any Loss, optimizer: any Optimizer, communicator: any Communicator,
                 regularization: [Regularizer] = [], clipGradNorm: Float? = nil,
-                bucketBytes: Int = GradientReducer.defaultBucketBytes) {
+                bucketBytes: Int = GradientReducer.defaultBucketBytes, allreducePrecision: GradientReducer.Precision = .float32) {
         self.model = model
         self.loss = loss
         self.optimizer = optimizer
@@ -86,13 +86,13 @@ public final class TrainingStep {
         self.regularization = regularization
         self.clipGradNorm = clipGradNorm
         self.bucketBytes = bucketBytes
-        self.reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes)
+        self.reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes, precision: allreducePrecision)
     }
 
     /// Re-plans the gradient buckets; call after freezing or unfreezing parameters.
     public func parametersChanged() {
         let overlap = reducer.overlap
-        reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes)
+        reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes, precision: reducer.precision)
         reducer.overlap = overlap
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LockstepBench
+import LockstepDistributed
 import LockstepTrain
 
 /// `lockstep bench WORKLOAD [--json] …`.
@@ -23,6 +24,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps per repeat (default: the workload's).") var steps: Int?
     @Option(help: "Warm-up steps (default: the workload's).") var warmup: Int?
     @Option(help: "Gradient bucket size in MB.") var bucketMb: Double = 25
+    @Option(help: "What gradients travel as: float32 or bfloat16 (W1-W5, W8, W9).") var allreduceDtype = "float32"
     @Flag(help: "Start gradient allreduces only after backward (default: during backward, as buckets fill).") var noOverlap = false
     @Flag(help: "Check the gradients for NaN/Inf every step, as training does (W1-W4), to measure its cost.") var checkNonfinite = false
     @Option(help: "Fashion-MNIST IDX directory.") var data = "/usr/share/datasets/fashion-mnist"
@@ -37,6 +39,9 @@ struct Bench: ParsableCommand {
             throw ValidationError("unknown workload \"\(workload)\"; known: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard GradientReducer.Precision(rawValue: allreduceDtype) != nil else {
+            throw ValidationError("--allreduce-dtype is \"\(allreduceDtype)\"; known: float32, bfloat16")
+        }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         if let sizes, sizes.split(separator: ",").contains(where: { Int($0).map { $0 < 4 } ?? true }) {
             throw ValidationError("--sizes must be byte counts of at least 4, comma-separated, e.g. 4096,1048576")
@@ -49,6 +54,7 @@ struct Bench: ParsableCommand {
         options.steps = steps
         options.warmup = warmup
         options.bucketBytes = Int(bucketMb * 1_048_576)
+        options.allreducePrecision = GradientReducer.Precision(rawValue: allreduceDtype)!
         options.overlap = !noOverlap
         options.checkNonFinite = checkNonfinite
         options.fashionMNIST = data

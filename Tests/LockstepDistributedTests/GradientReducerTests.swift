@@ -27,6 +27,23 @@ final class GradientReducerTests: XCTestCase {
         XCTAssertEqual(even.buckets.map(\.parameterCount), [4, 2], "never larger than the others")
     }
 
+    /// With bfloat16, each bucket travels rounded to bfloat16 and comes back as its bfloat16 sum.
+    func testBFloat16GradientsAreRoundedThenSummed() throws {
+        let params = (0..<4).map { Parameter(name: "p\($0)", shape: [1000], initializer: .zeros) }
+        let arena = ParameterArena(parameters: params)
+        // 1 + 2^-8 is halfway between bfloat16 neighbours 1 and 1 + 2^-7: ties go to even, 1;
+        // 1 + 3·2^-9 rounds up to 1 + 2^-7; 3 is exact.
+        let values: [Float] = [1 + 1 / 256, 1 + 3 / 512, 3]
+        for (i, p) in params.enumerated() { p.gradient.fill(values[i % 3]) }
+        let comm = TwinRanks()
+        let reducer = GradientReducer(arena: arena, communicator: comm, bucketBytes: 8000, precision: .bfloat16)
+        try reducer.gradientsReady(params.reversed())
+        try reducer.finish(averaging: true)
+        XCTAssertEqual(comm.log, ["started bfloat16 2016", "blocking bfloat16 2016"])
+        let expected: [Float] = [1, 1 + 1 / 128, 3]
+        for (i, p) in params.enumerated() { XCTAssert(p.gradient.toArray().allSatisfy { $0 == expected[i % 3] }, "\(p.name)") }
+    }
+
     func testOneRankLeavesGradientsUntouched() throws {
         let p = Parameter(name: "p", shape: [3], initializer: .zeros)
         let arena = ParameterArena(parameters: [p])
@@ -62,6 +79,15 @@ final class GradientReducerTests: XCTestCase {
         }
         func allreduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws { for i in buffer.indices { buffer[i] *= 2 } }
         func allreduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
+        func allreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws {
+            log.append("blocking bfloat16 \(buffer.count)")
+            BFloat16.accumulate(buffer.baseAddress!, into: buffer.baseAddress!, count: buffer.count)
+        }
+        func startAllreduceSumBFloat16(_ buffer: UnsafeMutableBufferPointer<UInt16>) throws -> PendingReduction {
+            log.append("started bfloat16 \(buffer.count)")
+            BFloat16.accumulate(buffer.baseAddress!, into: buffer.baseAddress!, count: buffer.count)
+            return Pending()
+        }
         func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
             log.append("started \(buffer.count)")
             for i in buffer.indices { buffer[i] *= 2 }

@@ -1,5 +1,6 @@
 import Foundation
 import LockstepData
+import LockstepDistributed
 import LockstepModels
 import LockstepOptimizers
 import LockstepTensor
@@ -68,6 +69,8 @@ public struct Recipe: Sendable {
         public var maxSteps: Int?
         /// Gradient allreduce bucket size in MiB.
         public var bucketMB: Double
+        /// What gradients travel as between ranks.
+        public var allreduceDType: GradientReducer.Precision
         /// Seconds without progress before the stall watchdog ends the job (0: off).
         public var stallTimeout: Double
         /// Compare the replicas every this many steps too (they are at checkpoints and epoch ends).
@@ -158,7 +161,7 @@ public struct Recipe: Sendable {
         training = Training(epochs: try doc(K.epochs), batchPerRank: batch,
                             evalBatchPerRank: try doc.optional(K.evalBatchPerRank) ?? max(batch, 256),
                             logEvery: try doc(K.logEvery), progress: try doc(K.progress),
-                            tensorboard: try doc(K.tensorboard), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB),
+                            tensorboard: try doc(K.tensorboard), maxSteps: try doc.optional(K.maxSteps), bucketMB: try doc(K.bucketMB), allreduceDType: try doc(K.allreduceDType),
                             stallTimeout: try doc(K.stallTimeout), consistencyCheckSteps: try doc.optional(K.consistencyCheckSteps),
                             onNonFinite: try doc(K.onNonFinite), accumulateSteps: try doc(K.accumulateSteps),
                             evalEverySteps: try doc.optional(K.evalEverySteps),

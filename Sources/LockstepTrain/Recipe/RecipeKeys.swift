@@ -1,4 +1,5 @@
 import LockstepData
+import LockstepDistributed
 import LockstepModels
 import LockstepNN
 import LockstepOptimizers
@@ -107,6 +108,8 @@ enum RecipeKeys {
                                          help: "Stop after this many steps in all.")
     static let bucketMB = RecipeKey<Double>(path: "training.bucket_mb", absent: .value(25), minimum: 0.001,
                                             help: "Gradient allreduce bucket size in MiB.")
+    static let allreduceDType = RecipeKey<GradientReducer.Precision>(path: "training.allreduce_dtype", absent: .value(.float32),
+                                                                   help: "What gradients travel as between ranks: `bfloat16` sends half the bytes, summed in bfloat16 (as Horovod's fp16 compression).")
 
     static let stallTimeout = RecipeKey<Double>(path: "training.stall_timeout", absent: .value(600), minimum: 0,
                                                 help: "Seconds one phase (a collective, a batch read, a checkpoint write, an evaluation batch) may last before every rank ends with exit code 76, naming the ranks that hold the job up; 0: off.")
@@ -208,7 +211,7 @@ enum RecipeKeys {
         loss, labelSmoothing,
         train, test, scale, mean, std, verifyChecksums, checksumCache, cache, prefetch, classes, limit, preprocess, channels, resize, crop,
         cropPadding, resizedCropScale, resizedCropRatio, flip, brightness, contrast,
-        epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, stallTimeout, consistencyCheckSteps,
+        epochs, batchPerRank, evalBatchPerRank, logEvery, progress, tensorboard, maxSteps, bucketMB, allreduceDType, stallTimeout, consistencyCheckSteps,
         accumulateSteps, evalEverySteps, earlyStopMonitor, earlyStopPatience, earlyStopMinDelta, onNonFinite,
         optimizer, learningRate, momentum, dampening, nesterov, weightDecay, beta1, beta2, epsilon, clipGradNorm, groupParams, groupScale,
         schedule, warmupSteps, warmupEpochs, stepEpochs, gamma, minimumRate, referenceBatch,

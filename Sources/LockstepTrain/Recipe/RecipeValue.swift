@@ -1,4 +1,5 @@
 import LockstepData
+import LockstepDistributed
 import LockstepModels
 import LockstepNN
 import LockstepOptimizers
@@ -164,3 +165,4 @@ extension ResNet.Stem: RecipeChoice {}
 extension PositionalEncoding.Kind: RecipeChoice {}
 extension SequencePool.Mode: RecipeChoice {}
 extension InputCache: RecipeChoice {}
+extension GradientReducer.Precision: RecipeChoice {}

@@ -30,6 +30,21 @@ else
   bad "data.cache auto vs none" "$(tail -2 cache-auto.log)" "$(tail -2 cache-none.log)" "${out:-}"
 fi
 
+# --- bfloat16 gradients between ranks: training learns (>= 80 % after 200 steps; measured 82.4-84.4 %
+# over seeds 1-3 and 42 under Haswell and SkylakeX kernels), and a run cut at 100 resumes bitwise
+bf=(--set data.test=null --set training.allreduce_dtype=bfloat16)
+if timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" --out bf16 --set training.allreduce_dtype=bfloat16 \
+     --set training.max_steps=200 --set training.eval_every_steps=200 > bf16.log 2>&1 \
+   && acc=$(json bf16/summary.json test_accuracy) && awk -v a="$acc" 'BEGIN { exit !(a >= 0.80) }' \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${bf[@]}" --out bf16cut --set training.max_steps=100 > bf16cut.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${bf[@]}" --out bf16cut --set training.max_steps=200 --resume auto >> bf16cut.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${data[@]}" "${bf[@]}" --out bf16full --set training.max_steps=200 > bf16full.log 2>&1 \
+   && out=$("$bin" compare bf16cut/model.h5 bf16full/model.h5 --rtol 0); then
+  ok "allreduce_dtype bfloat16 on 2 ranks: $(awk -v a="$acc" 'BEGIN { printf "%.2f", 100 * a }') % after 200 steps; cut at 100 and resumed = straight through, bitwise ($out)"
+else
+  bad "allreduce_dtype bfloat16" "accuracy ${acc:-?}" "$(tail -2 bf16.log)" "$(tail -2 bf16cut.log)" "${out:-}"
+fi
+
 # --- dropout and augmentation keyed by sample: N ranks == 1 rank, and a resume on another world size
 rand=(--set data.test=null --set training.log_every=20 --set model.dropout=0.3 --set data.augment.flip=true
       --set data.augment.crop_padding=2 --set data.augment.brightness=0.2 --set data.augment.contrast=0.2)
