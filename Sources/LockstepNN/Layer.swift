@@ -36,7 +36,10 @@ public struct ForwardContext: Sendable {
 }
 
 /// Called during backward with the parameters whose gradients are final, so gradient
-/// communication can start while earlier layers still compute.
+/// communication can start while earlier layers still compute. Containers call it after every
+/// layer, and long layers between chunks of their work, with no parameters: reductions already
+/// in flight make progress only inside such calls (MPI's non-blocking collectives advance when
+/// the process calls into MPI).
 public typealias GradientsReadyHandler = ([Parameter]) -> Void
 
 /// A differentiable layer with explicit forward and backward passes.

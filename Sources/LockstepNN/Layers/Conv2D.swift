@@ -162,6 +162,8 @@ public final class Conv2D: Layer {
             // dcols[k, m·hw] = Wᵀ · dy, folded back into each sample's image.
             BLAS.sgemm(transA: true, m: k, n: ld, k: o, a: w, lda: k, b: dy, ldb: ld, c: cols, ldc: ld)
             Im2Col.backward(cols, dx, g, samples: m, sampleStride: inSize)
+            ready?([])  // lets reductions in flight progress between chunks
+
         }
         return needsInputGradient ? inputGradient : nil
     }

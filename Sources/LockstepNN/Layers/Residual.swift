@@ -57,7 +57,7 @@ public final class Residual: LayerContainer, KeyedLayer {
         var g = outputGradient
         if let post {
             g = post.backward(outputGradient, needsInputGradient: true, ready)!
-            if !(post is any LayerContainer), let ready, !post.parameters.isEmpty { ready(post.parameters) }
+            if !(post is any LayerContainer), let ready { ready(post.parameters) }
         }
         let fromShortcut: Tensor? = shortcut.map { $0.backward(g, needsInputGradient: needsInputGradient, ready) } ?? g
         let fromBody = body.backward(g, needsInputGradient: needsInputGradient, ready)

@@ -90,7 +90,7 @@ public final class Sequential: LayerContainer, KeyedLayer {
             let start = Timeline.active == nil ? 0 : Timeline.now()
             g = layer.backward(g!, needsInputGradient: needs, ready)
             Timeline.active?.record(labels[i], .backward, from: start, to: Timeline.now())
-            if !(layer is any LayerContainer), let ready, !layer.parameters.isEmpty { ready(layer.parameters) }
+            if !(layer is any LayerContainer), let ready { ready(layer.parameters) }
         }
         return g
     }
