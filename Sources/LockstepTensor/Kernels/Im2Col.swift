@@ -37,9 +37,14 @@ public enum Im2Col {
         let oh = g.outH, ow = g.outW, h = g.height, w = g.width, ohw = oh * ow
         let ld = samples * ohw, kk = g.kernelH * g.kernelW
         // Rows are independent: threads take disjoint row ranges.
+        let sameWidth = g.strideH == 1 && g.strideW == 1 && ow == w
         Parallel.forEachPart(g.patchSize, itemWork: ld) { rows in
             for row in rows {
                 let c = row / kk, i = (row % kk) / g.kernelW, j = row % g.kernelW
+                if sameWidth {
+                    for s in 0..<samples { shiftedPlane(x + s * sampleStride + c * h * w, into: cols + row * ld + s * ohw, g, i: i, j: j) }
+                    continue
+                }
                 // Output columns whose input column ix = x0·sW − pW + j lies inside the image.
                 let x0First = min(ow, max(0, (g.padW - j + g.strideW - 1) / g.strideW))
                 let x0End = max(x0First, min(ow, (w + g.padW - j + g.strideW - 1) / g.strideW))
@@ -63,6 +68,30 @@ public enum Im2Col {
                         for q in x0End..<ow { d[q] = 0 }
                     }
                 }
+            }
+        }
+    }
+
+    /// One row of the columns for one sample when the stride is 1 and the output is as wide as
+    /// the input (a "same" convolution: 3×3 with padding 1, 5×5 with 2): the row is the image
+    /// plane shifted by (i − pH, j − pW), so its valid part is one contiguous copy, after which
+    /// the |j − pW| entries per output row that the copy took from the neighbouring image row
+    /// are set to 0, as are the rows above and below the image.
+    @inline(__always)
+    static func shiftedPlane(_ plane: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, _ g: ConvGeometry, i: Int, j: Int) {
+        let oh = g.outH, w = g.width, shift = j - g.padW
+        let xFirst = max(0, -shift), xEnd = min(w, w - shift)
+        let yFirst = min(oh, max(0, g.padH - i)), yEnd = max(yFirst, min(oh, g.height + g.padH - i))
+        guard yFirst < yEnd && xFirst < xEnd else { d.update(repeating: 0, count: oh * w); return }
+        let first = yFirst * w + xFirst, end = (yEnd - 1) * w + xEnd
+        d.update(repeating: 0, count: first)
+        VectorOps.copy(plane + first + (i - g.padH) * w + shift, into: d + first, count: end - first)
+        (d + end).update(repeating: 0, count: oh * w - end)
+        if shift != 0 {
+            for y in yFirst..<yEnd {
+                let r = d + y * w
+                for q in 0..<xFirst { r[q] = 0 }
+                for q in xEnd..<w { r[q] = 0 }
             }
         }
     }
