@@ -23,9 +23,16 @@ public enum MPILibrary {
     public static func singleCopyPays() -> (pays: Bool, detail: String) {
         let (available, detail) = singleCopy()
         guard available else { return (false, detail) }
+        // Under Yama's scope 1 a rank may read only processes that allowed it; not worth the risk.
+        guard yamaScope() != "1" else { return (false, detail + "; the launcher leaves it off under that policy") }
         let speedup = lockstep_single_copy_speedup(4 << 20, 5)
         let measured = String(format: "one process_vm_readv of 4 MB is %.2f× as fast as two memcpy", speedup)
         return speedup > 1 ? (true, detail + "; " + measured) : (false, detail + ", but " + measured + ": copying through shared memory is faster here")
+    }
+
+    /// The Yama ptrace policy (nil without Yama).
+    private static func yamaScope() -> String? {
+        (try? String(contentsOfFile: "/proc/sys/kernel/yama/ptrace_scope", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Whether single-copy transfers between ranks of one host (Open MPI's CMA, through
@@ -36,8 +43,7 @@ public enum MPILibrary {
         if code != 0 {
             return (false, "process_vm_readv is refused (\(String(cString: strerror(code)))): a seccomp profile or the kernel forbids CMA")
         }
-        let yama = (try? String(contentsOfFile: "/proc/sys/kernel/yama/ptrace_scope", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let yama = yamaScope()
         switch yama {
         case nil, "0": return (true, "process_vm_readv works" + (yama == nil ? " (no Yama policy)" : ", Yama ptrace_scope 0"))
         case "1": return (true, "process_vm_readv works; Yama ptrace_scope 1 allows it only between processes that permit it (PR_SET_PTRACER)")
