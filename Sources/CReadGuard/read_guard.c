@@ -1,10 +1,13 @@
 #define _GNU_SOURCE
 #include "lockstep_read_guard.h"
+#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
-static const int guarded_signals[] = { SIGSEGV, SIGBUS, SIGFPE };
+/* SIGABRT too: a damaged file can make libhdf5 write past a heap block, and glibc then aborts
+ * ("corrupted double-linked list") inside the read instead of a segmentation fault. */
+static const int guarded_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGABRT };
 #define GUARDED_COUNT (sizeof guarded_signals / sizeof guarded_signals[0])
 
 static struct sigaction previous[GUARDED_COUNT];
@@ -17,6 +20,7 @@ static const char *signal_name(int sig) {
     switch (sig) {
     case SIGSEGV: return "SIGSEGV";
     case SIGBUS: return "SIGBUS";
+    case SIGABRT: return "SIGABRT";
     default: return "SIGFPE";
     }
 }
@@ -88,3 +92,5 @@ void lockstep_read_guard_enter(const char *path) {
 void lockstep_read_guard_leave(void) {
     if (reading_depth > 0 && --reading_depth == 0) reading_path = NULL;
 }
+
+void lockstep_read_guard_check_heap(void) { malloc_trim(0); }

@@ -16,6 +16,19 @@ public enum ReadGuard {
     /// The error line also goes to this open file (the rank's log), besides standard error.
     public static func alsoReport(to fileDescriptor: Int32) { lockstep_read_guard_set_log(fileDescriptor) }
 
+    /// Runs `body`, which reads the whole of a file from elsewhere (pretrained weights), marked
+    /// as reading `file` throughout, the Swift code between libhdf5 calls included: a damaged
+    /// file can make libhdf5 write past a heap block, and the allocation that then aborts may
+    /// come after the libhdf5 call returned. Before leaving, the allocator consolidates its free
+    /// lists, which finds most such damage while the file is still named.
+    public static func whileReading<T>(_ file: String, _ body: () throws -> T) rethrows -> T {
+        try reading(file) {
+            let result = try body()
+            lockstep_read_guard_check_heap()
+            return result
+        }
+    }
+
     /// Runs `body`, libhdf5 calls on `file`, marked as reading `file`.
     @inline(__always) @discardableResult
     static func reading<T>(_ file: String, _ body: () throws -> T) rethrows -> T {

@@ -15,6 +15,10 @@ public enum Pretrained {
     /// head) are left as they are. Every other tensor must match by name and shape.
     public static func load(_ path: String, format: Format = .auto, into model: Model,
                             excluding: @escaping (String) -> Bool = { _ in false }) throws {
+        try ReadGuard.whileReading(path) { try read(path, format: format, into: model, excluding: excluding) }
+    }
+
+    private static func read(_ path: String, format: Format, into model: Model, excluding: @escaping (String) -> Bool) throws {
         let resolved = try detect(path, format)
         let tensors: [NamedTensor]
         switch resolved {

@@ -25,4 +25,8 @@ void lockstep_read_guard_enter(const char *path);
 /* This thread stops reading the file of the matching enter. */
 void lockstep_read_guard_leave(void);
 
+/* Makes glibc's allocator consolidate its free lists (malloc_trim), which aborts on most heap
+ * damage: called while a file is still marked as being read, the damage is reported as its. */
+void lockstep_read_guard_check_heap(void);
+
 #endif

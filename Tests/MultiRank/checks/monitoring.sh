@@ -107,7 +107,7 @@ fi
 # A crash inside libhdf5 (a damaged Keras file as pretrained weights, read by rank 0) ends the
 # process from a signal handler: its line still reaches rank 0's log.
 cp "$root/Tests/Fixtures/keras2_vgg_mini.h5" watched-damaged.h5
-printf '\x6c' | dd of=watched-damaged.h5 bs=1 seek=2073 conv=notrunc status=none
+printf '\x6c' | dd of=watched-damaged.h5 bs=1 seek=2432 conv=notrunc status=none  # a wild pointer (bad-input.sh)
 timeout 120 "$run" -n 2 -- train "$recipe" "${data[@]}" "${mon[@]}" --set pretrained="$work/watched-damaged.h5" --set training.max_steps=2 \
   --out watched/crashed > watched-crash.log 2>&1
 if grep -q "rank 0@$(hostname): error: libhdf5 crashed (SIGSEGV) reading $work/watched-damaged.h5" watched/crashed/logs/rank-0.log; then
