@@ -116,8 +116,9 @@ final class ShardFiles: @unchecked Sendable {
         }
     }
 
-    /// Shard `i`'s inputs in memory, read whole on first use. The lock is held during the read,
-    /// so two threads never read the same shard twice (only the loader thread reads).
+    /// Shard `i`'s inputs in memory, read whole on first use (start-up reads them all). The lock
+    /// guards the table only, not the read: one thread reads a set's batches (the loader's, or
+    /// the training thread), so a shard is not read twice; if it were, both copies are equal.
     private func shardInMemory(_ i: Int) throws -> ShardBytes {
         if let kept = lock.withLock({ inMemory[i] }) { return kept }
         let bytes = ShardBytes(count: manifest.shards[i].numSamples * sampleBytes)
