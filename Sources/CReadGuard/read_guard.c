@@ -45,13 +45,18 @@ static void say(const char *text) {
 }
 
 static void on_fatal_signal(int sig, siginfo_t *info, void *context) {
-    (void)info; (void)context;
+    (void)context;
     const char *path = reading_path;
-    if (path == NULL) {
-        /* Not ours: hand the signal back to whoever had it, and let the faulting instruction
-         * run again under that handler. */
+    /* Sent by someone (kill, scancel --signal), or an abort() from another process: not a crash of
+     * this read. A fault (SIGSEGV, SIGBUS, SIGFPE) has si_code > 0; abort() raises SIGABRT at itself. */
+    int sent = info != NULL && (info->si_code <= 0) && !(sig == SIGABRT && info->si_pid == getpid());
+    if (path == NULL || sent) {
+        /* Not ours: hand the signal back to whoever had it. A fault runs its instruction again
+         * under that handler; a signal that was sent or raised is raised again (it stays pending
+         * until this handler returns). */
         for (unsigned i = 0; i < GUARDED_COUNT; i++)
             if (guarded_signals[i] == sig) sigaction(sig, &previous[i], NULL);
+        if (info == NULL || info->si_code <= 0) raise(sig);
         return;
     }
     say(label);

@@ -31,5 +31,13 @@ public enum InputCache: String, Sendable, CaseIterable {
         }
     }
 
+    /// This node's memory for the ranks: the machine's, or a container's (cgroup) limit if lower.
+    public static func nodeMemory() -> UInt64 {
+        let limits = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"].compactMap { path in
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return ([ProcessInfo.processInfo.physicalMemory] + limits).min()!
+    }
+
     private func gb(_ bytes: Double) -> String { String(format: "%.2f", bytes / 1e9) }
 }

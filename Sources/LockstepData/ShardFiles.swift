@@ -164,7 +164,7 @@ final class ShardBytes: @unchecked Sendable {  // written once, before it is sha
     deinit { base.deallocate() }
 }
 
-/// A growable scratch buffer for stored values read from a file, reused batch after batch.
+/// A growable scratch buffer for stored values read from a file, reused for a batch's reads.
 final class StagingBuffer {
     private var base: UnsafeMutableRawPointer?
     private var capacity = 0

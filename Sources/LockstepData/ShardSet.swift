@@ -198,18 +198,29 @@ public final class ShardSet: Sendable {
         ShardSet(self, selection: selection, relabel: relabel, numClasses: numClasses, files: files.keepingInputsInMemory(keep))
     }
 
-    /// Reads every shard's inputs into memory now (when they are kept there), so that the
-    /// first batches do not wait for them.
+    /// Reads the inputs of every shard in use into memory now (when they are kept there), so
+    /// that the first batches do not wait for them.
     public func loadInputsIntoMemory() throws {
         guard keepsInputsInMemory else { return }
-        for shard in manifest.shards.indices { try files.loadIntoMemory(shard) }
+        for shard in shardsInUse { try files.loadIntoMemory(shard) }
+    }
+
+    /// The shards that hold samples in use (all of them, unless a subset leaves some out).
+    private var shardsInUse: [Int] {
+        guard let selection else { return Array(manifest.shards.indices) }
+        var used: [Int] = [], shard = 0
+        for i in selection {  // ascending
+            while shard + 1 < starts.count && starts[shard + 1] <= i { shard += 1 }
+            if used.last != shard { used.append(shard) }
+        }
+        return used
     }
 
     /// Whether the inputs are kept in memory.
     public var keepsInputsInMemory: Bool { files.keepsInputsInMemory }
 
-    /// Bytes of every shard's stored inputs (what keeping them in memory takes).
-    public var storedInputBytes: Int { manifest.numSamples * files.sampleBytes }
+    /// Bytes of the stored inputs of the shards in use (what keeping them in memory takes).
+    public var storedInputBytes: Int { shardsInUse.reduce(0) { $0 + manifest.shards[$1].numSamples } * files.sampleBytes }
 
     /// Shard files open in this process (all of them after `init(manifestPath:)`).
     public var openShardCount: Int { files.openCount }
@@ -318,6 +329,7 @@ public final class ShardSet: Sendable {
         let coef = manifest.input == .tokens ? [(a: Float(1), b: Float(0))]
             : try normalization.coefficients(channels: storedChannels, bytes: manifest.dtype == "uint8")
         let staging = StagingBuffer()
+        defer { withExtendedLifetime(staging) {} }  // `stored` may point into it until the loop ends
         let bytes = manifest.dtype == "uint8"
         let runs = contiguousRuns(indices), sampleBytes = files.sampleBytes
         // Samples kept in memory are read in place, and hinted to the CPU a few runs ahead of

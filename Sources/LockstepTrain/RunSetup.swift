@@ -51,19 +51,25 @@ extension Recipe {
         startup.lap("verification")
         let sets = try shared(present, what: "opening the data", comm)
         startup.lap("opening")
-        let whole = try comm.agreeing(on: "reading the training data into memory", partialHint: Recipe.sharedDataHint) { try cached(sets[0]) }
-        if whole.keepsInputsInMemory { startup.lap("into memory") }
-        return try comm.agreeing(on: "opening the data", partialHint: Recipe.sharedDataHint) {
-            let train = try whole.restricted(classes: data.classes, limit: data.limit, seed: seed)
-            return (train, try sets.count > 1 ? restrictedTest(sets[1], matching: train) : nil)
+        let opened = try comm.agreeing(on: "opening the data", partialHint: Recipe.sharedDataHint) {
+            let train = try sets[0].restricted(classes: data.classes, limit: data.limit, seed: seed)
+            return (train: train, test: try sets.count > 1 ? restrictedTest(sets[1], matching: train) : nil)
         }
+        let hosts = try comm.allgather(comm.hostname)
+        let ranksHere = hosts.filter { $0 == hosts[comm.rank] }.count
+        let train = try comm.agreeing(on: "reading the training data into memory", partialHint: Recipe.sharedDataHint) {
+            try cached(opened.train, ranksPerNode: ranksHere)
+        }
+        if train.keepsInputsInMemory { startup.lap("into memory") }
+        return (train, opened.test)
     }
 
-    /// The training set with its inputs kept in memory as `data.cache` decides for this node,
-    /// and read there now (part of the start-up, not the first steps' data wait).
-    private func cached(_ train: ShardSet) throws -> ShardSet {
-        let keep = try data.cache.keeps(storedBytes: train.storedInputBytes, ranksPerNode: CoreBudget.launcherRanksPerNode() ?? 1,
-                                        physicalMemory: ProcessInfo.processInfo.physicalMemory, what: train.manifestPath)
+    /// The training set with its inputs kept in memory as `data.cache` decides for this node
+    /// (`ranksPerNode` ranks, each with its own copy), and read there now: part of the start-up,
+    /// not the first steps' data wait.
+    private func cached(_ train: ShardSet, ranksPerNode: Int) throws -> ShardSet {
+        let keep = try data.cache.keeps(storedBytes: train.storedInputBytes, ranksPerNode: ranksPerNode,
+                                        physicalMemory: InputCache.nodeMemory(), what: train.manifestPath)
         let kept = train.keepingInputsInMemory(keep)
         try kept.loadInputsIntoMemory()
         return kept

@@ -231,6 +231,25 @@ final class InputCacheTests: XCTestCase {
         }
     }
 
+    /// A subset keeps in memory only the shards that hold its samples.
+    func testASubsetKeepsOnlyItsShards() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Shards of 3, 3 and 4 samples; shard k holds class k only.
+        try ShardWriter(directory: dir, name: "k", shards: 3)
+            .write(images: (0..<10).map { UInt8($0) }, sampleShape: [1, 1, 1], labels: [0, 0, 0, 1, 1, 1, 2, 2, 2, 2], numClasses: 3)
+        let present = try ShardSet.checkPresent(dir + "/k.manifest.json")
+        let whole = try ShardSet(present, labels: [0, 0, 0, 1, 1, 1, 2, 2, 2, 2])
+        let third = try whole.restricted(classes: [2], limit: nil, seed: 1).keepingInputsInMemory(true)
+        XCTAssertEqual(third.storedInputBytes, 4)
+        XCTAssertEqual(whole.storedInputBytes, 10)
+        try third.loadInputsIntoMemory()
+        XCTAssertEqual(third.openShardCount, 1, "only the shard of class 2 was read")
+        var out = [Float](repeating: 0, count: 2)
+        _ = try third.read([1, 3], into: &out, normalization: Normalization())
+        XCTAssertEqual(out, [7, 9])
+    }
+
     func testPolicy() throws {
         let gib: UInt64 = 1 << 30
         // auto: every rank's copy together within 1/8 of the node's memory.
