@@ -112,7 +112,7 @@ final class ShardFiles: @unchecked Sendable {
     /// Reads shard `i`'s inputs into memory, if they are not there yet.
     func loadIntoMemory(_ i: Int) throws {
         do { _ = try shardInMemory(i) } catch let e as HDF5Error {
-            throw DataError("\(paths[i]): reading its inputs into memory failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
+            throw DataError("\(paths[i]): reading its inputs into memory failed: \(e.detail)")
         }
     }
 
@@ -134,7 +134,7 @@ final class ShardFiles: @unchecked Sendable {
         if let cached = lock.withLock({ lengthValues[i] }) { return cached }
         guard let d = try file(i).lengths else { return nil }
         let values: [Int32]
-        do { values = try d.read() } catch let e as HDF5Error { throw DataError("\(paths[i]): reading /lengths failed: \(e.message)") }
+        do { values = try d.read() } catch let e as HDF5Error { throw DataError("\(paths[i]): reading /lengths failed: \(e.detail)") }
         let steps = manifest.sampleShape[0]
         if let row = values.firstIndex(where: { $0 < 1 || Int($0) > steps }) {
             throw DataError("\(paths[i]): /lengths of sample \(row) is \(values[row]), outside 1...\(steps)")

@@ -210,7 +210,7 @@ public final class ShardSet: Sendable {
         guard let selection else { return Array(manifest.shards.indices) }
         var used: [Int] = [], shard = 0
         for i in selection {  // ascending
-            while shard + 1 < starts.count && starts[shard + 1] <= i { shard += 1 }
+            shard = self.shard(of: i, from: shard)
             if used.last != shard { used.append(shard) }
         }
         return used
@@ -292,11 +292,19 @@ public final class ShardSet: Sendable {
         out.reserveCapacity(indices.count)
         var shard = 0
         for i in fileIndices(indices) {
-            while shard + 1 < starts.count && starts[shard + 1] <= i { shard += 1 }
+            shard = self.shard(of: i, from: shard)
             guard let values = try files.lengths(shard) else { return nil }
             out.append(Int(values[i - starts[shard]]))
         }
         return out
+    }
+
+    /// The shard holding file index `i`, searched from shard `start` on (indices walked in
+    /// ascending order pass their last shard back in).
+    private func shard(of i: Int, from start: Int) -> Int {
+        var shard = start
+        while shard + 1 < starts.count && starts[shard + 1] <= i { shard += 1 }
+        return shard
     }
 
     /// The file (whole-dataset) indices of subset samples `indices`.
@@ -310,7 +318,7 @@ public final class ShardSet: Sendable {
         while i < indices.count {
             let first = indices[i]
             precondition(first >= 0 && first < labels.count && (i == 0 || first > indices[i - 1]), "sample indices must be ascending and in range")
-            while shard + 1 < starts.count && starts[shard + 1] <= first { shard += 1 }
+            shard = self.shard(of: first, from: shard)
             let shardEnd = shard + 1 < starts.count ? starts[shard + 1] : labels.count
             var j = i + 1
             while j < indices.count && indices[j] == indices[j - 1] + 1 && indices[j] < shardEnd { j += 1 }
@@ -346,7 +354,7 @@ public final class ShardSet: Sendable {
             do {
                 stored = try inMemory(k) ?? files.rows(run.shard, run.rows, staging: staging)
             } catch let e as HDF5Error {
-                throw DataError("\(files.paths[run.shard]): reading samples \(run.rows) failed: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
+                throw DataError("\(files.paths[run.shard]): reading samples \(run.rows) failed: \(e.detail)")
             }
             let dst = out + run.position * size, n = run.rows.count
             if bytes {

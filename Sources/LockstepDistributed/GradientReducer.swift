@@ -168,7 +168,7 @@ public final class GradientReducer {
         if let bits = compressedBits(range) {
             pending[b] = try communicator.startAllreduceSumBFloat16(bits)
         } else {
-            pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+            pending[b] = try communicator.startAllreduceSum(gradients(range))
         }
     }
 
@@ -176,8 +176,13 @@ public final class GradientReducer {
         if let bits = compressedBits(range) {
             try communicator.allreduceSumBFloat16(bits)
         } else {
-            try communicator.allreduceSum(UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count))
+            try communicator.allreduceSum(gradients(range))
         }
+    }
+
+    /// The gradients of `range`, as Float32.
+    private func gradients(_ range: Range<Int>) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: arena.gradients + range.lowerBound, count: range.count)
     }
 
     /// The gradients of `range` rounded to bfloat16, ready to send (nil: they travel as Float32).

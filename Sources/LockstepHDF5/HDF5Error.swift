@@ -21,10 +21,11 @@ public struct HDF5Error: Error, CustomStringConvertible {
     public var description: String {
         var s = "\(file)"
         if !object.isEmpty { s += ":\(object)" }
-        s += ": \(message)"
-        if !reason.isEmpty { s += " (HDF5: \(reason))" }
-        return s
+        return s + ": " + detail
     }
+
+    /// What failed and HDF5's reason, without the file (for messages that name it themselves).
+    public var detail: String { reason.isEmpty ? message : "\(message) (HDF5: \(reason))" }
 }
 
 /// Checked calls into libhdf5. Automatic stack printing is turned off once; instead the stack

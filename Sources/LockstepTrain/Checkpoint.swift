@@ -102,7 +102,7 @@ public enum Checkpoint {
         try CheckpointStore.verify(path)
         let file: HDF5File
         do { file = try HDF5File.open(path) } catch let e as HDF5Error {
-            throw CheckpointError("\(path): cannot read the checkpoint: \(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
+            throw CheckpointError("\(path): cannot read the checkpoint: \(e.detail)")
         }
         let header = try self.header(of: file)
         guard header.optimizer == optimizer.name else {
@@ -122,7 +122,7 @@ public enum Checkpoint {
                 }
             }
         } catch let e as HDF5Error {
-            throw CheckpointError("\(path): \(e.object.isEmpty ? "" : e.object + ": ")\(e.message)\(e.reason.isEmpty ? "" : " (HDF5: \(e.reason))")")
+            throw CheckpointError("\(path): \(e.object.isEmpty ? "" : e.object + ": ")\(e.detail)")
         }
         optimizer.stepCount = header.optimizerStep
         return header

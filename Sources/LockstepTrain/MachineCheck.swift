@@ -29,8 +29,7 @@ public struct MachineCheck {
         add(.ok, "CPU", "\(cpu.summary), \(cores) cores")
         checkBLAS(cpu: cpu)
         if measureGEMM { checkGEMM(cores: cores) }
-        let (allowed, _) = MPILibrary.singleCopy()
-        let (pays, detail) = MPILibrary.singleCopyPays()
+        let (allowed, pays, detail) = MPILibrary.singleCopyPays()
         add(allowed ? .ok : .warning, "MPI", "\(MPILibrary.version); single-copy shared memory (CMA): \(detail)",
             allowed ? nil : "ranks on one host then copy through a shared buffer (twice the memory traffic); nothing to do unless large allreduces dominate")
         add(.ok, "CMA", "the local launcher \(pays ? "uses" : "turns off") single-copy shared memory (`lockstep doctor --single-copy` says \(pays ? "cma" : "none"))")

@@ -20,14 +20,15 @@ public enum MPILibrary {
     /// here, and faster than copying twice through a shared buffer. Measured on 4 MB, as one
     /// `process_vm_readv` against two `memcpy`s: in VMs that pin pages slowly the single copy
     /// can be several times slower (0.3-0.6× seen on a Firecracker VM).
-    public static func singleCopyPays() -> (pays: Bool, detail: String) {
-        let (available, detail) = singleCopy()
-        guard available else { return (false, detail) }
+    public static func singleCopyPays() -> (allowed: Bool, pays: Bool, detail: String) {
+        let (allowed, detail) = singleCopy()
+        guard allowed else { return (false, false, detail) }
         // Under Yama's scope 1 a rank may read only processes that allowed it; not worth the risk.
-        guard yamaScope() != "1" else { return (false, detail + "; the launcher leaves it off under that policy") }
+        guard yamaScope() != "1" else { return (true, false, detail + "; the launcher leaves it off under that policy") }
         let speedup = lockstep_single_copy_speedup(4 << 20, 5)
         let measured = String(format: "one process_vm_readv of 4 MB is %.2f× as fast as two memcpy", speedup)
-        return speedup > 1 ? (true, detail + "; " + measured) : (false, detail + ", but " + measured + ": copying through shared memory is faster here")
+        return speedup > 1 ? (true, true, detail + "; " + measured)
+            : (true, false, detail + ", but " + measured + ": copying through shared memory is faster here")
     }
 
     /// The Yama ptrace policy (nil without Yama).
@@ -38,7 +39,7 @@ public enum MPILibrary {
     /// Whether single-copy transfers between ranks of one host (Open MPI's CMA, through
     /// process_vm_readv) can work here, and why not. A seccomp profile (containers) or the
     /// Yama ptrace policy can forbid reading a sibling process's memory.
-    public static func singleCopy() -> (available: Bool, detail: String) {
+    private static func singleCopy() -> (available: Bool, detail: String) {
         let code = lockstep_process_vm_readv_errno()
         if code != 0 {
             return (false, "process_vm_readv is refused (\(String(cString: strerror(code)))): a seccomp profile or the kernel forbids CMA")
