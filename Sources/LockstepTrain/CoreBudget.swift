@@ -1,4 +1,5 @@
 import Foundation
+import LockstepDistributed
 import LockstepTensor
 
 /// Ranks × BLAS threads on this node against its cores: more than the cores makes every rank
@@ -19,8 +20,12 @@ public struct CoreBudget: Sendable {
         ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"].lazy.compactMap { env[$0].flatMap(Int.init) }.first
     }
 
-    /// This process's node as the launcher describes it, with this rank's BLAS threads.
-    public static var thisNode: CoreBudget { CoreBudget(ranksPerNode: launcherRanksPerNode() ?? 1, threadsPerRank: BLAS.threads) }
+    /// This rank's node with the ranks that share its host name counted (a collective call;
+    /// launchers do not always say, srun's direct launch among them), and this rank's BLAS threads.
+    public static func ofThisHost(_ comm: any Communicator) throws -> CoreBudget {
+        let hosts = try comm.allgather(comm.hostname)
+        return CoreBudget(ranksPerNode: hosts.filter { $0 == hosts[comm.rank] }.count, threadsPerRank: BLAS.threads)
+    }
 
     public var isOversubscribed: Bool { ranksPerNode * threadsPerRank > cores }
 

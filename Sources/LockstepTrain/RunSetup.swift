@@ -38,7 +38,7 @@ extension Recipe {
     /// rank 0 opens and checks every shard and reads all labels, which it broadcasts; the
     /// other ranks read the manifests, check that the shards exist, and open each shard when
     /// they first read from it. An error names every rank that met one.
-    func openDataOnEveryRank(_ comm: any Communicator, runDirectory: String, startup: inout StartupTimes,
+    func openDataOnEveryRank(_ comm: any Communicator, node: CoreBudget, runDirectory: String, startup: inout StartupTimes,
                              say: (String) -> Void) throws -> (train: ShardSet, test: ShardSet?) {
         let manifests = [data.train] + (data.test.map { [$0] } ?? [])
         let present = try checkPresentOnEveryRank(manifests, what: "opening the data", comm)
@@ -55,10 +55,8 @@ extension Recipe {
             let train = try sets[0].restricted(classes: data.classes, limit: data.limit, seed: seed)
             return (train: train, test: try sets.count > 1 ? restrictedTest(sets[1], matching: train) : nil)
         }
-        let hosts = try comm.allgather(comm.hostname)
-        let ranksHere = hosts.filter { $0 == hosts[comm.rank] }.count
         let train = try comm.agreeing(on: "reading the training data into memory", partialHint: Recipe.sharedDataHint) {
-            try cached(opened.train, ranksPerNode: ranksHere)
+            try cached(opened.train, ranksPerNode: node.ranksPerNode)
         }
         if train.keepsInputsInMemory { startup.lap("into memory") }
         return (train, opened.test)

@@ -15,6 +15,8 @@ final class TrainingRun {
     let communicator: any Communicator
     let train: ShardSet
     let test: ShardSet?
+    /// This rank's node: the ranks on its host and their BLAS threads against its cores.
+    let node: CoreBudget
     let sampler: DistributedSampler
     let model: Model
     let optimizer: any Optimizer
@@ -71,7 +73,8 @@ final class TrainingRun {
         self.communicator = comm
         self.say = say
         self.faults = faults
-        let (train, test) = try Self.openData(recipe, comm, runDirectory: outputDirectory, startup: &startup, say: say)
+        node = try CoreBudget.ofThisHost(comm)
+        let (train, test) = try Self.openData(recipe, comm, node: node, runDirectory: outputDirectory, startup: &startup, say: say)
         self.train = train
         self.test = test
         let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.samplesPerRankPerStep,
@@ -137,9 +140,9 @@ final class TrainingRun {
 
     /// The training and test sets, their shards verified once per job, then opened (by rank 0;
     /// the others open shards as they read them): an error names every rank that met one.
-    private static func openData(_ recipe: Recipe, _ comm: any Communicator, runDirectory: String, startup: inout StartupTimes,
-                                 say: (String) -> Void) throws -> (ShardSet, ShardSet?) {
-        let (train, test) = try recipe.openDataOnEveryRank(comm, runDirectory: runDirectory, startup: &startup, say: say)
+    private static func openData(_ recipe: Recipe, _ comm: any Communicator, node: CoreBudget, runDirectory: String,
+                                 startup: inout StartupTimes, say: (String) -> Void) throws -> (ShardSet, ShardSet?) {
+        let (train, test) = try recipe.openDataOnEveryRank(comm, node: node, runDirectory: runDirectory, startup: &startup, say: say)
         if let k = recipe.fineTuning.headClasses, k != train.numClasses {
             throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
         }
@@ -239,7 +242,7 @@ final class TrainingRun {
         let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
         let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, transform: recipe.data.transform,
                                  augmentation: recipe.data.augmentation, epoch: epoch, seed: UInt64(recipe.seed),
-                                 prefetch: recipe.data.prefetch(for: train))
+                                 prefetch: recipe.data.prefetch(for: train, node: node))
         defer { loader.stop() }
         let empty = MetricTotals(classifies: !recipe.reconstructs)
         var window = empty, epochTotals = empty

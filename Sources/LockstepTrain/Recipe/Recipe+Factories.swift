@@ -63,10 +63,11 @@ extension Recipe {
 
 extension Recipe.Data {
     /// Batches the loader reads ahead of `set` on a thread of its own: `data.prefetch`, else 2,
-    /// or none (each batch read in the training thread) for inputs kept in memory on a node
+    /// or none (each batch read in the training thread) for inputs kept in memory on a `node`
     /// whose cores the ranks' BLAS threads all take: there a copy from memory is cheaper than
-    /// a thread that competes for a rank's core and wakes twice a step.
-    public func prefetch(for set: ShardSet, budget: CoreBudget = .thisNode) -> Int {
-        prefetch ?? (set.keepsInputsInMemory && !budget.hasSpareCore ? 0 : 2)
+    /// a thread that competes for a rank's core and wakes twice a step. Sets read from files
+    /// (evaluation, prediction) always get the thread.
+    public func prefetch(for set: ShardSet, node: CoreBudget? = nil) -> Int {
+        prefetch ?? (set.keepsInputsInMemory && node.map { !$0.hasSpareCore } == true ? 0 : 2)
     }
 }
