@@ -72,99 +72,136 @@ public final class Conv2D: Layer {
     /// The output positions a GEMM should span at least.
     static let gemmColumns = 1024
 
+    /// Partial weight gradients a backward pass sums: its chunks are cut into this many runs
+    /// of consecutive chunks, which threads take one at a time. Fixed by the layer's shape and
+    /// the batch, never by the thread count, so any number of threads gives the same bits: at
+    /// most 8 runs, and partial sums that take at most 4× the workspace budget.
+    private func gradientRuns(chunks: Int) -> Int {
+        max(1, min(chunks, 8, 1 + 4 * Workspace.budget / max(weight.value.count, 1)))
+    }
+
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
         let g = geometry!
-        let n = input.shape[0], o = outChannels, k = g.patchSize, hw = g.outH * g.outW
-        let inSize = g.channels * g.height * g.width
+        let n = input.shape[0], inSize = g.channels * g.height * g.width, outSize = outChannels * g.outH * g.outW
         self.input = input
-        output.resize([n, o, g.outH, g.outW])
-        let chunk = chunkSize(n), ws = Workspace.current
-        let cols = ws.buffer(0, count: k * chunk * hw), wide = ws.buffer(1, count: o * chunk * hw)
-        let w = weight.value.data, b = bias?.value.data
-        for s0 in Swift.stride(from: 0, to: n, by: chunk) {
-            let m = min(chunk, n - s0), ld = m * hw
-            let y = output.data + s0 * o * hw
-            if m == 1 {
-                // One sample: y_s[o, hw] = W[o, k] · cols[k, hw] straight into the output.
-                let c = isPointwise ? UnsafePointer(input.data + s0 * inSize) : UnsafePointer(cols)
-                if !isPointwise { Im2Col.forward(input.data + s0 * inSize, cols, g) }
-                BLAS.sgemm(m: o, n: hw, k: k, a: w, lda: k, b: c, ldb: hw, c: y, ldc: hw)
-                if let b { for oc in 0..<o { VectorOps.add(b[oc], to: y + oc * hw, count: hw) } }
-                continue
-            }
-            // The chunk's samples side by side: cols[k, m·hw], then one GEMM
-            // wide[o, m·hw] = W · cols, scattered to y[s, o, hw] with the bias added.
-            Im2Col.forward(input.data + s0 * inSize, cols, g, samples: m, sampleStride: inSize)
-            BLAS.sgemm(m: o, n: ld, k: k, a: w, lda: k, b: cols, ldb: ld, c: wide, ldc: ld)
-            Parallel.forEachPart(m, itemWork: o * hw) { part in
-                for s in part {
-                    for oc in 0..<o {
-                        let src = wide + oc * ld + s * hw, dst = y + (s * o + oc) * hw
-                        if let b { VectorOps.add(src, b[oc], into: dst, count: hw) } else { VectorOps.copy(src, into: dst, count: hw) }
-                    }
-                }
-            }
+        output.resize([n, outChannels, g.outH, g.outW])
+        let chunk = chunkSize(n), x = input.data, y = output.data
+        // Chunks are independent: with T threads, T of them run side by side.
+        Parallel.forEachItem((n + chunk - 1) / chunk) { c in
+            let s0 = c * chunk
+            forward(x + s0 * inSize, into: y + s0 * outSize, samples: min(chunk, n - s0))
         }
         return output
     }
 
+    /// y[s, o, hw] = W · im2col(x_s) + b for `m` consecutive samples, in this thread's workspace.
+    private func forward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, samples m: Int) {
+        let g = geometry!, o = outChannels, k = g.patchSize, hw = g.outH * g.outW, ld = m * hw
+        let ws = Workspace.current
+        let cols = ws.buffer(0, count: k * ld), w = weight.value.data, b = bias?.value.data
+        if m == 1 {
+            // One sample: y_s[o, hw] = W[o, k] · cols[k, hw] straight into the output.
+            let c = isPointwise ? x : UnsafePointer(cols)
+            if !isPointwise { Im2Col.forward(x, cols, g) }
+            BLAS.sgemm(m: o, n: hw, k: k, a: w, lda: k, b: c, ldb: hw, c: y, ldc: hw)
+            if let b { for oc in 0..<o { VectorOps.add(b[oc], to: y + oc * hw, count: hw) } }
+            return
+        }
+        // The samples side by side: cols[k, m·hw], then one GEMM
+        // wide[o, m·hw] = W · cols, scattered to y[s, o, hw] with the bias added.
+        let wide = ws.buffer(1, count: o * ld)
+        Im2Col.forward(x, cols, g, samples: m, sampleStride: g.channels * g.height * g.width)
+        BLAS.sgemm(m: o, n: ld, k: k, a: w, lda: k, b: cols, ldb: ld, c: wide, ldc: ld)
+        Parallel.forEachPart(m, itemWork: o * hw) { part in
+            for s in part {
+                for oc in 0..<o {
+                    let src = wide + oc * ld + s * hw, dst = y + (s * o + oc) * hw
+                    if let b { VectorOps.add(src, b[oc], into: dst, count: hw) } else { VectorOps.copy(src, into: dst, count: hw) }
+                }
+            }
+        }
+    }
+
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard let input else { preconditionFailure("Conv2D.backward before forward") }
-        let g = geometry!
-        let n = input.shape[0], o = outChannels, k = g.patchSize, hw = g.outH * g.outW
-        let inSize = g.channels * g.height * g.width
+        let n = input.shape[0], o = outChannels, wCount = weight.value.count
         if needsInputGradient { inputGradient.resize(input.shape) }
-        let weightGradient = !weight.isFrozen
-        let biasGradient = bias.map { !$0.isFrozen } ?? false
-        if biasGradient { bias!.gradient.fill(0) }
-        if weightGradient && n == 0 { weight.gradient.fill(0) }
-        let chunk = chunkSize(n), ws = Workspace.current
-        let cols = ws.buffer(0, count: k * chunk * hw), wide = ws.buffer(1, count: o * chunk * hw)
-        let w = weight.value.data
-        for s0 in Swift.stride(from: 0, to: n, by: chunk) {
-            let m = min(chunk, n - s0), ld = m * hw
-            let x = input.data + s0 * inSize
-            // dy of the chunk as [o, m·hw] (the output's [s, o, hw] order, transposed per sample).
-            let dy: UnsafeMutablePointer<Float>
-            if m == 1 {
-                dy = outputGradient.data + s0 * o * hw
-            } else {
-                dy = wide
-                let from = outputGradient.data
-                Parallel.forEachPart(m, itemWork: o * hw) { part in
-                    for s in part {
-                        let src = from + (s0 + s) * o * hw, dst = wide + s * hw
-                        for oc in 0..<o { VectorOps.copy(src + oc * hw, into: dst + oc * ld, count: hw) }
-                    }
-                }
+        let need = Needs(weight: !weight.isFrozen, bias: bias.map { !$0.isFrozen } ?? false, input: needsInputGradient)
+        if need.weight && n == 0 { weight.gradient.fill(0) }
+        if need.bias { bias!.gradient.fill(0) }
+        let chunk = chunkSize(n), chunks = (n + chunk - 1) / chunk, runs = gradientRuns(chunks: chunks)
+        // Run r sums its chunks' gradients into partial r: run 0 straight into the parameters'
+        // gradients, the others into the caller's workspace; then they are added in run order.
+        let ws = Workspace.current
+        let partialW = need.weight && runs > 1 ? ws.buffer(2, count: (runs - 1) * wCount) : nil
+        let partialB = need.bias ? ws.buffer(3, count: runs * o) : nil
+        let inline = !Parallel.splits(runs)
+        Parallel.forEachItem(runs) { r in
+            let dW = r == 0 ? weight.gradient.data : partialW.map { $0 + (r - 1) * wCount }
+            let db = partialB.map { $0 + r * o }
+            db?.update(repeating: 0, count: o)
+            for c in (r * chunks / runs)..<((r + 1) * chunks / runs) {
+                let s0 = c * chunk
+                backward(outputGradient, samples: s0..<min(n, s0 + chunk), need,
+                         weightGradient: dW, accumulate: c > r * chunks / runs, biasGradient: db)
+                if inline { ready?([]) }  // lets reductions in flight progress between chunks
             }
-            if biasGradient, let bias {
-                let db = bias.gradient.data
-                for oc in 0..<o { db[oc] += VectorOps.sumFloat(dy + oc * ld, count: ld) }
-            }
-            if weightGradient {
-                // dW[o, k] (+)= dy[o, m·hw] · colsᵀ[m·hw, k]
-                let c: UnsafePointer<Float>
-                if isPointwise && m == 1 { c = UnsafePointer(x) } else {
-                    Im2Col.forward(x, cols, g, samples: m, sampleStride: inSize)
-                    c = UnsafePointer(cols)
-                }
-                BLAS.sgemm(transB: true, m: o, n: k, k: ld, a: dy, lda: ld, b: c, ldb: ld, beta: s0 == 0 ? 0 : 1,
-                           c: weight.gradient.data, ldc: k)
-            }
-            guard needsInputGradient else { continue }
-            let dx = inputGradient.data + s0 * inSize
-            if isPointwise && m == 1 {
-                // dx_s[k, hw] = Wᵀ[k, o] · dy_s[o, hw]
-                BLAS.sgemm(transA: true, m: k, n: hw, k: o, a: w, lda: k, b: dy, ldb: hw, c: dx, ldc: hw)
-                continue
-            }
-            // dcols[k, m·hw] = Wᵀ · dy, folded back into each sample's image.
-            BLAS.sgemm(transA: true, m: k, n: ld, k: o, a: w, lda: k, b: dy, ldb: ld, c: cols, ldc: ld)
-            Im2Col.backward(cols, dx, g, samples: m, sampleStride: inSize)
-            ready?([])  // lets reductions in flight progress between chunks
-
         }
+        if need.weight, let partialW {
+            for r in 1..<runs { VectorOps.add(partialW + (r - 1) * wCount, to: weight.gradient.data, count: wCount) }
+        }
+        if need.bias, let partialB {
+            for r in 0..<runs { VectorOps.add(partialB + r * o, to: bias!.gradient.data, count: o) }
+        }
+        if !inline { ready?([]) }
         return needsInputGradient ? inputGradient : nil
+    }
+
+    /// Which gradients a backward pass computes.
+    private struct Needs { var weight: Bool, bias: Bool, input: Bool }
+
+    /// One chunk of the backward pass, in this thread's workspace: dW (+)= dy·colsᵀ,
+    /// db += Σ dy, dx = col2im(Wᵀ·dy).
+    private func backward(_ outputGradient: Tensor, samples: Range<Int>, _ need: Needs,
+                          weightGradient dW: UnsafeMutablePointer<Float>?, accumulate: Bool,
+                          biasGradient db: UnsafeMutablePointer<Float>?) {
+        let g = geometry!, o = outChannels, k = g.patchSize, hw = g.outH * g.outW
+        let inSize = g.channels * g.height * g.width, m = samples.count, ld = m * hw, s0 = samples.lowerBound
+        let x = input!.data + s0 * inSize
+        let ws = Workspace.current
+        let cols = ws.buffer(0, count: k * ld)
+        // dy of the chunk as [o, m·hw] (the output's [s, o, hw] order, transposed per sample).
+        let dy: UnsafeMutablePointer<Float>
+        if m == 1 {
+            dy = outputGradient.data + s0 * o * hw
+        } else {
+            dy = ws.buffer(1, count: o * ld)
+            let from = outputGradient.data + s0 * o * hw
+            Parallel.forEachPart(m, itemWork: o * hw) { part in
+                for s in part {
+                    for oc in 0..<o { VectorOps.copy(from + (s * o + oc) * hw, into: dy + oc * ld + s * hw, count: hw) }
+                }
+            }
+        }
+        if let db { for oc in 0..<o { db[oc] += VectorOps.sumFloat(dy + oc * ld, count: ld) } }
+        if need.weight, let dW {
+            // dW[o, k] (+)= dy[o, m·hw] · colsᵀ[m·hw, k]
+            let c: UnsafePointer<Float>
+            if isPointwise && m == 1 { c = UnsafePointer(x) } else {
+                Im2Col.forward(x, cols, g, samples: m, sampleStride: inSize)
+                c = UnsafePointer(cols)
+            }
+            BLAS.sgemm(transB: true, m: o, n: k, k: ld, a: dy, lda: ld, b: c, ldb: ld, beta: accumulate ? 1 : 0, c: dW, ldc: k)
+        }
+        guard need.input else { return }
+        let w = weight.value.data, dx = inputGradient.data + s0 * inSize
+        if isPointwise && m == 1 {
+            // dx_s[k, hw] = Wᵀ[k, o] · dy_s[o, hw]
+            BLAS.sgemm(transA: true, m: k, n: hw, k: o, a: w, lda: k, b: dy, ldb: hw, c: dx, ldc: hw)
+            return
+        }
+        // dcols[k, m·hw] = Wᵀ · dy, folded back into each sample's image.
+        BLAS.sgemm(transA: true, m: k, n: ld, k: o, a: w, lda: k, b: dy, ldb: ld, c: cols, ldc: ld)
+        Im2Col.backward(cols, dx, g, samples: m, sampleStride: inSize)
     }
 }

@@ -1,4 +1,8 @@
 import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Splitting the elementwise and layout kernels (im2col, BatchNorm, activations) over the
 /// same number of threads as BLAS (`OPENBLAS_NUM_THREADS`), so a rank given T threads uses
@@ -10,7 +14,7 @@ public enum Parallel {
     @inlinable
     public static func forEachPart(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         let parts = min(threads, count / max(grain, 1))
-        if parts <= 1 { body(0..<count); return }
+        if parts <= 1 || isInsideItem { body(0..<count); return }
         withoutActuallyEscaping(body) { body in
             // The parts write disjoint memory (the caller's contract), so sharing `body`
             // over threads is safe though the compiler cannot prove it.
@@ -38,4 +42,46 @@ public enum Parallel {
     /// The thread count: BLAS's, read at first use. Unsynchronized: only tests change it (to
     /// compare splits), between parallel sections.
     nonisolated(unsafe) public static var threads: Int = max(1, BLAS.threads)
+
+    /// Runs `body(i)` for every i in 0..<count on up to `threads` threads, each taking the next
+    /// item as it finishes one (items may cost unequal time), and returns when all are done.
+    /// Each item runs on one thread: kernels inside it do not split again, and OpenBLAS runs
+    /// single-threaded meanwhile, so T threads do T items' GEMMs side by side instead of
+    /// splitting each small GEMM T ways (which OpenBLAS does poorly below a few hundred
+    /// columns a thread). `body` must only write memory that belongs to its own item, and must
+    /// not call MPI (only the calling thread may). With one thread, or one item, the items run
+    /// inline, in order, with BLAS as it is.
+    public static func forEachItem(_ count: Int, _ body: (Int) -> Void) {
+        guard splits(count) else { for i in 0..<count { body(i) }; return }
+        let workers = min(threads, count)
+        let blasThreads = BLAS.threads
+        BLAS.threads = 1
+        defer { BLAS.threads = blasThreads }
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let run = body
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                pthread_setspecific(insideKey, UnsafeRawPointer(bitPattern: 1))
+                defer { pthread_setspecific(insideKey, nil) }
+                while true {
+                    let i = next.add(1, ordering: .relaxed).oldValue
+                    guard i < count else { return }
+                    run(i)
+                }
+            }
+        }
+    }
+
+    /// Whether `forEachItem(count, …)` runs its items on several threads (else inline, in order).
+    public static func splits(_ count: Int) -> Bool { min(threads, count) > 1 && !isInsideItem }
+
+    /// Whether this thread is running an item of `forEachItem` (kernels then run inline).
+    @usableFromInline
+    static var isInsideItem: Bool { pthread_getspecific(insideKey) != nil }
+
+    private static let insideKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
 }

@@ -121,6 +121,12 @@ public enum VectorOps {
         for i in 0..<count { dst[i] = src[i] + v }
     }
 
+    /// dst[i] += src[i].
+    @inlinable
+    public static func add(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { dst[i] += src[i] }
+    }
+
     /// Σ x[i]² in Double.
     @inlinable
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
