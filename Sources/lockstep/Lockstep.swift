@@ -15,10 +15,10 @@ struct Lockstep: ParsableCommand {
         subcommands: [Train.self, Eval.self, Predict.self, Shard.self, DemoImagesCommand.self, Inspect.self, Compare.self, Bench.self, Scale.self, Runs.self, Plot.self, Doctor.self, RecipeKeysCommand.self])
 
     /// Before anything else (threads, MPI): when OpenBLAS picked kernels older than this CPU
-    /// runs, re-execute with the right ones. Every rank does this for itself, so it works
-    /// whatever started the process.
+    /// runs, or will spin its idle threads for 0.1 s, re-execute with the right settings.
+    /// Every rank does this for itself, so it works whatever started the process.
     static func main() {
-        BLASCoreSelection.restartIfMisdetected()
+        BLASCoreSelection.restartIfNeeded()
         ReadGuard.install(label: "lockstep")
         main(nil)
     }

@@ -45,6 +45,22 @@ final class BLASCoreSelectionTests: XCTestCase {
         XCTAssertTrue(line.contains("restarted with OPENBLAS_CORETYPE=SkylakeX (the library did not take it)"), line)
     }
 
+    /// OpenBLAS's idle threads would spin for 0.1 s after each GEMM, on the cores Lockstep's own
+    /// kernel threads need: a process with several BLAS threads restarts with a shorter spin.
+    func testSeveralBLASThreadsAskForAShortSpin() {
+        let needs = BLASCoreSelection.needsThreadTimeout
+        XCTAssertTrue(needs(["OPENBLAS_NUM_THREADS": "2"]))
+        XCTAssertTrue(needs(["OMP_NUM_THREADS": " 4 "]), "OpenBLAS also takes OMP_NUM_THREADS")
+        XCTAssertTrue(needs(["OPENBLAS_NUM_THREADS": "0", "OMP_NUM_THREADS": "2"]), "0 counts as unset, as in OpenBLAS")
+        XCTAssertFalse(needs([:]), "Lockstep runs one BLAS thread unless told otherwise")
+        XCTAssertFalse(needs(["OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "8"]), "OPENBLAS_NUM_THREADS comes first")
+        XCTAssertFalse(needs(["OPENBLAS_NUM_THREADS": "2", "OPENBLAS_THREAD_TIMEOUT": "28"]), "the user's own setting is kept")
+        XCTAssertFalse(needs(["OPENBLAS_NUM_THREADS": "2", "GOTO_THREAD_TIMEOUT": "10"]))
+        let line = BLASCoreSelection.report(running: "Zen", library: "OpenBLAS 0.3.21", cpu: epyc,
+                                            environment: ["OPENBLAS_THREAD_TIMEOUT": BLASCoreSelection.threadTimeout])
+        XCTAssertTrue(line.hasSuffix("; idle BLAS threads spin 2^20 cycles"), line)
+    }
+
     func testTestHookTreatsTheInheritedVariableAsTheLibrarysOwnChoice() {
         let env = ["OPENBLAS_CORETYPE": "Prescott", BLASCoreSelection.simulateMisdetection: "1"]
         XCTAssertEqual(decide("Prescott", epyc, env), .restart(core: "Zen"))

@@ -7,7 +7,8 @@ import Glibc
 /// against the core OpenBLAS picked and, when the library picked an older one, re-executes
 /// itself once with `OPENBLAS_CORETYPE` set (the library reads it only while loading). A
 /// user's own `OPENBLAS_CORETYPE` is kept, unless the CPU cannot run it: that is an error
-/// instead of a SIGILL in the first GEMM.
+/// instead of a SIGILL in the first GEMM. The same restart sets how long idle BLAS threads
+/// spin (`threadTimeout`) for a process that runs several.
 public enum BLASCoreSelection {
     /// Set before re-executing, to the core the library had picked: tells the new process
     /// what was done (for the report) and that it must not re-execute again.
@@ -40,21 +41,45 @@ public enum BLASCoreSelection {
         return .restart(core: BLASCore.best(for: cpu))
     }
 
-    /// Call first thing in `main`, before any thread starts: re-executes this process with
-    /// the right `OPENBLAS_CORETYPE` when the library picked too old a core. Returns when
-    /// nothing needs doing (or when re-executing failed, which is only slower).
-    public static func restartIfMisdetected() {
+    /// Call first thing in `main`, before any thread starts: re-executes this process once
+    /// with what OpenBLAS reads only while loading and this process lacks: the right
+    /// `OPENBLAS_CORETYPE` when the library picked too old a core, and `OPENBLAS_THREAD_TIMEOUT`
+    /// when it runs several threads (see `threadTimeout`). Returns when nothing needs doing
+    /// (or when re-executing failed, which is only slower).
+    public static func restartIfNeeded() {
         let environment = currentEnvironment()
         let running = BLASCore.name
-        guard case .restart(let core) = decide(running: running, cpu: .current, environment: environment) else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv(restartMarker, running, 1)
+        var settings: [(name: String, value: String)] = []
+        if case .restart(let core) = decide(running: running, cpu: .current, environment: environment) {
+            settings += [("OPENBLAS_CORETYPE", core), (restartMarker, running)]
+        }
+        if needsThreadTimeout(environment) { settings.append(("OPENBLAS_THREAD_TIMEOUT", threadTimeout)) }
+        guard !settings.isEmpty else { return }
+        for (name, value) in settings { setenv(name, value, 1) }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         let reason = String(cString: strerror(errno))
-        let warning = "lockstep: warning: could not restart with OPENBLAS_CORETYPE=\(core) (\(reason)); running OpenBLAS's \(running) kernels\n"
+        let wanted = settings.filter { $0.name != restartMarker }.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+        let warning = "lockstep: warning: could not restart with \(wanted) (\(reason)); running OpenBLAS as it loaded, \(running) kernels\n"
         _ = warning.withCString { write(2, $0, strlen($0)) }
-        unsetenv("OPENBLAS_CORETYPE")
-        unsetenv(restartMarker)
+        for (name, _) in settings { unsetenv(name) }
+    }
+
+    /// How long OpenBLAS's idle worker threads spin before they sleep, as a power of two of
+    /// CPU cycles: 2^20, about 0.4 ms. The library's default, 2^28 (about 0.1 s), keeps them
+    /// spinning through everything Lockstep's own threads do between GEMMs (convolution chunks,
+    /// BatchNorm, activations), on the very cores those threads need: LeNet-5 (W2) at
+    /// 1 process × 2 threads ran at 25.9k samples/s, and at 33.9k with 2^20; ResNet-18 (W3)
+    /// 76.6 and 80.7; the MLP (W1), all GEMMs, 128k either way (AMD EPYC, AVX-512 kernels).
+    public static let threadTimeout = "20"
+
+    /// Whether this process will run several BLAS threads and has no spin time of its own.
+    public static func needsThreadTimeout(_ environment: [String: String]) -> Bool {
+        guard environment["OPENBLAS_THREAD_TIMEOUT"] == nil, environment["GOTO_THREAD_TIMEOUT"] == nil else { return false }
+        // The variables OpenBLAS takes its thread count from, in its order; unset means 1 here
+        // (Lockstep sets one BLAS thread per rank unless told otherwise).
+        let count = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
+            .lazy.compactMap { environment[$0].flatMap { Int(String($0.filter { !$0.isWhitespace })) } }.first { $0 > 0 }
+        return (count ?? 1) > 1
     }
 
     /// Throws when the running core needs instructions this CPU lacks.
@@ -83,6 +108,7 @@ public enum BLASCoreSelection {
             line += "; kept as OPENBLAS_CORETYPE=\(requested) asks, though this CPU runs \(cpu.isa) kernels "
                 + "(\(BLASCore.best(for: cpu))): GEMMs may be several times slower"
         }
+        if let timeout = environment["OPENBLAS_THREAD_TIMEOUT"] { line += "; idle BLAS threads spin 2^\(timeout) cycles" }
         return line
     }
 
@@ -91,9 +117,10 @@ public enum BLASCoreSelection {
         environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    private static func currentEnvironment() -> [String: String] {
+    static func currentEnvironment() -> [String: String] {
         var environment: [String: String] = [:]
-        for name in ["OPENBLAS_CORETYPE", restartMarker, simulateMisdetection] {
+        for name in ["OPENBLAS_CORETYPE", restartMarker, simulateMisdetection, "OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT",
+                     "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"] {
             if let value = getenv(name) { environment[name] = String(cString: value) }
         }
         return environment

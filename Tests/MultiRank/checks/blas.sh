@@ -31,3 +31,14 @@ if ! grep -qw avx512f /proc/cpuinfo; then
     bad "OPENBLAS_CORETYPE=SkylakeX without AVX-512: exit $code" "$(echo "$out" | tail -3)"
   fi
 fi
+
+# --- BLAS threads: idle OpenBLAS workers spin briefly ------------------------------------------
+# With several BLAS threads each rank restarts itself with OPENBLAS_THREAD_TIMEOUT set (OpenBLAS
+# reads it only while loading); with one thread there is nothing to set and no restart.
+two=$(OPENBLAS_NUM_THREADS=2 "$run" -n 2 --threads 2 -- doctor --quick 2>&1)
+one=$("$run" -n 2 --threads 1 -- doctor --quick 2>&1)
+if [ "$(echo "$two" | grep -c "idle BLAS threads spin 2^20 cycles")" = 2 ] && ! echo "$one" | grep -q "idle BLAS threads"; then
+  ok "2 BLAS threads per rank: both ranks restart with OPENBLAS_THREAD_TIMEOUT=20; 1 thread: no restart"
+else
+  bad "OPENBLAS_THREAD_TIMEOUT restart" "$(echo "$two" | grep -i blas)" "$(echo "$one" | grep -i blas)"
+fi
