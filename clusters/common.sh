@@ -15,8 +15,11 @@
 forwarded_variables() {
   echo "OPENBLAS_NUM_THREADS=$THREADS"
   echo "OMP_NUM_THREADS=$THREADS"
+  # How long idle OpenBLAS threads spin (2^20 cycles; the library's 2^28 starves Lockstep's own
+  # kernel threads). Ranks without it restart themselves to set it, so pass it from here.
+  if [ "$THREADS" -gt 1 ] && [ -z "${OPENBLAS_THREAD_TIMEOUT+x}${GOTO_THREAD_TIMEOUT+x}" ]; then echo "OPENBLAS_THREAD_TIMEOUT=20"; fi
   local name
-  for name in OPENBLAS_CORETYPE OPENBLAS_VERBOSE $(compgen -e | grep '^LOCKSTEP_' || true); do
+  for name in OPENBLAS_CORETYPE OPENBLAS_VERBOSE OPENBLAS_THREAD_TIMEOUT GOTO_THREAD_TIMEOUT $(compgen -e | grep '^LOCKSTEP_' || true); do
     [ -n "${!name+x}" ] && echo "$name=${!name}"
   done
   return 0

@@ -260,6 +260,30 @@ final class ThreadSplitTests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
     }
 
+    /// Conv2D's chunks run side by side and its gradients are summed per run of chunks: with a
+    /// bias, a frozen weight, or no input gradient, 1 and 3 threads give the same bits, and
+    /// OpenBLAS gets its thread count back.
+    func testConvolutionChunksAreIdenticalOnOneAndThreeThreads() throws {
+        let saved = Parallel.threads, blas = BLAS.threads
+        defer { Parallel.threads = saved }
+        for (frozen, inputGradient) in [(false, true), (true, true), (false, false)] {
+            var results: [[Float]] = []
+            for threads in [1, 3] {
+                Parallel.threads = threads
+                let conv = Conv2D(outChannels: 5, kernel: 3, padding: 1)
+                try bind(conv, inputShape: [3, 40, 40], seed: 8)  // 1,600 positions: a chunk per sample
+                conv.weight.isFrozen = frozen
+                let x = randomTensor([11, 3, 40, 40], seed: 9)
+                let y = conv.forward(x, ForwardContext(training: true))
+                let dx = conv.backward(randomTensor(y.shape, seed: 10), needsInputGradient: inputGradient, nil)
+                results.append(y.toArray() + (dx?.toArray() ?? []) + conv.bias!.gradient.toArray()
+                               + (frozen ? [] : conv.weight.gradient.toArray()))
+                XCTAssertEqual(BLAS.threads, blas, "OpenBLAS's thread count is restored")
+            }
+            XCTAssertEqual(results[0], results[1], "frozen \(frozen), input gradient \(inputGradient)")
+        }
+    }
+
     func testPartsCoverTheRangeOnceEach() {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }

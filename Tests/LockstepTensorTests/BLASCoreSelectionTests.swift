@@ -49,16 +49,22 @@ final class BLASCoreSelectionTests: XCTestCase {
     /// kernel threads need: a process with several BLAS threads restarts with a shorter spin.
     func testSeveralBLASThreadsAskForAShortSpin() {
         let needs = BLASCoreSelection.needsThreadTimeout
-        XCTAssertTrue(needs(["OPENBLAS_NUM_THREADS": "2"]))
-        XCTAssertTrue(needs(["OMP_NUM_THREADS": " 4 "]), "OpenBLAS also takes OMP_NUM_THREADS")
-        XCTAssertTrue(needs(["OPENBLAS_NUM_THREADS": "0", "OMP_NUM_THREADS": "2"]), "0 counts as unset, as in OpenBLAS")
+        XCTAssertTrue(needs(["OPENBLAS_NUM_THREADS": " 2 "]))
         XCTAssertFalse(needs([:]), "Lockstep runs one BLAS thread unless told otherwise")
-        XCTAssertFalse(needs(["OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "8"]), "OPENBLAS_NUM_THREADS comes first")
+        XCTAssertFalse(needs(["OMP_NUM_THREADS": "8"]), "without OPENBLAS_NUM_THREADS Lockstep sets 1 thread")
+        XCTAssertFalse(needs(["OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "8"]))
         XCTAssertFalse(needs(["OPENBLAS_NUM_THREADS": "2", "OPENBLAS_THREAD_TIMEOUT": "28"]), "the user's own setting is kept")
         XCTAssertFalse(needs(["OPENBLAS_NUM_THREADS": "2", "GOTO_THREAD_TIMEOUT": "10"]))
-        let line = BLASCoreSelection.report(running: "Zen", library: "OpenBLAS 0.3.21", cpu: epyc,
-                                            environment: ["OPENBLAS_THREAD_TIMEOUT": BLASCoreSelection.threadTimeout])
-        XCTAssertTrue(line.hasSuffix("; idle BLAS threads spin 2^20 cycles"), line)
+        func report(_ env: [String: String]) -> String {
+            BLASCoreSelection.report(running: "Zen", library: "OpenBLAS 0.3.21", cpu: epyc, environment: env)
+        }
+        let two = ["OPENBLAS_NUM_THREADS": "2"]
+        XCTAssertTrue(report(two.merging(["OPENBLAS_THREAD_TIMEOUT": BLASCoreSelection.threadTimeout]) { $1 })
+            .hasSuffix("; idle BLAS threads spin 2^20 cycles"))
+        XCTAssertTrue(report(two.merging(["OPENBLAS_THREAD_TIMEOUT": "50"]) { $1 }).hasSuffix("spin 2^30 cycles"), "clamped as OpenBLAS does")
+        XCTAssertTrue(report(two.merging(["GOTO_THREAD_TIMEOUT": "2"]) { $1 }).hasSuffix("spin 2^4 cycles"))
+        XCTAssertFalse(report(two.merging(["OPENBLAS_THREAD_TIMEOUT": "0"]) { $1 }).contains("spin"), "0 keeps the library's default")
+        XCTAssertFalse(report(["OPENBLAS_THREAD_TIMEOUT": "20"]).contains("spin"), "one thread: nothing spins")
     }
 
     func testTestHookTreatsTheInheritedVariableAsTheLibrarysOwnChoice() {

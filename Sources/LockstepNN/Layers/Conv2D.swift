@@ -74,8 +74,8 @@ public final class Conv2D: Layer {
 
     /// Partial weight gradients a backward pass sums: its chunks are cut into this many runs
     /// of consecutive chunks, which threads take one at a time. Fixed by the layer's shape and
-    /// the batch, never by the thread count, so any number of threads gives the same bits: at
-    /// most 8 runs, and partial sums that take at most 4× the workspace budget.
+    /// the batch, never by the thread count, so how runs are spread over threads never changes
+    /// the bits: at most 8 runs, and partial sums that take at most 4× the workspace budget.
     private func gradientRuns(chunks: Int) -> Int {
         max(1, min(chunks, 8, 1 + 4 * Workspace.budget / max(weight.value.count, 1)))
     }
@@ -135,8 +135,7 @@ public final class Conv2D: Layer {
         let ws = Workspace.current
         let partialW = need.weight && runs > 1 ? ws.buffer(2, count: (runs - 1) * wCount) : nil
         let partialB = need.bias ? ws.buffer(3, count: runs * o) : nil
-        let inline = !Parallel.splits(runs)
-        Parallel.forEachItem(runs) { r in
+        Parallel.forEachItem(runs) { r, onCallingThread in
             let dW = r == 0 ? weight.gradient.data : partialW.map { $0 + (r - 1) * wCount }
             let db = partialB.map { $0 + r * o }
             db?.update(repeating: 0, count: o)
@@ -144,7 +143,7 @@ public final class Conv2D: Layer {
                 let s0 = c * chunk
                 backward(outputGradient, samples: s0..<min(n, s0 + chunk), need,
                          weightGradient: dW, accumulate: c > r * chunks / runs, biasGradient: db)
-                if inline { ready?([]) }  // lets reductions in flight progress between chunks
+                if onCallingThread { ready?([]) }  // lets reductions in flight progress between chunks
             }
         }
         if need.weight, let partialW {
@@ -153,7 +152,6 @@ public final class Conv2D: Layer {
         if need.bias, let partialB {
             for r in 0..<runs { VectorOps.add(partialB + r * o, to: bias!.gradient.data, count: o) }
         }
-        if !inline { ready?([]) }
         return needsInputGradient ? inputGradient : nil
     }
 

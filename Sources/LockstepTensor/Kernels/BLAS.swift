@@ -13,6 +13,10 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Whether this OpenBLAS is the OpenMP build (Debian's libopenblas0-openmp), whose thread
+    /// count is per calling thread, rather than the pthreads or serial one.
+    public static let isOpenMP = openblas_get_parallel() == 2
+
     /// Threads OpenBLAS uses in this process.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }

@@ -48,32 +48,43 @@ public enum Parallel {
     /// Each item runs on one thread: kernels inside it do not split again, and OpenBLAS runs
     /// single-threaded meanwhile, so T threads do T items' GEMMs side by side instead of
     /// splitting each small GEMM T ways (which OpenBLAS does poorly below a few hundred
-    /// columns a thread). `body` must only write memory that belongs to its own item, and must
-    /// not call MPI (only the calling thread may). With one thread, or one item, the items run
-    /// inline, in order, with BLAS as it is.
+    /// columns a thread). `body` must only write memory that belongs to its own item. With one
+    /// thread, one item, or an OpenMP build of OpenBLAS (whose thread count is per thread, so
+    /// items would each run T-threaded GEMMs at once), the items run inline, in order.
+    ///
+    /// Only one thread of a process may be inside `forEachItem` at a time (it sets OpenBLAS's
+    /// process-wide thread count): training and evaluation run their layers on one thread.
     public static func forEachItem(_ count: Int, _ body: (Int) -> Void) {
-        guard splits(count) else { for i in 0..<count { body(i) }; return }
+        forEachItem(count) { i, _ in body(i) }
+    }
+
+    /// The same, telling `body` whether it runs on the calling thread: only there may it call
+    /// MPI (to let reductions in flight progress between items).
+    public static func forEachItem(_ count: Int, _ body: (_ item: Int, _ onCallingThread: Bool) -> Void) {
+        guard splits(count) else { for i in 0..<count { body(i, true) }; return }
         let workers = min(threads, count)
         let blasThreads = BLAS.threads
         BLAS.threads = 1
         defer { BLAS.threads = blasThreads }
         let next = Atomic<Int>(0)
+        let caller = pthread_self()
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 pthread_setspecific(insideKey, UnsafeRawPointer(bitPattern: 1))
                 defer { pthread_setspecific(insideKey, nil) }
+                let onCaller = pthread_equal(pthread_self(), caller) != 0
                 while true {
                     let i = next.add(1, ordering: .relaxed).oldValue
                     guard i < count else { return }
-                    run(i)
+                    run(i, onCaller)
                 }
             }
         }
     }
 
     /// Whether `forEachItem(count, …)` runs its items on several threads (else inline, in order).
-    public static func splits(_ count: Int) -> Bool { min(threads, count) > 1 && !isInsideItem }
+    public static func splits(_ count: Int) -> Bool { min(threads, count) > 1 && !isInsideItem && !BLAS.isOpenMP }
 
     /// Whether this thread is running an item of `forEachItem` (kernels then run inline).
     @usableFromInline

@@ -73,13 +73,24 @@ public enum BLASCoreSelection {
     public static let threadTimeout = "20"
 
     /// Whether this process will run several BLAS threads and has no spin time of its own.
+    /// Lockstep runs one BLAS thread per rank unless `OPENBLAS_NUM_THREADS` says otherwise
+    /// (`OMP_NUM_THREADS` from a site profile does not count: the thread count is then set to 1).
     public static func needsThreadTimeout(_ environment: [String: String]) -> Bool {
         guard environment["OPENBLAS_THREAD_TIMEOUT"] == nil, environment["GOTO_THREAD_TIMEOUT"] == nil else { return false }
-        // The variables OpenBLAS takes its thread count from, in its order; unset means 1 here
-        // (Lockstep sets one BLAS thread per rank unless told otherwise).
-        let count = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
-            .lazy.compactMap { environment[$0].flatMap { Int(String($0.filter { !$0.isWhitespace })) } }.first { $0 > 0 }
-        return (count ?? 1) > 1
+        return blasThreads(environment) > 1
+    }
+
+    /// The BLAS threads Lockstep will run, from `OPENBLAS_NUM_THREADS` (1 when unset or not a count).
+    static func blasThreads(_ environment: [String: String]) -> Int {
+        environment["OPENBLAS_NUM_THREADS"].flatMap { Int(String($0.filter { !$0.isWhitespace })) }.map { max($0, 1) } ?? 1
+    }
+
+    /// The spin OpenBLAS takes from `OPENBLAS_THREAD_TIMEOUT` (else `GOTO_THREAD_TIMEOUT`), as a
+    /// power of two of cycles, clamped to 4…30 as the library does; nil when it keeps its default.
+    static func spinExponent(_ environment: [String: String]) -> Int? {
+        let value = ["OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT"].lazy
+            .compactMap { environment[$0].flatMap { Int(String($0.filter { !$0.isWhitespace })) } }.first { $0 > 0 }
+        return value.map { min(max($0, 4), 30) }
     }
 
     /// Throws when the running core needs instructions this CPU lacks.
@@ -108,7 +119,7 @@ public enum BLASCoreSelection {
             line += "; kept as OPENBLAS_CORETYPE=\(requested) asks, though this CPU runs \(cpu.isa) kernels "
                 + "(\(BLASCore.best(for: cpu))): GEMMs may be several times slower"
         }
-        if let timeout = environment["OPENBLAS_THREAD_TIMEOUT"] { line += "; idle BLAS threads spin 2^\(timeout) cycles" }
+        if blasThreads(environment) > 1, let spin = spinExponent(environment) { line += "; idle BLAS threads spin 2^\(spin) cycles" }
         return line
     }
 
@@ -120,7 +131,7 @@ public enum BLASCoreSelection {
     static func currentEnvironment() -> [String: String] {
         var environment: [String: String] = [:]
         for name in ["OPENBLAS_CORETYPE", restartMarker, simulateMisdetection, "OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT",
-                     "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"] {
+                     "OPENBLAS_NUM_THREADS"] {
             if let value = getenv(name) { environment[name] = String(cString: value) }
         }
         return environment

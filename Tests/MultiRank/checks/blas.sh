@@ -33,12 +33,17 @@ if ! grep -qw avx512f /proc/cpuinfo; then
 fi
 
 # --- BLAS threads: idle OpenBLAS workers spin briefly ------------------------------------------
-# With several BLAS threads each rank restarts itself with OPENBLAS_THREAD_TIMEOUT set (OpenBLAS
-# reads it only while loading); with one thread there is nothing to set and no restart.
-two=$(OPENBLAS_NUM_THREADS=2 "$run" -n 2 --threads 2 -- doctor --quick 2>&1)
-one=$("$run" -n 2 --threads 1 -- doctor --quick 2>&1)
-if [ "$(echo "$two" | grep -c "idle BLAS threads spin 2^20 cycles")" = 2 ] && ! echo "$one" | grep -q "idle BLAS threads"; then
-  ok "2 BLAS threads per rank: both ranks restart with OPENBLAS_THREAD_TIMEOUT=20; 1 thread: no restart"
+# With several BLAS threads each rank needs OPENBLAS_THREAD_TIMEOUT (OpenBLAS reads it only while
+# loading): launch/run passes it; a rank started without it (srun, a bare lockstep) restarts
+# itself to set it. With one thread there is nothing to set.
+quiet=(env -u OPENBLAS_THREAD_TIMEOUT -u GOTO_THREAD_TIMEOUT)
+two=$("${quiet[@]}" OPENBLAS_NUM_THREADS=2 "$run" -n 2 --threads 2 -- doctor --quick 2>&1)
+bare=$("${quiet[@]}" OPENBLAS_NUM_THREADS=2 "$bin" doctor --quick 2>&1)
+one=$("${quiet[@]}" "$run" -n 2 --threads 1 -- doctor --quick 2>&1)
+dry=$("${quiet[@]}" "$run" --dry-run -n 2 --threads 2 -- doctor 2>&1)
+if [ "$(echo "$two" | grep -c "idle BLAS threads spin 2^20 cycles")" = 2 ] && echo "$bare" | grep -q "idle BLAS threads spin 2^20 cycles" \
+   && echo "$dry" | grep -q -- "-x OPENBLAS_THREAD_TIMEOUT=20" && ! echo "$one" | grep -q "idle BLAS threads"; then
+  ok "2 BLAS threads per rank: OPENBLAS_THREAD_TIMEOUT=20 from launch/run or by a restart of a bare lockstep; 1 thread: none"
 else
-  bad "OPENBLAS_THREAD_TIMEOUT restart" "$(echo "$two" | grep -i blas)" "$(echo "$one" | grep -i blas)"
+  bad "OPENBLAS_THREAD_TIMEOUT" "$(echo "$two" | grep -i blas)" "$(echo "$bare" | grep -i blas)" "$(echo "$one" | grep -i blas)" "$dry"
 fi
