@@ -121,6 +121,19 @@ else
   bad "LeNet-5 training run failed" "$(tail -5 lenet.log)"
 fi
 
+# --- 1 rank x 2 threads: a convolution's chunks run side by side, and resume stays bitwise ---
+# (the CI's other runs pin 1 BLAS thread per rank, so this is where the threaded path trains)
+lt=(--set data.test=null --set training.log_every=10)
+if timeout 300 "$run" -n 1 --threads 2 -- train "$lenet" "${data[@]}" "${lt[@]}" --set training.max_steps=40 --out lt-full > lt-full.log 2>&1 \
+   && timeout 300 "$run" -n 1 --threads 2 -- train "$lenet" "${data[@]}" "${lt[@]}" --set training.max_steps=23 --out lt-cut > lt-cut1.log 2>&1 \
+   && timeout 300 "$run" -n 1 --threads 2 -- train "$lenet" "${data[@]}" "${lt[@]}" --set training.max_steps=40 --out lt-cut --resume auto > lt-cut2.log 2>&1 \
+   && grep -q "idle BLAS threads spin 2^20 cycles" lt-full.log && grep -q "resuming from .*ckpt-000000023.h5 at step 23" lt-cut2.log \
+   && out=$("$bin" compare lt-cut/model.h5 lt-full/model.h5 --rtol 0); then
+  ok "LeNet-5 on 1 rank x 2 threads: stop at step 23, resume to 40: bitwise equal to an uninterrupted run ($out)"
+else
+  bad "LeNet-5 on 2 threads: resume" "$(grep BLAS lt-full.log)" "$(tail -2 lt-cut1.log)" "$(tail -2 lt-cut2.log)" "${out:-}"
+fi
+
 "$bin" shard synthetic --shape 32x32x3 --classes 10 --train-samples 512 --test-samples 128 --shards 2 --out synth > /dev/null
 if timeout 600 "$run" -n 2 -- train "$root/examples/synthetic-resnet18-cifar.yaml" --out resnet \
      --set data.train="$work/synth/synthetic-train.manifest.json" --set data.test="$work/synth/synthetic-test.manifest.json" \
