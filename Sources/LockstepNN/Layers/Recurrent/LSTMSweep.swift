@@ -39,23 +39,31 @@ final class LSTMSweep: RecurrentSweep {
             state.data.update(repeating: 0, count: n * h)
         }
         let bhh = biasHH.value.data, x = preactivation.data
-        for t in 0..<steps {
-            let a = gates.data + t * n * g4
-            let cPrev = cells.data + t * n * h, cNext = cells.data + (t + 1) * n * h
-            let tc = cellTanh.data + (t + 1) * n * h, hNext = hidden.data + (t + 1) * n * h
-            // a = h_{t−1}·W_hhᵀ, then + b_hh + the input projection, then the gates.
-            BLAS.sgemm(transB: true, m: n, n: g4, k: h, a: hidden.data + t * n * h, lda: h, b: weightHH.value.data, ldb: h,
-                       c: a, ldc: g4)
-            for s in 0..<n {
-                let row = a + s * g4, xs = x + (s * steps + t) * g4
-                for j in 0..<g4 { row[j] += xs[j] + bhh[j] }
-                VectorMath.sigmoid(row, into: row, count: 2 * h)
-                VectorMath.tanh(row + 2 * h, into: row + 2 * h, count: h)
-                VectorMath.sigmoid(row + 3 * h, into: row + 3 * h, count: h)
-                let c = cNext + s * h, cp = cPrev + s * h
-                for j in 0..<h { c[j] = row[h + j] * cp[j] + row[j] * row[2 * h + j] }
-                VectorMath.tanh(c, into: tc + s * h, count: h)
-                for j in 0..<h { hNext[s * h + j] = row[3 * h + j] * tc[s * h + j] }
+        // Samples are independent through time: with T threads, each runs a part of the batch
+        // through every step (its GEMMs single-threaded), and a row's numbers do not depend on
+        // the parts.
+        let parts = Parallel.threads
+        Parallel.forEachItem(parts) { part in
+            let rows = (part * n / parts)..<((part + 1) * n / parts), m = rows.count, r0 = rows.lowerBound
+            guard m > 0 else { return }
+            for t in 0..<steps {
+                let a = gates.data + t * n * g4
+                let cPrev = cells.data + t * n * h, cNext = cells.data + (t + 1) * n * h
+                let tc = cellTanh.data + (t + 1) * n * h, hNext = hidden.data + (t + 1) * n * h
+                // a = h_{t−1}·W_hhᵀ, then + b_hh + the input projection, then the gates.
+                BLAS.sgemm(transB: true, m: m, n: g4, k: h, a: hidden.data + (t * n + r0) * h, lda: h, b: weightHH.value.data, ldb: h,
+                           c: a + r0 * g4, ldc: g4)
+                for s in rows {
+                    let row = a + s * g4, xs = x + (s * steps + t) * g4
+                    for j in 0..<g4 { row[j] += xs[j] + bhh[j] }
+                    VectorMath.sigmoid(row, into: row, count: 2 * h)
+                    VectorMath.tanh(row + 2 * h, into: row + 2 * h, count: h)
+                    VectorMath.sigmoid(row + 3 * h, into: row + 3 * h, count: h)
+                    let c = cNext + s * h, cp = cPrev + s * h
+                    for j in 0..<h { c[j] = row[h + j] * cp[j] + row[j] * row[2 * h + j] }
+                    VectorMath.tanh(c, into: tc + s * h, count: h)
+                    for j in 0..<h { hNext[s * h + j] = row[3 * h + j] * tc[s * h + j] }
+                }
             }
         }
         Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, into: output)
@@ -70,26 +78,32 @@ final class LSTMSweep: RecurrentSweep {
         stepGradients.data.update(repeating: 0, count: 2 * n * h)
         let dh = stepGradients.data, dc = dh + n * h, daAll = dc + n * h
         let dA = preactivation.data
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            let da = daAll + t * n * g4
-            let a = gates.data + t * n * g4, cPrev = cells.data + t * n * h, tanhC = cellTanh.data + (t + 1) * n * h
-            for s in 0..<n {
-                let row = a + s * g4, r = da + s * g4, dys = dy + (s * steps + t) * h
-                let dhs = dh + s * h, dcs = dc + s * h, cp = cPrev + s * h, tcs = tanhC + s * h
-                for j in 0..<h {
-                    let gradH = dhs[j] + dys[j]
-                    let i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j], tc = tcs[j]
-                    let gradC = dcs[j] + gradH * o * (1 - tc * tc)
-                    r[j] = gradC * g * i * (1 - i)
-                    r[h + j] = gradC * cp[j] * f * (1 - f)
-                    r[2 * h + j] = gradC * i * (1 - g * g)
-                    r[3 * h + j] = gradH * tc * o * (1 - o)
-                    dcs[j] = gradC * f
+        // Backpropagation through time by parts of the batch, as in forward.
+        let parts = Parallel.threads
+        Parallel.forEachItem(parts) { part in
+            let rows = (part * n / parts)..<((part + 1) * n / parts), m = rows.count, r0 = rows.lowerBound
+            guard m > 0 else { return }
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                let da = daAll + t * n * g4
+                let a = gates.data + t * n * g4, cPrev = cells.data + t * n * h, tanhC = cellTanh.data + (t + 1) * n * h
+                for s in rows {
+                    let row = a + s * g4, r = da + s * g4, dys = dy + (s * steps + t) * h
+                    let dhs = dh + s * h, dcs = dc + s * h, cp = cPrev + s * h, tcs = tanhC + s * h
+                    for j in 0..<h {
+                        let gradH = dhs[j] + dys[j]
+                        let i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j], tc = tcs[j]
+                        let gradC = dcs[j] + gradH * o * (1 - tc * tc)
+                        r[j] = gradC * g * i * (1 - i)
+                        r[h + j] = gradC * cp[j] * f * (1 - f)
+                        r[2 * h + j] = gradC * i * (1 - g * g)
+                        r[3 * h + j] = gradH * tc * o * (1 - o)
+                        dcs[j] = gradC * f
+                    }
+                    (dA + (s * steps + t) * g4).update(from: r, count: g4)
                 }
-                (dA + (s * steps + t) * g4).update(from: r, count: g4)
+                // dh_{t−1} = da·W_hh
+                BLAS.sgemm(m: m, n: h, k: g4, a: da + r0 * g4, lda: g4, b: weightHH.value.data, ldb: h, c: dh + r0 * h, ldc: h)
             }
-            // dh_{t−1} = da·W_hh
-            BLAS.sgemm(m: n, n: h, k: g4, a: da, lda: g4, b: weightHH.value.data, ldb: h, c: dh, ldc: h)
         }
         // dW_hh = Σ_t da_tᵀ·h_{t−1}: one GEMM over the time-major rows of all steps.
         if !weightHH.isFrozen {
