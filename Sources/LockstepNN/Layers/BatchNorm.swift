@@ -25,7 +25,6 @@ public final class BatchNorm: Layer {
     private var input: Tensor?
     private var mean: [Float] = []
     private var invStd: [Float] = []
-    private let normalized = Tensor(shape: [0])
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
@@ -57,9 +56,8 @@ public final class BatchNorm: Layer {
         // statistics and leaves them unchanged, as Keras's trainable=False.
         trainedForward = context.training && !weight.isFrozen
         output.resize(input.shape)
-        normalized.resize(input.shape)
         if mean.count != c { mean = [Float](repeating: 0, count: c); invStd = mean }
-        let x = input.data, y = output.data, xh = normalized.data
+        let x = input.data, y = output.data
         let gamma = weight.value.data, beta = bias.value.data
         let rm = runningMean.value.data, rv = runningVar.value.data
         let trained = trainedForward, momentum = momentum, epsilon = epsilon
@@ -91,11 +89,7 @@ public final class BatchNorm: Layer {
                         let g = gamma[ch], b0 = beta[ch]
                         for s in 0..<n {
                             let o = (s * c + ch) * hw
-                            for p in 0..<hw {
-                                let v = (x[o + p] - mu) * inv
-                                xh[o + p] = v
-                                y[o + p] = g * v + b0
-                            }
+                            for p in 0..<hw { y[o + p] = g * ((x[o + p] - mu) * inv) + b0 }
                         }
                     }
                 }
@@ -107,20 +101,29 @@ public final class BatchNorm: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard let input else { preconditionFailure("BatchNorm.backward before forward") }
         let n = input.shape[0], c = channels, hw = input.count / max(n * c, 1), m = Float(n * hw)
-        let dy = outputGradient.data, xh = normalized.data
+        let dy = outputGradient.data, x = input.data
         let gamma = weight.value.data, dgamma = weight.gradient.data, dbeta = bias.gradient.data
         if needsInputGradient { inputGradient.resize(input.shape) }
         let dx = inputGradient.data
         let weightGradient = !weight.isFrozen, biasGradient = !bias.isFrozen, trained = trainedForward
+        let mean = mean
         invStd.withUnsafeBufferPointer { invStd in
             let invStd = invStd.baseAddress!
             Parallel.forEachPart(c, itemWork: n * hw) { channels in
+                // x̂ of one channel, [n, hw], recomputed exactly as forward computed it: keeping
+                // it from forward would hold a copy of every BatchNorm's input until backward.
+                let channel = Workspace.current.buffer(0, count: n * hw)
                 for ch in channels {
+                    let mu = mean[ch], inv = invStd[ch]
+                    for s in 0..<n {
+                        let o = (s * c + ch) * hw, xs = channel + s * hw
+                        for p in 0..<hw { xs[p] = (x[o + p] - mu) * inv }
+                    }
                     var sumDy: Float = 0, sumDyXh: Float = 0
                     for s in 0..<n {
                         let o = (s * c + ch) * hw
                         sumDy += VectorOps.sumFloat(dy + o, count: hw)
-                        sumDyXh += VectorOps.dotFloat(dy + o, xh + o, count: hw)
+                        sumDyXh += VectorOps.dotFloat(dy + o, channel + s * hw, count: hw)
                     }
                     if weightGradient { dgamma[ch] = sumDyXh }
                     if biasGradient { dbeta[ch] = sumDy }
@@ -131,7 +134,8 @@ public final class BatchNorm: Layer {
                         let a = sumDy / m, b = sumDyXh / m
                         for s in 0..<n {
                             let o = (s * c + ch) * hw
-                            for p in 0..<hw { dx[o + p] = k * (dy[o + p] - a - xh[o + p] * b) }
+                            let xs = channel + s * hw
+                            for p in 0..<hw { dx[o + p] = k * (dy[o + p] - a - xs[p] * b) }
                         }
                     } else {
                         for s in 0..<n {
