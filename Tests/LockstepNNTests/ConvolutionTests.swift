@@ -284,22 +284,30 @@ final class ThreadSplitTests: XCTestCase {
         }
     }
 
-    /// An LSTM runs parts of the batch through time on separate threads: 1 and 3 threads give
-    /// the same outputs and gradients (also with 7 samples, which do not divide evenly).
-    func testLSTMBatchPartsAreIdenticalOnOneAndThreeThreads() throws {
+    /// Recurrent layers run parts of the batch through time on separate threads: 1 and 3
+    /// threads give the same outputs and gradients (also with 7 samples, which do not divide evenly).
+    func testRecurrentBatchPartsAreIdenticalOnOneAndThreeThreads() throws {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
-        var results: [[Float]] = []
-        for threads in [1, 3] {
-            Parallel.threads = threads
-            let lstm = LSTM(hiddenSize: 6, layers: 2, bidirectional: true, returnSequences: true)
-            let arena = try bind(lstm, inputShape: [5, 4], seed: 12)
-            let x = randomTensor([7, 5, 4], seed: 13)
-            let y = lstm.forward(x, ForwardContext(training: true))
-            let dx = lstm.backward(randomTensor(y.shape, seed: 14), needsInputGradient: true, nil)!
-            results.append(y.toArray() + dx.toArray() + Array(UnsafeBufferPointer(start: arena.gradients, count: arena.count)))
+        let makers: [(String, () -> any Layer)] = [
+            ("LSTM", { LSTM(hiddenSize: 6, layers: 2, bidirectional: true, returnSequences: true) }),
+            ("GRU", { GRU(hiddenSize: 6, layers: 2, bidirectional: true, returnSequences: true) }),
+            ("RNN", { RNN(hiddenSize: 6, layers: 2, bidirectional: true, returnSequences: true) }),
+            ("RNN relu", { RNN(hiddenSize: 6, relu: true, returnSequences: false) }),
+        ]
+        for (name, make) in makers {
+            var results: [[Float]] = []
+            for threads in [1, 3] {
+                Parallel.threads = threads
+                let layer = make()
+                let arena = try bind(layer, inputShape: [5, 4], seed: 12)
+                let x = randomTensor([7, 5, 4], seed: 13)
+                let y = layer.forward(x, ForwardContext(training: true))
+                let dx = layer.backward(randomTensor(y.shape, seed: 14), needsInputGradient: true, nil)!
+                results.append(y.toArray() + dx.toArray() + Array(UnsafeBufferPointer(start: arena.gradients, count: arena.count)))
+            }
+            XCTAssertEqual(results[0], results[1], name)
         }
-        XCTAssertEqual(results[0], results[1])
     }
 
     func testPartsCoverTheRangeOnceEach() {

@@ -18,7 +18,8 @@ final class GRUSweep: RecurrentSweep {
     private let gates = Tensor(shape: [0])
     private let recurrentN = Tensor(shape: [0])
     private let hidden = Tensor(shape: [0])
-    /// Forward: one step's q = h_{t−1}·W_hhᵀ [N, 3H]. Backward: ∂L/∂h, ∂L/∂h_{t−1}, ∂L/∂q.
+    /// Forward: one step's q = h_{t−1}·W_hhᵀ [N, 3H]. Backward: ∂L/∂h, ∂L/∂h_{t−1} [N, H] and
+    /// ∂L/∂q of every step, time-major [T, N, 3H] (so dW_hh is one GEMM over all steps).
     private let scratch = Tensor(shape: [0])
 
     init(inputSize: Int, hiddenSize: Int, suffix: String) {
@@ -35,22 +36,30 @@ final class GRUSweep: RecurrentSweep {
         hidden.data.update(repeating: 0, count: n * h)
         scratch.resize([n, g3])
         let bhh = biasHH.value.data, q = scratch.data
-        for t in 0..<steps {
-            let hPrev = hidden.data + t * n * h, hNext = hidden.data + (t + 1) * n * h
-            BLAS.sgemm(transB: true, m: n, n: g3, k: h, a: hPrev, lda: h, b: weightHH.value.data, ldb: h, c: q, ldc: g3)
-            for s in 0..<n {
-                let row = gates.data + (t * n + s) * g3, qs = q + s * g3, p = projection.data + (s * steps + t) * g3
-                let qn = recurrentN.data + (t * n + s) * h, hp = hPrev + s * h, hn = hNext + s * h
-                for j in 0..<(2 * h) { row[j] = p[j] + qs[j] + bhh[j] }
-                VectorMath.sigmoid(row, into: row, count: 2 * h)
-                for j in 0..<h {
-                    qn[j] = qs[2 * h + j] + bhh[2 * h + j]
-                    row[2 * h + j] = p[2 * h + j] + row[j] * qn[j]
-                }
-                VectorMath.tanh(row + 2 * h, into: row + 2 * h, count: h)
-                for j in 0..<h {
-                    let z = row[h + j], candidate = row[2 * h + j]
-                    hn[j] = (1 - z) * candidate + z * hp[j]
+        // Samples are independent through time: each thread runs a part of the batch through
+        // every step (as LSTMSweep does).
+        let parts = Parallel.threads
+        Parallel.forEachItem(parts) { part in
+            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
+            guard !rows.isEmpty else { return }
+            for t in 0..<steps {
+                let hPrev = hidden.data + t * n * h, hNext = hidden.data + (t + 1) * n * h
+                BLAS.sgemm(transB: true, m: rows.count, n: g3, k: h, a: hPrev + r0 * h, lda: h, b: weightHH.value.data, ldb: h,
+                           c: q + r0 * g3, ldc: g3)
+                for s in rows {
+                    let row = gates.data + (t * n + s) * g3, qs = q + s * g3, p = projection.data + (s * steps + t) * g3
+                    let qn = recurrentN.data + (t * n + s) * h, hp = hPrev + s * h, hn = hNext + s * h
+                    for j in 0..<(2 * h) { row[j] = p[j] + qs[j] + bhh[j] }
+                    VectorMath.sigmoid(row, into: row, count: 2 * h)
+                    for j in 0..<h {
+                        qn[j] = qs[2 * h + j] + bhh[2 * h + j]
+                        row[2 * h + j] = p[2 * h + j] + row[j] * qn[j]
+                    }
+                    VectorMath.tanh(row + 2 * h, into: row + 2 * h, count: h)
+                    for j in 0..<h {
+                        let z = row[h + j], candidate = row[2 * h + j]
+                        hn[j] = (1 - z) * candidate + z * hp[j]
+                    }
                 }
             }
         }
@@ -62,37 +71,44 @@ final class GRUSweep: RecurrentSweep {
         guard let input else { preconditionFailure("GRUSweep.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize, g3 = 3 * h
         let dy = outputGradient.data
-        scratch.resize([2 * n * h + n * g3])
-        scratch.fill(0)
-        let dh = scratch.data, dhPrev = dh + n * h, dq = dhPrev + n * h  // ∂L/∂q_t, b_hh included
-        let dWhh = weightHH.gradient.data, dbhh = biasHH.gradient.data, dP = projection.data
-        if !weightHH.isFrozen { dWhh.update(repeating: 0, count: g3 * h) }
-        if !biasHH.isFrozen { dbhh.update(repeating: 0, count: g3) }
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            let hPrev = hidden.data + t * n * h
-            for s in 0..<n {
-                let row = gates.data + (t * n + s) * g3, r = dq + s * g3, p = dP + (s * steps + t) * g3
-                let qn = recurrentN.data + (t * n + s) * h, hp = hPrev + s * h, dys = dy + (s * steps + t) * h
-                let dhs = dh + s * h, dhp = dhPrev + s * h
-                for j in 0..<h {
-                    let gradH = dhs[j] + dys[j]
-                    let rr = row[j], z = row[h + j], candidate = row[2 * h + j]
-                    let an = gradH * (1 - z) * (1 - candidate * candidate)     // ∂L/∂(p_n + r·q_n)
-                    let ar = an * qn[j] * rr * (1 - rr)
-                    let az = gradH * (hp[j] - candidate) * z * (1 - z)
-                    p[j] = ar; p[h + j] = az; p[2 * h + j] = an
-                    r[j] = ar; r[h + j] = az; r[2 * h + j] = an * rr
-                    dhp[j] = gradH * z                                       // the direct path to h_{t−1}
+        scratch.resize([2 * n * h + steps * n * g3])
+        let dh = scratch.data, dhPrev = dh + n * h, dqAll = dhPrev + n * h  // ∂L/∂q_t, b_hh included
+        dh.update(repeating: 0, count: n * h)
+        let dP = projection.data
+        // Backpropagation through time by parts of the batch, as in forward.
+        let parts = Parallel.threads
+        Parallel.forEachItem(parts) { part in
+            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
+            guard !rows.isEmpty else { return }
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                let hPrev = hidden.data + t * n * h, dq = dqAll + t * n * g3
+                for s in rows {
+                    let row = gates.data + (t * n + s) * g3, r = dq + s * g3, p = dP + (s * steps + t) * g3
+                    let qn = recurrentN.data + (t * n + s) * h, hp = hPrev + s * h, dys = dy + (s * steps + t) * h
+                    let dhs = dh + s * h, dhp = dhPrev + s * h
+                    for j in 0..<h {
+                        let gradH = dhs[j] + dys[j]
+                        let rr = row[j], z = row[h + j], candidate = row[2 * h + j]
+                        let an = gradH * (1 - z) * (1 - candidate * candidate)     // ∂L/∂(p_n + r·q_n)
+                        let ar = an * qn[j] * rr * (1 - rr)
+                        let az = gradH * (hp[j] - candidate) * z * (1 - z)
+                        p[j] = ar; p[h + j] = az; p[2 * h + j] = an
+                        r[j] = ar; r[h + j] = az; r[2 * h + j] = an * rr
+                        dhp[j] = gradH * z                                       // the direct path to h_{t−1}
+                    }
                 }
+                // dh_{t−1} = z·∂L/∂h_t + dq·W_hh
+                BLAS.sgemm(m: rows.count, n: h, k: g3, a: dq + r0 * g3, lda: g3, b: weightHH.value.data, ldb: h, beta: 1,
+                           c: dhPrev + r0 * h, ldc: h)
+                (dh + r0 * h).update(from: dhPrev + r0 * h, count: rows.count * h)
             }
-            if !biasHH.isFrozen { for s in 0..<n { for j in 0..<g3 { dbhh[j] += dq[s * g3 + j] } } }
-            // dW_hh += dqᵀ·h_{t−1};  dh_{t−1} = z·∂L/∂h_t + dq·W_hh
-            if !weightHH.isFrozen {
-                BLAS.sgemm(transA: true, m: g3, n: h, k: n, a: dq, lda: g3, b: hPrev, ldb: h, beta: 1, c: dWhh, ldc: h)
-            }
-            BLAS.sgemm(m: n, n: h, k: g3, a: dq, lda: g3, b: weightHH.value.data, ldb: h, beta: 1, c: dhPrev, ldc: h)
-            dh.update(from: dhPrev, count: n * h)
         }
+        // dW_hh = Σ_t dq_tᵀ·h_{t−1}: one GEMM over the time-major rows of all steps; db_hh = Σ dq.
+        if !weightHH.isFrozen {
+            BLAS.sgemm(transA: true, m: g3, n: h, k: steps * n, a: dqAll, lda: g3, b: hidden.data, ldb: h,
+                       c: weightHH.gradient.data, ldc: h)
+        }
+        if !biasHH.isFrozen { VectorOps.sumRows(dqAll, rows: steps * n, cols: g3, into: biasHH.gradient.data) }
         return Recurrence.backwardInputs(dP, input: input, weight: weightIH, bias: biasIH, gates: g3,
                                          needsInputGradient: needsInputGradient, into: inputGradient)
     }

@@ -15,7 +15,8 @@ final class RNNSweep: RecurrentSweep {
     private let projection = Tensor(shape: [0])
     /// Hidden states, time-major [T + 1, N, H].
     private let hidden = Tensor(shape: [0])
-    /// Backward scratch: ∂L/∂h of the step being processed, then ∂L/∂a of its batch.
+    /// Backward scratch: ∂L/∂h of the step being processed [N, H], and ∂L/∂a of every step,
+    /// time-major [T, N, H] (so dW_hh is one GEMM over all steps).
     private let scratch = Tensor(shape: [0])
 
     init(inputSize: Int, hiddenSize: Int, suffix: String, relu: Bool) {
@@ -30,13 +31,21 @@ final class RNNSweep: RecurrentSweep {
         hidden.resize([steps + 1, n, h])
         hidden.data.update(repeating: 0, count: n * h)
         let bhh = biasHH.value.data
-        for t in 0..<steps {
-            let a = hidden.data + (t + 1) * n * h
-            BLAS.sgemm(transB: true, m: n, n: h, k: h, a: hidden.data + t * n * h, lda: h, b: weightHH.value.data, ldb: h, c: a, ldc: h)
-            for s in 0..<n {
-                let row = a + s * h, x = projection.data + (s * steps + t) * h
-                for j in 0..<h { row[j] += x[j] + bhh[j] }
-                if relu { for j in 0..<h { row[j] = max(row[j], 0) } } else { VectorMath.tanh(row, into: row, count: h) }
+        // Samples are independent through time: each thread runs a part of the batch through
+        // every step (as LSTMSweep does).
+        let parts = Parallel.threads
+        Parallel.forEachItem(parts) { part in
+            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
+            guard !rows.isEmpty else { return }
+            for t in 0..<steps {
+                let a = hidden.data + (t + 1) * n * h
+                BLAS.sgemm(transB: true, m: rows.count, n: h, k: h, a: hidden.data + (t * n + r0) * h, lda: h, b: weightHH.value.data,
+                           ldb: h, c: a + r0 * h, ldc: h)
+                for s in rows {
+                    let row = a + s * h, x = projection.data + (s * steps + t) * h
+                    for j in 0..<h { row[j] += x[j] + bhh[j] }
+                    if relu { for j in 0..<h { row[j] = max(row[j], 0) } } else { VectorMath.tanh(row, into: row, count: h) }
+                }
             }
         }
         Recurrence.output(states: hidden, samples: n, steps: steps, hidden: h, into: output)
@@ -47,26 +56,31 @@ final class RNNSweep: RecurrentSweep {
         guard let input else { preconditionFailure("RNNSweep.backward before forward") }
         let n = input.shape[0], steps = input.shape[1], h = hiddenSize
         let dy = outputGradient.data, dA = projection.data
-        scratch.resize([2 * n * h])
-        scratch.fill(0)
-        let dh = scratch.data, da = dh + n * h
-        let dWhh = weightHH.gradient.data
-        if !weightHH.isFrozen { dWhh.update(repeating: 0, count: h * h) }
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            let hPrev = hidden.data + t * n * h, hNow = hidden.data + (t + 1) * n * h
-            for s in 0..<n {
-                for j in 0..<h {
-                    let v = hNow[s * h + j], g = dh[s * h + j] + dy[(s * steps + t) * h + j]
-                    let d = relu ? (v > 0 ? g : 0) : g * (1 - v * v)
-                    da[s * h + j] = d
-                    dA[(s * steps + t) * h + j] = d
+        scratch.resize([n * h + steps * n * h])
+        let dh = scratch.data, daAll = dh + n * h
+        dh.update(repeating: 0, count: n * h)
+        // Backpropagation through time by parts of the batch, as in forward.
+        let parts = Parallel.threads
+        Parallel.forEachItem(parts) { part in
+            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
+            guard !rows.isEmpty else { return }
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                let hNow = hidden.data + (t + 1) * n * h, da = daAll + t * n * h
+                for s in rows {
+                    for j in 0..<h {
+                        let v = hNow[s * h + j], g = dh[s * h + j] + dy[(s * steps + t) * h + j]
+                        let d = relu ? (v > 0 ? g : 0) : g * (1 - v * v)
+                        da[s * h + j] = d
+                        dA[(s * steps + t) * h + j] = d
+                    }
                 }
+                // dh_{t−1} = da·W_hh
+                BLAS.sgemm(m: rows.count, n: h, k: h, a: da + r0 * h, lda: h, b: weightHH.value.data, ldb: h, c: dh + r0 * h, ldc: h)
             }
-            // dW_hh += daᵀ·h_{t−1};  dh_{t−1} = da·W_hh
-            if !weightHH.isFrozen {
-                BLAS.sgemm(transA: true, m: h, n: h, k: n, a: da, lda: h, b: hPrev, ldb: h, beta: 1, c: dWhh, ldc: h)
-            }
-            BLAS.sgemm(m: n, n: h, k: h, a: da, lda: h, b: weightHH.value.data, ldb: h, c: dh, ldc: h)
+        }
+        // dW_hh = Σ_t da_tᵀ·h_{t−1}: one GEMM over the time-major rows of all steps.
+        if !weightHH.isFrozen {
+            BLAS.sgemm(transA: true, m: h, n: h, k: steps * n, a: daAll, lda: h, b: hidden.data, ldb: h, c: weightHH.gradient.data, ldc: h)
         }
         // b_hh enters every step's preactivation as b_ih does: the same gradient.
         if !biasHH.isFrozen { VectorOps.sumRows(dA, rows: n * steps, cols: h, into: biasHH.gradient.data) }
