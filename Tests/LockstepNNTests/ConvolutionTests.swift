@@ -285,7 +285,8 @@ final class ThreadSplitTests: XCTestCase {
     }
 
     /// Recurrent layers run parts of the batch through time on separate threads: 1 and 3
-    /// threads give the same outputs and gradients (also with 7 samples, which do not divide evenly).
+    /// threads give the same outputs and gradients (also with 7 samples, which do not divide
+    /// evenly), to rounding: OpenBLAS may pick another kernel for a part's smaller GEMMs.
     func testRecurrentBatchPartsAreIdenticalOnOneAndThreeThreads() throws {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
@@ -306,7 +307,7 @@ final class ThreadSplitTests: XCTestCase {
                 let dx = layer.backward(randomTensor(y.shape, seed: 14), needsInputGradient: true, nil)!
                 results.append(y.toArray() + dx.toArray() + Array(UnsafeBufferPointer(start: arena.gradients, count: arena.count)))
             }
-            XCTAssertEqual(results[0], results[1], name)
+            assertClose(results[1], results[0], rtol: 1e-5, atol: 1e-6, name)
         }
     }
 

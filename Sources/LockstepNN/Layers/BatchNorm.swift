@@ -107,6 +107,8 @@ public final class BatchNorm: Layer {
         let dx = inputGradient.data
         let weightGradient = !weight.isFrozen, biasGradient = !bias.isFrozen, trained = trainedForward
         let mean = mean
+        // x̂ serves γ's gradient and the batch-statistics dx only (not a frozen BatchNorm's).
+        let needsNormalized = weightGradient || (trained && needsInputGradient)
         invStd.withUnsafeBufferPointer { invStd in
             let invStd = invStd.baseAddress!
             Parallel.forEachPart(c, itemWork: n * hw) { channels in
@@ -115,15 +117,17 @@ public final class BatchNorm: Layer {
                 let channel = Workspace.current.buffer(0, count: n * hw)
                 for ch in channels {
                     let mu = mean[ch], inv = invStd[ch]
-                    for s in 0..<n {
-                        let o = (s * c + ch) * hw, xs = channel + s * hw
-                        for p in 0..<hw { xs[p] = (x[o + p] - mu) * inv }
+                    if needsNormalized {
+                        for s in 0..<n {
+                            let o = (s * c + ch) * hw, xs = channel + s * hw
+                            for p in 0..<hw { xs[p] = (x[o + p] - mu) * inv }
+                        }
                     }
                     var sumDy: Float = 0, sumDyXh: Float = 0
                     for s in 0..<n {
                         let o = (s * c + ch) * hw
                         sumDy += VectorOps.sumFloat(dy + o, count: hw)
-                        sumDyXh += VectorOps.dotFloat(dy + o, channel + s * hw, count: hw)
+                        if needsNormalized { sumDyXh += VectorOps.dotFloat(dy + o, channel + s * hw, count: hw) }
                     }
                     if weightGradient { dgamma[ch] = sumDyXh }
                     if biasGradient { dbeta[ch] = sumDy }

@@ -83,6 +83,10 @@ public enum Parallel {
         }
     }
 
+    /// How many parts to cut `count` independent rows into for `forEachItem`: one per thread
+    /// when the items will run side by side, else 1 (one larger GEMM beats several in a row).
+    public static func parts(_ count: Int) -> Int { splits(count) ? min(threads, count) : 1 }
+
     /// Whether `forEachItem(count, …)` runs its items on several threads (else inline, in order).
     public static func splits(_ count: Int) -> Bool { min(threads, count) > 1 && !isInsideItem && !BLAS.isOpenMP }
 

@@ -38,7 +38,7 @@ final class GRUSweep: RecurrentSweep {
         let bhh = biasHH.value.data, q = scratch.data
         // Samples are independent through time: each thread runs a part of the batch through
         // every step (as LSTMSweep does).
-        let parts = Parallel.threads
+        let parts = Parallel.parts(n)
         Parallel.forEachItem(parts) { part in
             let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
             guard !rows.isEmpty else { return }
@@ -76,7 +76,7 @@ final class GRUSweep: RecurrentSweep {
         dh.update(repeating: 0, count: n * h)
         let dP = projection.data
         // Backpropagation through time by parts of the batch, as in forward.
-        let parts = Parallel.threads
+        let parts = Parallel.parts(n)
         Parallel.forEachItem(parts) { part in
             let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
             guard !rows.isEmpty else { return }

@@ -40,9 +40,10 @@ final class LSTMSweep: RecurrentSweep {
         }
         let bhh = biasHH.value.data, x = preactivation.data
         // Samples are independent through time: with T threads, each runs a part of the batch
-        // through every step (its GEMMs single-threaded), and a row's numbers do not depend on
-        // the parts.
-        let parts = Parallel.threads
+        // through every step (its GEMMs single-threaded). OpenBLAS picks its kernels by a GEMM's
+        // size, so the last bits may differ between thread counts (as with OpenBLAS's own
+        // threading); for a given thread count they are the same run after run.
+        let parts = Parallel.parts(n)
         Parallel.forEachItem(parts) { part in
             let rows = (part * n / parts)..<((part + 1) * n / parts), m = rows.count, r0 = rows.lowerBound
             guard m > 0 else { return }
@@ -79,7 +80,7 @@ final class LSTMSweep: RecurrentSweep {
         let dh = stepGradients.data, dc = dh + n * h, daAll = dc + n * h
         let dA = preactivation.data
         // Backpropagation through time by parts of the batch, as in forward.
-        let parts = Parallel.threads
+        let parts = Parallel.parts(n)
         Parallel.forEachItem(parts) { part in
             let rows = (part * n / parts)..<((part + 1) * n / parts), m = rows.count, r0 = rows.lowerBound
             guard m > 0 else { return }

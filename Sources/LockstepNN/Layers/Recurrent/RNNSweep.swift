@@ -33,7 +33,7 @@ final class RNNSweep: RecurrentSweep {
         let bhh = biasHH.value.data
         // Samples are independent through time: each thread runs a part of the batch through
         // every step (as LSTMSweep does).
-        let parts = Parallel.threads
+        let parts = Parallel.parts(n)
         Parallel.forEachItem(parts) { part in
             let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
             guard !rows.isEmpty else { return }
@@ -60,7 +60,7 @@ final class RNNSweep: RecurrentSweep {
         let dh = scratch.data, daAll = dh + n * h
         dh.update(repeating: 0, count: n * h)
         // Backpropagation through time by parts of the batch, as in forward.
-        let parts = Parallel.threads
+        let parts = Parallel.parts(n)
         Parallel.forEachItem(parts) { part in
             let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
             guard !rows.isEmpty else { return }
