@@ -20,7 +20,7 @@ public enum Parallel {
             // over threads is safe though the compiler cannot prove it.
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: parts) { t in
-                run((t * count / parts)..<((t + 1) * count / parts))
+                run(part(t, of: parts, count))
             }
         }
     }
@@ -83,9 +83,20 @@ public enum Parallel {
         }
     }
 
-    /// How many parts to cut `count` independent rows into for `forEachItem`: one per thread
-    /// when the items will run side by side, else 1 (one larger GEMM beats several in a row).
-    public static func parts(_ count: Int) -> Int { splits(count) ? min(threads, count) : 1 }
+    /// Runs `body` on contiguous ranges of 0..<count (independent rows, e.g. a batch's samples)
+    /// as items of `forEachItem`: one range per thread when the items run side by side, else
+    /// the whole range at once (one larger GEMM beats several in a row). Empty ranges are skipped.
+    public static func forEachRange(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let parts = splits(count) ? min(threads, count) : 1
+        forEachItem(parts) { p in
+            let range = part(p, of: parts, count)
+            if !range.isEmpty { body(range) }
+        }
+    }
+
+    /// Part `t` of 0..<count cut into `parts` contiguous ranges of nearly equal size.
+    @usableFromInline
+    static func part(_ t: Int, of parts: Int, _ count: Int) -> Range<Int> { (t * count / parts)..<((t + 1) * count / parts) }
 
     /// Whether `forEachItem(count, …)` runs its items on several threads (else inline, in order).
     public static func splits(_ count: Int) -> Bool { min(threads, count) > 1 && !isInsideItem && !BLAS.isOpenMP }

@@ -82,16 +82,18 @@ public enum BLASCoreSelection {
 
     /// The BLAS threads Lockstep will run, from `OPENBLAS_NUM_THREADS` (1 when unset or not a count).
     static func blasThreads(_ environment: [String: String]) -> Int {
-        environment["OPENBLAS_NUM_THREADS"].flatMap { Int(String($0.filter { !$0.isWhitespace })) }.map { max($0, 1) } ?? 1
+        count(environment["OPENBLAS_NUM_THREADS"]).map { max($0, 1) } ?? 1
     }
 
     /// The spin OpenBLAS takes from `OPENBLAS_THREAD_TIMEOUT` (else `GOTO_THREAD_TIMEOUT`), as a
     /// power of two of cycles, clamped to 4…30 as the library does; nil when it keeps its default.
     static func spinExponent(_ environment: [String: String]) -> Int? {
-        let value = ["OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT"].lazy
-            .compactMap { environment[$0].flatMap { Int(String($0.filter { !$0.isWhitespace })) } }.first { $0 > 0 }
+        let value = ["OPENBLAS_THREAD_TIMEOUT", "GOTO_THREAD_TIMEOUT"].lazy.compactMap { count(environment[$0]) }.first { $0 > 0 }
         return value.map { min(max($0, 4), 30) }
     }
+
+    /// An integer variable's value, spaces ignored (nil when unset or not a number).
+    private static func count(_ value: String?) -> Int? { value.flatMap { Int(String($0.filter { !$0.isWhitespace })) } }
 
     /// Throws when the running core needs instructions this CPU lacks.
     public static func verify() throws {

@@ -38,10 +38,8 @@ final class GRUSweep: RecurrentSweep {
         let bhh = biasHH.value.data, q = scratch.data
         // Samples are independent through time: each thread runs a part of the batch through
         // every step (as LSTMSweep does).
-        let parts = Parallel.parts(n)
-        Parallel.forEachItem(parts) { part in
-            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
-            guard !rows.isEmpty else { return }
+        Parallel.forEachRange(n) { rows in
+            let r0 = rows.lowerBound
             for t in 0..<steps {
                 let hPrev = hidden.data + t * n * h, hNext = hidden.data + (t + 1) * n * h
                 BLAS.sgemm(transB: true, m: rows.count, n: g3, k: h, a: hPrev + r0 * h, lda: h, b: weightHH.value.data, ldb: h,
@@ -76,10 +74,8 @@ final class GRUSweep: RecurrentSweep {
         dh.update(repeating: 0, count: n * h)
         let dP = projection.data
         // Backpropagation through time by parts of the batch, as in forward.
-        let parts = Parallel.parts(n)
-        Parallel.forEachItem(parts) { part in
-            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
-            guard !rows.isEmpty else { return }
+        Parallel.forEachRange(n) { rows in
+            let r0 = rows.lowerBound
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let hPrev = hidden.data + t * n * h, dq = dqAll + t * n * g3
                 for s in rows {
@@ -103,11 +99,8 @@ final class GRUSweep: RecurrentSweep {
                 (dh + r0 * h).update(from: dhPrev + r0 * h, count: rows.count * h)
             }
         }
-        // dW_hh = Σ_t dq_tᵀ·h_{t−1}: one GEMM over the time-major rows of all steps; db_hh = Σ dq.
-        if !weightHH.isFrozen {
-            BLAS.sgemm(transA: true, m: g3, n: h, k: steps * n, a: dqAll, lda: g3, b: hidden.data, ldb: h,
-                       c: weightHH.gradient.data, ldc: h)
-        }
+        // dW_hh = Σ_t dq_tᵀ·h_{t−1}; db_hh = Σ dq.
+        Recurrence.backwardRecurrentWeight(dqAll, states: hidden, rows: steps * n, gates: g3, weight: weightHH)
         if !biasHH.isFrozen { VectorOps.sumRows(dqAll, rows: steps * n, cols: g3, into: biasHH.gradient.data) }
         return Recurrence.backwardInputs(dP, input: input, weight: weightIH, bias: biasIH, gates: g3,
                                          needsInputGradient: needsInputGradient, into: inputGradient)

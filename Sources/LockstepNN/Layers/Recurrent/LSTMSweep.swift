@@ -43,10 +43,8 @@ final class LSTMSweep: RecurrentSweep {
         // through every step (its GEMMs single-threaded). OpenBLAS picks its kernels by a GEMM's
         // size, so the last bits may differ between thread counts (as with OpenBLAS's own
         // threading); for a given thread count they are the same run after run.
-        let parts = Parallel.parts(n)
-        Parallel.forEachItem(parts) { part in
-            let rows = (part * n / parts)..<((part + 1) * n / parts), m = rows.count, r0 = rows.lowerBound
-            guard m > 0 else { return }
+        Parallel.forEachRange(n) { rows in
+            let m = rows.count, r0 = rows.lowerBound
             for t in 0..<steps {
                 let a = gates.data + t * n * g4
                 let cPrev = cells.data + t * n * h, cNext = cells.data + (t + 1) * n * h
@@ -80,10 +78,8 @@ final class LSTMSweep: RecurrentSweep {
         let dh = stepGradients.data, dc = dh + n * h, daAll = dc + n * h
         let dA = preactivation.data
         // Backpropagation through time by parts of the batch, as in forward.
-        let parts = Parallel.parts(n)
-        Parallel.forEachItem(parts) { part in
-            let rows = (part * n / parts)..<((part + 1) * n / parts), m = rows.count, r0 = rows.lowerBound
-            guard m > 0 else { return }
+        Parallel.forEachRange(n) { rows in
+            let m = rows.count, r0 = rows.lowerBound
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let da = daAll + t * n * g4
                 let a = gates.data + t * n * g4, cPrev = cells.data + t * n * h, tanhC = cellTanh.data + (t + 1) * n * h
@@ -106,10 +102,8 @@ final class LSTMSweep: RecurrentSweep {
                 BLAS.sgemm(m: m, n: h, k: g4, a: da + r0 * g4, lda: g4, b: weightHH.value.data, ldb: h, c: dh + r0 * h, ldc: h)
             }
         }
-        // dW_hh = Σ_t da_tᵀ·h_{t−1}: one GEMM over the time-major rows of all steps.
-        if !weightHH.isFrozen {
-            BLAS.sgemm(transA: true, m: g4, n: h, k: steps * n, a: daAll, lda: g4, b: hidden.data, ldb: h, c: weightHH.gradient.data, ldc: h)
-        }
+        // dW_hh = Σ_t da_tᵀ·h_{t−1}.
+        Recurrence.backwardRecurrentWeight(daAll, states: hidden, rows: steps * n, gates: g4, weight: weightHH)
         // b_hh enters every step's preactivation as b_ih does: the same gradient.
         if !biasHH.isFrozen { VectorOps.sumRows(dA, rows: n * steps, cols: g4, into: biasHH.gradient.data) }
         return Recurrence.backwardInputs(dA, input: input, weight: weightIH, bias: biasIH, gates: g4,

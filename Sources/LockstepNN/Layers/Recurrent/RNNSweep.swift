@@ -33,10 +33,8 @@ final class RNNSweep: RecurrentSweep {
         let bhh = biasHH.value.data
         // Samples are independent through time: each thread runs a part of the batch through
         // every step (as LSTMSweep does).
-        let parts = Parallel.parts(n)
-        Parallel.forEachItem(parts) { part in
-            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
-            guard !rows.isEmpty else { return }
+        Parallel.forEachRange(n) { rows in
+            let r0 = rows.lowerBound
             for t in 0..<steps {
                 let a = hidden.data + (t + 1) * n * h
                 BLAS.sgemm(transB: true, m: rows.count, n: h, k: h, a: hidden.data + (t * n + r0) * h, lda: h, b: weightHH.value.data,
@@ -60,10 +58,8 @@ final class RNNSweep: RecurrentSweep {
         let dh = scratch.data, daAll = dh + n * h
         dh.update(repeating: 0, count: n * h)
         // Backpropagation through time by parts of the batch, as in forward.
-        let parts = Parallel.parts(n)
-        Parallel.forEachItem(parts) { part in
-            let rows = (part * n / parts)..<((part + 1) * n / parts), r0 = rows.lowerBound
-            guard !rows.isEmpty else { return }
+        Parallel.forEachRange(n) { rows in
+            let r0 = rows.lowerBound
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let hNow = hidden.data + (t + 1) * n * h, da = daAll + t * n * h
                 for s in rows {
@@ -78,10 +74,8 @@ final class RNNSweep: RecurrentSweep {
                 BLAS.sgemm(m: rows.count, n: h, k: h, a: da + r0 * h, lda: h, b: weightHH.value.data, ldb: h, c: dh + r0 * h, ldc: h)
             }
         }
-        // dW_hh = Σ_t da_tᵀ·h_{t−1}: one GEMM over the time-major rows of all steps.
-        if !weightHH.isFrozen {
-            BLAS.sgemm(transA: true, m: h, n: h, k: steps * n, a: daAll, lda: h, b: hidden.data, ldb: h, c: weightHH.gradient.data, ldc: h)
-        }
+        // dW_hh = Σ_t da_tᵀ·h_{t−1}.
+        Recurrence.backwardRecurrentWeight(daAll, states: hidden, rows: steps * n, gates: h, weight: weightHH)
         // b_hh enters every step's preactivation as b_ih does: the same gradient.
         if !biasHH.isFrozen { VectorOps.sumRows(dA, rows: n * steps, cols: h, into: biasHH.gradient.data) }
         return Recurrence.backwardInputs(dA, input: input, weight: weightIH, bias: biasIH, gates: h,

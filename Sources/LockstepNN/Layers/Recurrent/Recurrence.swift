@@ -40,6 +40,17 @@ enum Recurrence {
         return dx
     }
 
+    /// dW_hh = Σ_t g_tᵀ·h_{t−1} (unless frozen) from every step's gradients with respect to its
+    /// recurrent preactivation, time-major [T, N, gates], and the states [T + 1, N, H]: the
+    /// first `rows` = T·N rows of the states are h_0 … h_{T−1}, row for row, so it is one GEMM.
+    static func backwardRecurrentWeight(_ stepGradients: UnsafePointer<Float>, states: Tensor, rows: Int, gates: Int,
+                                        weight: Parameter) {
+        guard !weight.isFrozen else { return }
+        let h = weight.shape[1]
+        BLAS.sgemm(transA: true, m: gates, n: h, k: rows, a: stepGradients, lda: gates, b: states.data, ldb: h,
+                   c: weight.gradient.data, ldc: h)
+    }
+
     /// Copies `width` columns of every [N, T, ·] row of `source` (row width `sourceWidth`, from
     /// column `sourceOffset`) into `destination` (row width `destinationWidth`, from column
     /// `destinationOffset`), with time reversed when `reversed`; adds instead of copying when
