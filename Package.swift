@@ -26,6 +26,7 @@ let package = Package(
 
         // cpuid/xgetbv and a process_vm_readv probe, which Swift cannot express (BLAS core choice, doctor).
         .target(name: "CMachine"),
+        .target(name: "CKernels"),
         // A SIGSEGV handler that names the file libhdf5 was reading (damaged files crash libhdf5 1.10).
         .target(name: "CReadGuard"),
         // JPEG and PNG through libjpeg-turbo and libpng, whose errors longjmp (Swift cannot catch that).
@@ -35,7 +36,7 @@ let package = Package(
         // Watching runs: the console's progress bar, per-rank log files, TensorBoard event files, plots.
         .target(name: "LockstepMonitor", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["TensorBoard/event.proto", "TensorBoard/generate.sh"]),
-        .target(name: "LockstepTensor", dependencies: ["CBLAS", "CMachine"]),
+        .target(name: "LockstepTensor", dependencies: ["CBLAS", "CKernels", "CMachine"]),
         .target(name: "LockstepNN", dependencies: ["LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
         .target(name: "LockstepHDF5", dependencies: ["CHDF5", "CReadGuard", .product(name: "Crypto", package: "swift-crypto")]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LockstepBench
 import LockstepDistributed
+import LockstepNN
 import LockstepTrain
 
 /// `lockstep bench WORKLOAD [--json] …`.
@@ -26,6 +27,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Gradient bucket size in MB.") var bucketMb: Double = 25
     @Option(help: "What gradients travel as: float32 or bfloat16 (W1-W5, W8, W9).") var allreduceDtype = "float32"
     @Flag(help: "Start gradient allreduces only after backward (default: during backward, as buckets fill).") var noOverlap = false
+    @Flag(help: "Convolutions by im2col only, without Winograd's algorithm for 3×3 stride-1 layers, to compare.") var noWinograd = false
     @Flag(help: "Check the gradients for NaN/Inf every step, as training does (W1-W4), to measure its cost.") var checkNonfinite = false
     @Option(help: "Fashion-MNIST IDX directory.") var data = "/usr/share/datasets/fashion-mnist"
     @Option(help: ArgumentHelp("Write a Chrome trace of the timed steps (all ranks) to FILE.", valueName: "FILE")) var timeline: String?
@@ -57,6 +59,7 @@ struct Bench: ParsableCommand {
         options.allreducePrecision = GradientReducer.Precision(rawValue: allreduceDtype)!
         options.overlap = !noOverlap
         options.checkNonFinite = checkNonfinite
+        Conv2D.winogradEnabled = !noWinograd
         options.fashionMNIST = data
         options.timeline = timeline
         options.scratch = scratch

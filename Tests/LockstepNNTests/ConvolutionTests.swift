@@ -284,6 +284,31 @@ final class ThreadSplitTests: XCTestCase {
         }
     }
 
+    /// A Winograd convolution's chunks run side by side, and within one chunk its transforms
+    /// split channels over threads: either way 1 and 3 threads give the same bits. (OpenBLAS
+    /// stays at 1 thread: when it threads a GEMM itself, as it may in the 1-thread run of the
+    /// weight gradient's, it can pick other kernels.)
+    func testWinogradIsIdenticalOnOneAndThreeThreads() throws {
+        let saved = Parallel.threads, savedWork = Parallel.minimumWork, blas = BLAS.threads
+        defer { Parallel.threads = saved; Parallel.minimumWork = savedWork; BLAS.threads = blas }
+        BLAS.threads = 1
+        Parallel.minimumWork = 1024  // so that the transforms of a single chunk split
+        for batch in [7, 1] {  // 144 tiles a sample: 4 chunks of 2 samples, or one chunk
+            var results: [[Float]] = []
+            for threads in [1, 3] {
+                Parallel.threads = threads
+                let conv = Conv2D(outChannels: 16, kernel: 3, padding: 1)
+                try bind(conv, inputShape: [16, 24, 24], seed: 8)
+                XCTAssertTrue(conv.usesWinograd)
+                let y = conv.forward(randomTensor([batch, 16, 24, 24], seed: 9), ForwardContext(training: true))
+                let dx = conv.backward(randomTensor(y.shape, seed: 10), needsInputGradient: true, nil)!
+                results.append(y.toArray() + dx.toArray() + conv.parameters.flatMap { $0.gradient.toArray() })
+            }
+            let firstDifference = zip(results[0], results[1]).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            XCTAssertNil(firstDifference, "batch \(batch): outputs, input gradients, then weight and bias gradients")
+        }
+    }
+
     /// Recurrent layers run parts of the batch through time on separate threads: 1 and 3
     /// threads give the same outputs and gradients (also with 7 samples, which do not divide
     /// evenly), to rounding: OpenBLAS may pick another kernel for a part's smaller GEMMs.

@@ -5,7 +5,10 @@ import LockstepTensor
 /// Shapes: x [N, C, H, W], W [O, C, kH, kW] (OIHW), b [O], y [N, O, H′, W′] with
 /// H′ = ⌊(H + 2p − kH)/s⌋ + 1. Per sample: cols = im2col(x_n) [C·kH·kW, H′W′],
 /// y_n = W·cols + b. Backward: dW += dy_n·colsᵀ, db += Σ dy_n, dx_n = col2im(Wᵀ·dy_n).
-/// A 1×1 stride-1 unpadded convolution skips im2col (cols is x_n itself).
+/// A 1×1 stride-1 unpadded convolution skips im2col (cols is x_n itself). A 3×3 stride-1
+/// convolution of at least `winogradMinimumChannels` channels in and out computes its output
+/// and its data gradient by Winograd's F(2×2, 3×3) instead (2.25× fewer multiplications; see
+/// `Winograd`), and its weight gradient by im2col.
 /// Initialization: He normal (fan-in C·kH·kW) by default; bias zeros.
 public final class Conv2D: Layer {
     public var kind: String { "Conv2D" }
@@ -18,10 +21,14 @@ public final class Conv2D: Layer {
     public private(set) var weight: Parameter!
     public private(set) var bias: Parameter?
     private var geometry: ConvGeometry!
+    /// Whether output and data gradient go through `Winograd` (decided by `build`).
+    public private(set) var usesWinograd = false
 
     private var input: Tensor?
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
+    /// The kernels as Winograd's U, from forward, for forward and the data gradient.
+    private let transformedKernels = Tensor(shape: [0])
 
     public convenience init(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
                 weightInitializer: Initializer = .heNormal) {
@@ -54,6 +61,8 @@ public final class Conv2D: Layer {
                                    got: inputShape)
         }
         geometry = g
+        usesWinograd = Self.winogradEnabled && Winograd.applies(g)
+            && min(g.channels, outChannels) >= Self.winogradMinimumChannels
         weight = Parameter(name: "weight", shape: [outChannels, g.channels, kernel.0, kernel.1], initializer: weightInitializer)
         if useBias { bias = Parameter(name: "bias", shape: [outChannels], initializer: .zeros) }
         return [outChannels, g.outH, g.outW]
@@ -72,6 +81,25 @@ public final class Conv2D: Layer {
     /// The output positions a GEMM should span at least.
     static let gemmColumns = 1024
 
+    /// Whether layers built from now on may use Winograd's algorithm. Unsynchronized: only
+    /// tests and benchmarks change it (to compare with im2col), before building a model.
+    nonisolated(unsafe) public static var winogradEnabled = true
+
+    /// Channels in and out below which im2col stays: with few channels the GEMMs' inner
+    /// dimension is too small for the saved multiplications to pay for the transforms.
+    public static let winogradMinimumChannels = 16
+
+    /// Samples per Winograd chunk, as `chunkSize` for im2col: enough for `winogradTiles` tiles
+    /// a GEMM, and the transformed inputs and products within the workspace budget.
+    private func winogradChunkSize(_ n: Int, inChannels c: Int, outChannels k: Int, _ g: ConvGeometry) -> Int {
+        let tiles = Winograd.tiles(outH: g.outH, outW: g.outW)
+        let fit = Workspace.budget / max(16 * max(c, k) * tiles, 1)
+        return max(1, min(n, fit, (Self.winogradTiles + tiles - 1) / tiles))
+    }
+
+    /// The tiles (columns) a Winograd GEMM should span at least.
+    static let winogradTiles = 256
+
     /// Partial weight gradients a backward pass sums: its chunks are cut into this many runs
     /// of consecutive chunks, which threads take one at a time. Fixed by the layer's shape and
     /// the batch, never by the thread count, so how runs are spread over threads never changes
@@ -85,6 +113,7 @@ public final class Conv2D: Layer {
         let n = input.shape[0], inSize = g.channels * g.height * g.width, outSize = outChannels * g.outH * g.outW
         self.input = input
         output.resize([n, outChannels, g.outH, g.outW])
+        if usesWinograd { forwardWinograd(input); return output }
         let chunk = chunkSize(n), x = input.data, y = output.data
         // Chunks are independent: with T threads, T of them run side by side.
         Parallel.forEachItem((n + chunk - 1) / chunk) { c in
@@ -92,6 +121,23 @@ public final class Conv2D: Layer {
             forward(x + s0 * inSize, into: y + s0 * outSize, samples: min(chunk, n - s0))
         }
         return output
+    }
+
+    /// The forward pass by Winograd: the kernels transformed once (kept for backward), then
+    /// chunks of samples side by side.
+    private func forwardWinograd(_ input: Tensor) {
+        let g = geometry!, n = input.shape[0], o = outChannels
+        transformedKernels.resize([Winograd.kernelCount(outChannels: o, inChannels: g.channels)])
+        let kernels = UnsafePointer(transformedKernels.data)
+        Winograd.transformKernels(weight.value.data, outChannels: o, inChannels: g.channels, into: transformedKernels.data)
+        let chunk = winogradChunkSize(n, inChannels: g.channels, outChannels: o, g)
+        let inSize = g.channels * g.height * g.width, outSize = o * g.outH * g.outW
+        let x = input.data, y = output.data, b = bias?.value.data
+        Parallel.forEachItem((n + chunk - 1) / chunk) { c in
+            let s0 = c * chunk
+            Winograd.convolve(x + s0 * inSize, g, kernels: kernels, outChannels: o, bias: b.map { UnsafePointer($0) },
+                              into: y + s0 * outSize, samples: min(chunk, n - s0), inStride: inSize, outStride: outSize)
+        }
     }
 
     /// y[s, o, hw] = W · im2col(x_s) + b for `m` consecutive samples, in this thread's workspace.
@@ -126,7 +172,8 @@ public final class Conv2D: Layer {
         guard let input else { preconditionFailure("Conv2D.backward before forward") }
         let n = input.shape[0], o = outChannels, wCount = weight.value.count
         if needsInputGradient { inputGradient.resize(input.shape) }
-        let need = Needs(weight: !weight.isFrozen, bias: bias.map { !$0.isFrozen } ?? false, input: needsInputGradient)
+        let need = Needs(weight: !weight.isFrozen, bias: bias.map { !$0.isFrozen } ?? false,
+                         input: needsInputGradient && !usesWinograd)
         if need.weight && n == 0 { weight.gradient.fill(0) }
         if need.bias { bias!.gradient.fill(0) }
         let chunk = chunkSize(n), chunks = (n + chunk - 1) / chunk, runs = gradientRuns(chunks: chunks)
@@ -152,7 +199,27 @@ public final class Conv2D: Layer {
         if need.bias, let partialB {
             for r in 0..<runs { VectorOps.add(partialB + r * o, to: bias!.gradient.data, count: o) }
         }
+        if needsInputGradient && usesWinograd { inputGradientWinograd(outputGradient, ready) }
         return needsInputGradient ? inputGradient : nil
+    }
+
+    /// dx by Winograd: dy convolved with the kernels turned 180° and their channels swapped
+    /// (stride 1, padding 2 − p), which gives back the input's size; their U is forward's, read
+    /// flipped.
+    private func inputGradientWinograd(_ outputGradient: Tensor, _ ready: GradientsReadyHandler?) {
+        let g = geometry!, n = outputGradient.shape[0], o = outChannels, c = g.channels
+        let back = ConvGeometry(channels: o, height: g.outH, width: g.outW, kernel: (3, 3), stride: (1, 1),
+                                padding: (2 - g.padH, 2 - g.padW))
+        let kernels = UnsafePointer(transformedKernels.data)
+        let chunk = winogradChunkSize(n, inChannels: o, outChannels: c, back)
+        let dySize = o * g.outH * g.outW, dxSize = c * g.height * g.width
+        let dy = outputGradient.data, dx = inputGradient.data
+        Parallel.forEachItem((n + chunk - 1) / chunk) { i, onCallingThread in
+            let s0 = i * chunk
+            Winograd.convolve(dy + s0 * dySize, back, kernels: kernels, flipped: true, outChannels: c, bias: nil,
+                              into: dx + s0 * dxSize, samples: min(chunk, n - s0), inStride: dySize, outStride: dxSize)
+            if onCallingThread { ready?([]) }
+        }
     }
 
     /// Which gradients a backward pass computes.

@@ -1,0 +1,27 @@
+#ifndef LOCKSTEP_KERNELS_H
+#define LOCKSTEP_KERNELS_H
+
+/* Vector kernels that must use the CPU's widest vectors: compiled once per instruction set
+ * (AVX-512, AVX2, baseline x86-64) and chosen when the library loads, since the Swift
+ * targets are built for baseline x86-64 and so use 128-bit vectors only. */
+
+/* Winograd F(2x2, 3x3), the transforms around its GEMMs (see Winograd.swift for the algebra
+ * and layouts). Each call handles channels [first, end) of a chunk of `samples` samples. */
+
+/* U[xi, o, c] = (G w[o, c] G^T)[xi] for output channels o in [first, end); w is OIHW [k, c, 3, 3]. */
+void lockstep_winograd_kernels(const float *w, int out_channels, int in_channels, int first, int end, float *u);
+
+/* V[xi, c, tile] = (B^T d B)[xi] for input channels c in [first, end). `scratch` holds
+ * lockstep_winograd_input_scratch(...) floats. */
+void lockstep_winograd_input(const float *x, int channels, int height, int width, int pad_h, int pad_w,
+                             int out_h, int out_w, int samples, long in_stride, int first, int end,
+                             float *v, float *scratch);
+long lockstep_winograd_input_scratch(int out_h, int out_w, int samples);
+
+/* y[s, o] = A^T M A (+ bias[o]) for output channels o in [first, end); bias may be NULL.
+ * `scratch` holds lockstep_winograd_output_scratch(...) floats. */
+void lockstep_winograd_output(const float *m, int out_channels, int out_h, int out_w, int samples, long out_stride,
+                              const float *bias, int first, int end, float *y, float *scratch);
+long lockstep_winograd_output_scratch(int out_h, int out_w, int samples);
+
+#endif
