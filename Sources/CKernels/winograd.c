@@ -136,3 +136,72 @@ void lockstep_winograd_output(const float *m, int k, int out_h, int out_w, int s
         }
     }
 }
+
+/* The weight gradient: dU[xi] = sum over tiles of (A dY A^T)[xi] V[xi], then dW = G^T dU G. */
+
+/* A dY A^T of every tile, dY = [[a, b], [c, d]] = top[2n], top[2n + 1], bottom[2n], bottom[2n + 1]:
+ * rows A dY = (a, b), (a + c, b + d), (a - c, b - d), (-c, -d), each times A^T: (x, y) ->
+ * (x, x + y, x - y, -y). */
+INLINE void spread_tiles(const float *restrict top, const float *restrict bottom, long tiles, long plane,
+                         float *restrict g) {
+    for (long n = 0; n < tiles; n++) {
+        float a = top[2 * n], b = top[2 * n + 1], c = bottom[2 * n], d = bottom[2 * n + 1];
+        float x[4] = { a, a + c, a - c, -c }, y[4] = { b, b + d, b - d, -d };
+        for (int i = 0; i < 4; i++) {
+            g[(4 * i) * plane + n] = x[i];
+            g[(4 * i + 1) * plane + n] = x[i] + y[i];
+            g[(4 * i + 2) * plane + n] = x[i] - y[i];
+            g[(4 * i + 3) * plane + n] = -y[i];
+        }
+    }
+}
+
+/* A row of dy into a row of pairs, 0 past an odd edge. */
+INLINE void gather_row(const float *restrict src, int count, int length, float *restrict dst) {
+    for (int q = 0; q < count; q++) dst[q] = src[q];
+    for (int q = count; q < length; q++) dst[q] = 0;
+}
+
+CLONED
+void lockstep_winograd_output_gradient(const float *dy, int k, int out_h, int out_w, int samples, long out_stride,
+                                       int first, int end, float *g, float *scratch) {
+    const int th = (out_h + 1) / 2, tw = (out_w + 1) / 2, row = 2 * tw;
+    const long t = (long)samples * th * tw, plane = (long)k * t;
+    float *top = scratch, *bottom = scratch + 2 * t;
+    for (int o = first; o < end; o++) {
+        for (int s = 0; s < samples; s++) {
+            for (int ty = 0; ty < th; ty++) {
+                const float *src = dy + s * out_stride + ((long)o * out_h + 2 * ty) * out_w;
+                long at = ((long)s * th + ty) * row;
+                gather_row(src, out_w, row, top + at);
+                gather_row(src + out_w, 2 * ty + 1 < out_h ? out_w : 0, row, bottom + at);
+            }
+        }
+        spread_tiles(top, bottom, t, plane, g + (long)o * t);
+    }
+}
+
+/* dW[o, c] = G^T dU[o, c] G for output channels o in [first, end): G^T dU's rows are
+ * u0 + (u1 + u2)/2, (u1 - u2)/2, (u1 + u2)/2 + u3, and each row (x0..x3) times G likewise. */
+CLONED
+void lockstep_winograd_kernel_gradient(const float *du, int k, int c, int first, int end, float *dw) {
+    const long plane = (long)k * c;
+    for (int o = first; o < end; o++) {
+        for (int ci = 0; ci < c; ci++) {
+            const float *u = du + (long)o * c + ci;
+            float r[3][4];
+            for (int j = 0; j < 4; j++) {
+                float u0 = u[j * plane], u1 = u[(4 + j) * plane], u2 = u[(8 + j) * plane], u3 = u[(12 + j) * plane];
+                r[0][j] = u0 + 0.5f * (u1 + u2);
+                r[1][j] = 0.5f * (u1 - u2);
+                r[2][j] = 0.5f * (u1 + u2) + u3;
+            }
+            float *w = dw + ((long)o * c + ci) * 9;
+            for (int i = 0; i < 3; i++) {
+                w[3 * i] = r[i][0] + 0.5f * (r[i][1] + r[i][2]);
+                w[3 * i + 1] = 0.5f * (r[i][1] - r[i][2]);
+                w[3 * i + 2] = 0.5f * (r[i][1] + r[i][2]) + r[i][3];
+            }
+        }
+    }
+}

@@ -24,4 +24,14 @@ void lockstep_winograd_output(const float *m, int out_channels, int out_h, int o
                               const float *bias, int first, int end, float *y, float *scratch);
 long lockstep_winograd_output_scratch(int out_h, int out_w, int samples);
 
+/* The weight gradient's transforms. G[xi, o, tile] = (A dY A^T)[xi] of dy's 2x2 tiles (0 past an
+ * odd edge) for output channels o in [first, end); `scratch` holds
+ * lockstep_winograd_output_scratch(...) floats. */
+void lockstep_winograd_output_gradient(const float *dy, int out_channels, int out_h, int out_w, int samples,
+                                       long out_stride, int first, int end, float *g, float *scratch);
+
+/* dW[o, c] = G^T dU[o, c] G, overwritten, for output channels o in [first, end); dU as U. */
+void lockstep_winograd_kernel_gradient(const float *du, int out_channels, int in_channels, int first, int end,
+                                       float *dw);
+
 #endif

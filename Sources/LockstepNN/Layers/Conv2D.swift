@@ -18,17 +18,17 @@ public final class Conv2D: Layer {
     public let padding: (Int, Int)
     public let useBias: Bool
     public let weightInitializer: Initializer
-    public private(set) var weight: Parameter!
+    public internal(set) var weight: Parameter!
     public private(set) var bias: Parameter?
-    private var geometry: ConvGeometry!
+    var geometry: ConvGeometry!
     /// Whether output and data gradient go through `Winograd` (decided by `build`).
     public private(set) var usesWinograd = false
 
-    private var input: Tensor?
-    private let output = Tensor(shape: [0])
-    private let inputGradient = Tensor(shape: [0])
+    var input: Tensor?
+    let output = Tensor(shape: [0])
+    let inputGradient = Tensor(shape: [0])
     /// The kernels as Winograd's U, from forward, for forward and the data gradient.
-    private let transformedKernels = Tensor(shape: [0])
+    let transformedKernels = Tensor(shape: [0])
 
     public convenience init(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
                 weightInitializer: Initializer = .heNormal) {
@@ -89,23 +89,12 @@ public final class Conv2D: Layer {
     /// dimension is too small for the saved multiplications to pay for the transforms.
     public static let winogradMinimumChannels = 16
 
-    /// Samples per Winograd chunk, as `chunkSize` for im2col: enough for `winogradTiles` tiles
-    /// a GEMM, and the transformed inputs and products within the workspace budget.
-    private func winogradChunkSize(_ n: Int, inChannels c: Int, outChannels k: Int, _ g: ConvGeometry) -> Int {
-        let tiles = Winograd.tiles(outH: g.outH, outW: g.outW)
-        let fit = Workspace.budget / max(16 * max(c, k) * tiles, 1)
-        return max(1, min(n, fit, (Self.winogradTiles + tiles - 1) / tiles))
-    }
-
-    /// The tiles (columns) a Winograd GEMM should span at least.
-    static let winogradTiles = 256
-
     /// Partial weight gradients a backward pass sums: its chunks are cut into this many runs
     /// of consecutive chunks, which threads take one at a time. Fixed by the layer's shape and
     /// the batch, never by the thread count, so how runs are spread over threads never changes
     /// the bits: at most 8 runs, and partial sums that take at most 4× the workspace budget.
-    private func gradientRuns(chunks: Int) -> Int {
-        max(1, min(chunks, 8, 1 + 4 * Workspace.budget / max(weight.value.count, 1)))
+    func gradientRuns(chunks: Int, partialCount: Int) -> Int {
+        max(1, min(chunks, 8, 1 + 4 * Workspace.budget / max(partialCount, 1)))
     }
 
     public func forward(_ input: Tensor, _ context: ForwardContext) -> Tensor {
@@ -121,23 +110,6 @@ public final class Conv2D: Layer {
             forward(x + s0 * inSize, into: y + s0 * outSize, samples: min(chunk, n - s0))
         }
         return output
-    }
-
-    /// The forward pass by Winograd: the kernels transformed once (kept for backward), then
-    /// chunks of samples side by side.
-    private func forwardWinograd(_ input: Tensor) {
-        let g = geometry!, n = input.shape[0], o = outChannels
-        transformedKernels.resize([Winograd.kernelCount(outChannels: o, inChannels: g.channels)])
-        let kernels = UnsafePointer(transformedKernels.data)
-        Winograd.transformKernels(weight.value.data, outChannels: o, inChannels: g.channels, into: transformedKernels.data)
-        let chunk = winogradChunkSize(n, inChannels: g.channels, outChannels: o, g)
-        let inSize = g.channels * g.height * g.width, outSize = o * g.outH * g.outW
-        let x = input.data, y = output.data, b = bias?.value.data
-        Parallel.forEachItem((n + chunk - 1) / chunk) { c in
-            let s0 = c * chunk
-            Winograd.convolve(x + s0 * inSize, g, kernels: kernels, outChannels: o, bias: b.map { UnsafePointer($0) },
-                              into: y + s0 * outSize, samples: min(chunk, n - s0), inStride: inSize, outStride: outSize)
-        }
     }
 
     /// y[s, o, hw] = W · im2col(x_s) + b for `m` consecutive samples, in this thread's workspace.
@@ -170,13 +142,18 @@ public final class Conv2D: Layer {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool, _ ready: GradientsReadyHandler?) -> Tensor? {
         guard let input else { preconditionFailure("Conv2D.backward before forward") }
-        let n = input.shape[0], o = outChannels, wCount = weight.value.count
         if needsInputGradient { inputGradient.resize(input.shape) }
-        let need = Needs(weight: !weight.isFrozen, bias: bias.map { !$0.isFrozen } ?? false,
-                         input: needsInputGradient && !usesWinograd)
-        if need.weight && n == 0 { weight.gradient.fill(0) }
+        let need = Needs(weight: !weight.isFrozen, bias: bias.map { !$0.isFrozen } ?? false, input: needsInputGradient)
+        if need.weight && input.shape[0] == 0 { weight.gradient.fill(0) }
         if need.bias { bias!.gradient.fill(0) }
-        let chunk = chunkSize(n), chunks = (n + chunk - 1) / chunk, runs = gradientRuns(chunks: chunks)
+        if usesWinograd { backwardWinograd(outputGradient, need, ready) } else { backwardIm2col(outputGradient, need, ready) }
+        return needsInputGradient ? inputGradient : nil
+    }
+
+    /// The backward pass by im2col, in chunks of samples side by side.
+    private func backwardIm2col(_ outputGradient: Tensor, _ need: Needs, _ ready: GradientsReadyHandler?) {
+        let n = outputGradient.shape[0], o = outChannels, wCount = weight.value.count
+        let chunk = chunkSize(n), chunks = (n + chunk - 1) / chunk, runs = gradientRuns(chunks: chunks, partialCount: wCount)
         // Run r sums its chunks' gradients into partial r: run 0 straight into the parameters'
         // gradients, the others into the caller's workspace; then they are added in run order.
         let ws = Workspace.current
@@ -199,31 +176,10 @@ public final class Conv2D: Layer {
         if need.bias, let partialB {
             for r in 0..<runs { VectorOps.add(partialB + r * o, to: bias!.gradient.data, count: o) }
         }
-        if needsInputGradient && usesWinograd { inputGradientWinograd(outputGradient, ready) }
-        return needsInputGradient ? inputGradient : nil
-    }
-
-    /// dx by Winograd: dy convolved with the kernels turned 180° and their channels swapped
-    /// (stride 1, padding 2 − p), which gives back the input's size; their U is forward's, read
-    /// flipped.
-    private func inputGradientWinograd(_ outputGradient: Tensor, _ ready: GradientsReadyHandler?) {
-        let g = geometry!, n = outputGradient.shape[0], o = outChannels, c = g.channels
-        let back = ConvGeometry(channels: o, height: g.outH, width: g.outW, kernel: (3, 3), stride: (1, 1),
-                                padding: (2 - g.padH, 2 - g.padW))
-        let kernels = UnsafePointer(transformedKernels.data)
-        let chunk = winogradChunkSize(n, inChannels: o, outChannels: c, back)
-        let dySize = o * g.outH * g.outW, dxSize = c * g.height * g.width
-        let dy = outputGradient.data, dx = inputGradient.data
-        Parallel.forEachItem((n + chunk - 1) / chunk) { i, onCallingThread in
-            let s0 = i * chunk
-            Winograd.convolve(dy + s0 * dySize, back, kernels: kernels, flipped: true, outChannels: c, bias: nil,
-                              into: dx + s0 * dxSize, samples: min(chunk, n - s0), inStride: dySize, outStride: dxSize)
-            if onCallingThread { ready?([]) }
-        }
     }
 
     /// Which gradients a backward pass computes.
-    private struct Needs { var weight: Bool, bias: Bool, input: Bool }
+    struct Needs { var weight: Bool, bias: Bool, input: Bool }
 
     /// One chunk of the backward pass, in this thread's workspace: dW (+)= dy·colsᵀ,
     /// db += Σ dy, dx = col2im(Wᵀ·dy).

@@ -64,6 +64,36 @@ public enum Winograd {
         }
     }
 
+    /// dU[ξ] (+)= Ĝ[ξ] · V[ξ]ᵀ over a chunk of samples, Ĝ[ξ, o, tile] = (A dY Aᵀ)[ξ] of dy's
+    /// tiles: the weight gradient in the transformed domain (`kernelGradient` turns it back).
+    /// `du` holds 16 matrices K × C, overwritten unless `accumulate`. Uses buffers 0, 1 and 5 of
+    /// the current workspace.
+    public static func accumulateKernelGradient(_ x: UnsafePointer<Float>, _ g: ConvGeometry, outputGradient dy: UnsafePointer<Float>,
+                                                outChannels k: Int, samples: Int, inStride: Int, outStride: Int,
+                                                accumulate: Bool, into du: UnsafeMutablePointer<Float>) {
+        let c = g.channels, t = samples * tiles(outH: g.outH, outW: g.outW)
+        let ws = Workspace.current
+        let v = ws.buffer(0, count: 16 * c * t), gy = ws.buffer(1, count: 16 * k * t)
+        transformInput(x, g, samples: samples, inStride: inStride, into: v)
+        let scratch = lockstep_winograd_output_scratch(Int32(g.outH), Int32(g.outW), Int32(samples))
+        Parallel.forEachPart(k, itemWork: 16 * t) { part in
+            lockstep_winograd_output_gradient(dy, Int32(k), Int32(g.outH), Int32(g.outW), Int32(samples), outStride,
+                                              Int32(part.lowerBound), Int32(part.upperBound), gy, Workspace.current.buffer(5, count: scratch))
+        }
+        for xi in 0..<16 {
+            BLAS.sgemm(transB: true, m: k, n: c, k: t, a: gy + xi * k * t, lda: t, b: v + xi * c * t, ldb: t,
+                       beta: accumulate ? 1 : 0, c: du + xi * k * c, ldc: c)
+        }
+    }
+
+    /// dW[o, c] = Gᵀ dU[o, c] G, overwritten: the weight gradient from `accumulateKernelGradient`'s.
+    public static func kernelGradient(_ du: UnsafePointer<Float>, outChannels k: Int, inChannels c: Int,
+                                      into dw: UnsafeMutablePointer<Float>) {
+        Parallel.forEachPart(k, itemWork: 25 * c) { rows in
+            lockstep_winograd_kernel_gradient(du, Int32(k), Int32(c), Int32(rows.lowerBound), Int32(rows.upperBound), dw)
+        }
+    }
+
     /// V[ξ, c, s·tiles + tile] = (Bᵀ d B)[ξ] for every 4×4 input block d (0 outside the image),
     /// tiles row by row; channels split over threads. Per channel, in two passes over long
     /// vectors: each sample's image is copied into a zero-bordered plane, and for each row of
