@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// Scratch memory for kernels that need large temporary matrices (convolution's im2col
-/// columns and its transposed outputs), shared by every layer that runs on the current
+/// columns and its transposed outputs, Winograd's transformed tiles and products, weight
+/// gradients summed per run of chunks), shared by every layer that runs on the current
 /// thread: layers run one at a time, so one set of buffers serves a whole model, and memory
 /// grows to the largest layer's need instead of the sum over layers. Buffers are reused
 /// across steps: nothing is allocated in the steady state.

@@ -28,6 +28,7 @@ public struct MachineCheck {
         let cores = budget.cores
         add(.ok, "CPU", "\(cpu.summary), \(cores) cores")
         checkBLAS(cpu: cpu)
+        checkVectorKernels()
         if measureGEMM { checkGEMM(cores: cores) }
         let (allowed, pays, detail) = MPILibrary.singleCopyPays()
         add(allowed ? .ok : .warning, "MPI", "\(MPILibrary.version); single-copy shared memory (CMA): \(detail)",
@@ -51,6 +52,13 @@ public struct MachineCheck {
         }
         guard let level = BLASCore.isa(ofCore: running), level < cpu.isa else { return add(.ok, "BLAS", line) }
         add(.warning, "BLAS", line, "unset OPENBLAS_CORETYPE so that Lockstep selects \(BLASCore.best(for: cpu)) kernels")
+    }
+
+    private mutating func checkVectorKernels() {
+        do { try VectorKernels.verify() } catch { return add(.problem, "kernels", "Lockstep's vector kernels", "\(error)") }
+        let line = "Lockstep's vector kernels (Winograd's transforms): \(VectorKernels.report())"
+        guard VectorKernels.level < VectorKernels.best else { return add(.ok, "kernels", line) }
+        add(.warning, "kernels", line, "unset LOCKSTEP_KERNELS so that Lockstep uses \(VectorKernels.best) kernels")
     }
 
     private mutating func checkGEMM(cores: Int) {

@@ -41,6 +41,7 @@ public enum Runtime {
         do {
             // Kernels this CPU cannot run would end the first GEMM with SIGILL: say so instead.
             try BLASCoreSelection.verify()
+            try VectorKernels.verify()
             if comm.rank == 0 { Console.shared.line("lockstep: BLAS: \(BLASCoreSelection.report())") }
             try body(comm)
         } catch let failure as AgreedFailure {

@@ -7,19 +7,25 @@ import XCTest
 /// padding it takes, odd and even sizes (half tiles at the edges), several chunks, with and
 /// without bias, and give gradients that agree with finite differences.
 final class WinogradTests: XCTestCase {
-    override func tearDown() { Conv2D.winogradEnabled = true }
+    override func tearDown() {
+        Conv2D.winogradEnabled = true
+        VectorKernels.use(VectorKernels.best)
+    }
 
     /// Output, input gradient and parameter gradients of a 3×3 stride-1 convolution,
-    /// by Winograd or by im2col.
+    /// by Winograd or by im2col (a frozen weight's gradient and a skipped input gradient left out).
     private func run(winograd: Bool, channels c: Int, out o: Int, height h: Int, width w: Int, padding p: (Int, Int),
-                     bias: Bool, batch n: Int) throws -> (conv: Conv2D, values: [Float]) {
+                     bias: Bool, batch n: Int, frozen: Bool = false, inputGradient: Bool = true) throws -> (conv: Conv2D, values: [Float]) {
         Conv2D.winogradEnabled = winograd
         let conv = Conv2D(outChannels: o, kernel: (3, 3), stride: (1, 1), padding: p, bias: bias)
         try bind(conv, inputShape: [c, h, w], seed: 5)
         if let b = conv.bias { b.value.assign((0..<o).map { Float($0) * 0.1 - 0.4 }) }
+        conv.weight.isFrozen = frozen
         let y = conv.forward(randomTensor([n, c, h, w], seed: 8), ForwardContext(training: true))
-        let dx = conv.backward(randomTensor(y.shape, seed: 9), needsInputGradient: true, nil)!
-        return (conv, y.toArray() + dx.toArray() + conv.parameters.flatMap { $0.gradient.toArray() })
+        let dx = conv.backward(randomTensor(y.shape, seed: 9), needsInputGradient: inputGradient, nil)
+        XCTAssertEqual(dx == nil, !inputGradient)
+        let gradients = conv.parameters.filter { !$0.isFrozen }.flatMap { $0.gradient.toArray() }
+        return (conv, y.toArray() + (dx?.toArray() ?? []) + gradients)
     }
 
     func testMatchesIm2colOnEveryPaddingAndSize() throws {
@@ -32,11 +38,64 @@ final class WinogradTests: XCTestCase {
             (32, 32, 2, 2, (1, 1), true, 37),   // a ResNet's last stage: many samples, 1 tile each
         ]
         for k in cases {
-            let label = "C\(k.c) O\(k.o) \(k.h)×\(k.w) pad \(k.p) bias \(k.bias) batch \(k.n)"
+            let label = "C\(k.c) O\(k.o) \(k.h)×\(k.w) pad \(k.p) bias \(k.bias) batch \(k.n), \(VectorKernels.level) kernels"
             let fast = try run(winograd: true, channels: k.c, out: k.o, height: k.h, width: k.w, padding: k.p, bias: k.bias, batch: k.n)
             XCTAssertTrue(fast.conv.usesWinograd, label)
             let slow = try run(winograd: false, channels: k.c, out: k.o, height: k.h, width: k.w, padding: k.p, bias: k.bias, batch: k.n)
             XCTAssertFalse(slow.conv.usesWinograd, label)
+            assertClose(fast.values, slow.values, rtol: 1e-4, atol: 2e-5, label)
+        }
+    }
+
+    /// The transforms are compiled once per instruction set; every set this CPU runs (so on an
+    /// AVX-512 machine, also AVX2's and baseline x86-64's code) gives the same bits: they only
+    /// add, subtract and halve, element by element.
+    func testEveryInstructionSetGivesTheSameBits() throws {
+        var results: [[Float]] = []
+        for level in VectorKernels.available {
+            XCTAssertTrue(VectorKernels.use(level), "\(level)")
+            XCTAssertEqual(VectorKernels.level, level)
+            results.append(try run(winograd: true, channels: 16, out: 20, height: 7, width: 9, padding: (1, 1), bias: true, batch: 3).values)
+        }
+        for (level, values) in zip(VectorKernels.available, results) {
+            XCTAssertEqual(values, results[0], "\(level) against \(VectorKernels.available[0])")
+        }
+    }
+
+    func testAnUnknownOrUnrunnableInstructionSetIsAClearError() throws {
+        defer { unsetenv("LOCKSTEP_KERNELS") }
+        setenv("LOCKSTEP_KERNELS", "avx1024", 1)
+        XCTAssertThrowsError(try VectorKernels.verify()) {
+            XCTAssert("\($0)".contains("LOCKSTEP_KERNELS is \"avx1024\"; expected baseline, avx2 or avx512"), "\($0)")
+        }
+        setenv("LOCKSTEP_KERNELS", "baseline", 1)
+        XCTAssertNoThrow(try VectorKernels.verify())
+        XCTAssertEqual(VectorKernels.report(), "\(VectorKernels.level) (LOCKSTEP_KERNELS=baseline)")
+        if VectorKernels.best < .avx512 {
+            setenv("LOCKSTEP_KERNELS", "avx512", 1)
+            XCTAssertThrowsError(try VectorKernels.verify()) { XCTAssert("\($0)".contains("which this CPU cannot run"), "\($0)") }
+            XCTAssertFalse(VectorKernels.use(.avx512))
+        }
+    }
+
+    /// Several chunks and two runs of weight-gradient partials (a small workspace), a frozen
+    /// weight, no input gradient, 1×1 outputs and an empty batch, against im2col.
+    func testChunkRunsAndEdgeCasesMatchIm2col() throws {
+        let saved = Workspace.budget
+        defer { Workspace.budget = saved }
+        Workspace.budget = 1536  // 16 → 24 channels on 6×6: a sample per chunk, the weight gradient in 2 runs
+        let cases: [(h: Int, w: Int, p: (Int, Int), n: Int, frozen: Bool, inputGradient: Bool)] = [
+            (6, 6, (1, 1), 5, false, true), (6, 6, (1, 1), 5, true, true), (6, 6, (1, 1), 5, false, false),
+            (3, 3, (0, 0), 4, false, true), (1, 1, (1, 1), 3, false, true), (6, 6, (1, 1), 0, false, true),
+        ]
+        for k in cases {
+            let label = "\(k.h)×\(k.w) pad \(k.p) batch \(k.n) frozen \(k.frozen) input gradient \(k.inputGradient)"
+            let fast = try run(winograd: true, channels: 16, out: 24, height: k.h, width: k.w, padding: k.p, bias: true, batch: k.n,
+                               frozen: k.frozen, inputGradient: k.inputGradient)
+            let slow = try run(winograd: false, channels: 16, out: 24, height: k.h, width: k.w, padding: k.p, bias: true, batch: k.n,
+                               frozen: k.frozen, inputGradient: k.inputGradient)
+            XCTAssertTrue(fast.conv.usesWinograd, label)
+            XCTAssertEqual(fast.values.count, slow.values.count, label)
             assertClose(fast.values, slow.values, rtol: 1e-4, atol: 2e-5, label)
         }
     }

@@ -2,8 +2,20 @@
 #define LOCKSTEP_KERNELS_H
 
 /* Vector kernels that must use the CPU's widest vectors: compiled once per instruction set
- * (AVX-512, AVX2, baseline x86-64) and chosen when the library loads, since the Swift
- * targets are built for baseline x86-64 and so use 128-bit vectors only. */
+ * (AVX-512, AVX2, baseline x86-64) and chosen at first use, since the Swift targets are built
+ * for baseline x86-64 and so use 128-bit vectors only. The best set this CPU runs is used,
+ * or the one LOCKSTEP_KERNELS names (baseline, avx2, avx512) if the CPU runs it. */
+
+enum { LOCKSTEP_KERNELS_BASELINE = 0, LOCKSTEP_KERNELS_AVX2 = 1, LOCKSTEP_KERNELS_AVX512 = 2 };
+
+/* The best set this CPU runs. */
+int lockstep_kernels_best_level(void);
+/* The set LOCKSTEP_KERNELS asks for: -1 when unset, -2 when it names none. */
+int lockstep_kernels_requested_level(void);
+/* The set in use (decided at the first call). */
+int lockstep_kernels_level(void);
+/* Uses `level` from now on; returns 0 (and changes nothing) if this CPU cannot run it. */
+int lockstep_kernels_set_level(int level);
 
 /* Winograd F(2x2, 3x3), the transforms around its GEMMs (see Winograd.swift for the algebra
  * and layouts). Each call handles channels [first, end) of a chunk of `samples` samples. */

@@ -7,8 +7,10 @@ import LockstepTensor
 /// y_n = W·cols + b. Backward: dW += dy_n·colsᵀ, db += Σ dy_n, dx_n = col2im(Wᵀ·dy_n).
 /// A 1×1 stride-1 unpadded convolution skips im2col (cols is x_n itself). A 3×3 stride-1
 /// convolution of at least `winogradMinimumChannels` channels in and out computes its output
-/// and its data gradient by Winograd's F(2×2, 3×3) instead (2.25× fewer multiplications; see
-/// `Winograd`), and its weight gradient by im2col.
+/// and all its gradients by Winograd's F(2×2, 3×3) instead (2.25× fewer multiplications; see
+/// `Winograd` and `Conv2D+Winograd.swift`). As for every layer, backward follows the forward
+/// pass of the same batch with the same weights (Winograd's data gradient reuses the kernels
+/// forward transformed).
 /// Initialization: He normal (fan-in C·kH·kW) by default; bias zeros.
 public final class Conv2D: Layer {
     public var kind: String { "Conv2D" }
@@ -18,10 +20,10 @@ public final class Conv2D: Layer {
     public let padding: (Int, Int)
     public let useBias: Bool
     public let weightInitializer: Initializer
-    public internal(set) var weight: Parameter!
+    public private(set) var weight: Parameter!
     public private(set) var bias: Parameter?
     var geometry: ConvGeometry!
-    /// Whether output and data gradient go through `Winograd` (decided by `build`).
+    /// Whether output and gradients go through `Winograd` (decided by `build`).
     public private(set) var usesWinograd = false
 
     var input: Tensor?
@@ -92,7 +94,9 @@ public final class Conv2D: Layer {
     /// Partial weight gradients a backward pass sums: its chunks are cut into this many runs
     /// of consecutive chunks, which threads take one at a time. Fixed by the layer's shape and
     /// the batch, never by the thread count, so how runs are spread over threads never changes
-    /// the bits: at most 8 runs, and partial sums that take at most 4× the workspace budget.
+    /// the bits: at most 8 runs, and at most 1 + 4× the workspace budget ÷ `partialCount` (the
+    /// floats of one partial sum: the weights for im2col, the transformed kernels for Winograd,
+    /// whose partials then take at most one sum plus 4× the budget).
     func gradientRuns(chunks: Int, partialCount: Int) -> Int {
         max(1, min(chunks, 8, 1 + 4 * Workspace.budget / max(partialCount, 1)))
     }

@@ -32,6 +32,28 @@ if ! grep -qw avx512f /proc/cpuinfo; then
   fi
 fi
 
+# --- Lockstep's vector kernels: the best set this CPU runs, or the one LOCKSTEP_KERNELS names ---
+# Winograd's transforms are compiled for AVX-512, AVX2 and baseline x86-64; every set computes
+# the same bits (they only add, subtract and halve), so a ResNet trained with the baseline code
+# equals one trained with the best, and a name that is no set is an error before any step.
+out=$(LOCKSTEP_KERNELS=baseline "$run" -n 2 -- doctor --quick 2>&1)
+kb=(--set model.widths=[8,16,32,64] --set data.limit=512 --set data.test=null --set training.max_steps=6 --set training.log_every=3)
+if echo "$out" | grep -q "Lockstep's vector kernels (Winograd's transforms): baseline x86-64 (LOCKSTEP_KERNELS=baseline)" \
+   && LOCKSTEP_KERNELS=baseline timeout 300 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${data[@]}" "${kb[@]}" --out kern-base > kern-base.log 2>&1 \
+   && timeout 300 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${data[@]}" "${kb[@]}" --out kern-best > kern-best.log 2>&1 \
+   && out=$("$bin" compare kern-base/model.h5 kern-best/model.h5 --rtol 0); then
+  ok "LOCKSTEP_KERNELS=baseline: doctor names it; ResNet-18 (Winograd layers) after 6 steps bitwise equal to the best kernels' ($out)"
+else
+  bad "LOCKSTEP_KERNELS=baseline" "$(echo "$out" | grep -i kernels)" "$(tail -2 kern-base.log 2>/dev/null)" "$(tail -2 kern-best.log 2>/dev/null)"
+fi
+start=$SECONDS
+out=$(LOCKSTEP_KERNELS=avx3 timeout 60 "$run" -n 2 -- train "$recipe" "${data[@]}" "${bl[@]}" --out kern-bad 2>&1); code=$?
+if [ $code = 1 ] && echo "$out" | grep -q 'LOCKSTEP_KERNELS is "avx3"; expected baseline, avx2 or avx512'; then
+  ok "LOCKSTEP_KERNELS=avx3: exit 1 in $((SECONDS - start)) s naming the variable and the sets it takes"
+else
+  bad "LOCKSTEP_KERNELS=avx3: exit $code" "$(echo "$out" | tail -3)"
+fi
+
 # --- BLAS threads: idle OpenBLAS workers spin briefly ------------------------------------------
 # With several BLAS threads each rank needs OPENBLAS_THREAD_TIMEOUT (OpenBLAS reads it only while
 # loading): launch/run passes it; a rank started without it (srun, a bare lockstep) restarts
