@@ -40,7 +40,7 @@ public struct Normalization: Sendable, Equatable {
                                  coef: [(a: Float, b: Float)]) {
         planarize(into: dst, samples: samples, pixels: pixels, coef: coef) { out, at, stride, count, a, b in
             if stride == 1 {
-                for p in 0..<count { out[p] = Float(src[at &+ p]) * a + b }
+                VectorOps.bytesToFloats(src + at, count: count, scale: a, offset: b, into: out)
             } else {
                 for p in 0..<count { out[p] = Float(src[at &+ p &* stride]) * a + b }
             }

@@ -1,7 +1,8 @@
 #ifndef LOCKSTEP_KERNELS_H
 #define LOCKSTEP_KERNELS_H
 
-/* Vector kernels that must use the CPU's widest vectors: compiled once per instruction set
+/* Vector kernels that must use the CPU's widest vectors (Winograd's transforms, sample
+ * conversion): compiled once per instruction set
  * (AVX-512, AVX2, baseline x86-64) and chosen at first use, since the Swift targets are built
  * for baseline x86-64 and so use 128-bit vectors only. The best set this CPU runs is used,
  * or the one LOCKSTEP_KERNELS names (baseline, avx2, avx512) if the CPU runs it. */
@@ -45,5 +46,8 @@ void lockstep_winograd_output_gradient(const float *dy, int out_channels, int ou
 /* dW[o, c] = G^T dU[o, c] G, overwritten, for output channels o in [first, end); dU as U. */
 void lockstep_winograd_kernel_gradient(const float *du, int out_channels, int in_channels, int first, int end,
                                        float *dw);
+
+/* dst[p] = (float)src[p] * a + b for p < count (samples stored as bytes, normalized). */
+void lockstep_bytes_to_floats(const unsigned char *src, long count, float a, float b, float *dst);
 
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 /// Elementwise and reduction kernels over raw Float buffers.
 ///
 /// Plain loops over unsafe pointers: the compiler vectorizes them in release builds.
@@ -60,6 +61,13 @@ public enum VectorOps {
         var s = acc.sum()
         while i < count { s += x[i] - x[i]; i += 1 }
         return s == 0
+    }
+
+    /// dst[i] = Float(src[i]) · a + b: samples stored as bytes, normalized (in `CKernels`, with
+    /// the CPU's widest vectors; the product is rounded before the sum).
+    public static func bytesToFloats(_ src: UnsafePointer<UInt8>, count: Int, scale a: Float, offset b: Float,
+                                     into dst: UnsafeMutablePointer<Float>) {
+        lockstep_bytes_to_floats(src, count, a, b, dst)
     }
 
     /// dst[i] = src[i], for the short runs of im2col and layout changes, where a memmove call

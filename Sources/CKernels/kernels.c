@@ -4,7 +4,10 @@
 #include <strings.h>
 
 /* The kernels once per instruction set: the same C, compiled with each set's vectors. Other
- * architectures than x86-64 get the baseline set only. */
+ * architectures than x86-64 get the baseline set only. No multiply-add is fused, so that
+ * every set rounds as the others (and as Swift code does). */
+#pragma STDC FP_CONTRACT OFF
+#pragma clang fp contract(off)
 #define INLINE static inline __attribute__((always_inline))
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -12,12 +15,14 @@
 #define TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 #define NAME(f) avx512_##f
 #include "winograd_body.h"
+#include "convert_body.h"
 #undef TARGET
 #undef NAME
 
 #define TARGET __attribute__((target("avx2,fma")))
 #define NAME(f) avx2_##f
 #include "winograd_body.h"
+#include "convert_body.h"
 #undef TARGET
 #undef NAME
 #endif
@@ -25,6 +30,7 @@
 #define TARGET
 #define NAME(f) baseline_##f
 #include "winograd_body.h"
+#include "convert_body.h"
 #undef TARGET
 #undef NAME
 
@@ -34,9 +40,11 @@ struct kernels {
     void (*output)(const float *, int, int, int, int, long, const float *, int, int, float *, float *);
     void (*output_gradient)(const float *, int, int, int, int, long, int, int, float *, float *);
     void (*kernel_gradient)(const float *, int, int, int, int, float *);
+    void (*bytes_to_floats)(const unsigned char *, long, float, float, float *);
 };
 
-#define TABLE(prefix) { prefix##_kernels, prefix##_input, prefix##_output, prefix##_output_gradient, prefix##_kernel_gradient }
+#define TABLE(prefix) { prefix##_kernels, prefix##_input, prefix##_output, prefix##_output_gradient, prefix##_kernel_gradient, \
+                        prefix##_bytes_to_floats }
 static const struct kernels tables[] = {
     TABLE(baseline),
 #ifdef LOCKSTEP_X86
@@ -118,4 +126,8 @@ void lockstep_winograd_output_gradient(const float *dy, int k, int out_h, int ou
 
 void lockstep_winograd_kernel_gradient(const float *du, int k, int c, int first, int end, float *dw) {
     ACTIVE->kernel_gradient(du, k, c, first, end, dw);
+}
+
+void lockstep_bytes_to_floats(const unsigned char *src, long count, float a, float b, float *dst) {
+    ACTIVE->bytes_to_floats(src, count, a, b, dst);
 }
