@@ -56,7 +56,7 @@ public struct MachineCheck {
 
     private mutating func checkVectorKernels() {
         do { try VectorKernels.verify() } catch { return add(.problem, "kernels", "Lockstep's vector kernels", "\(error)") }
-        let line = "Lockstep's vector kernels (Winograd's transforms): \(VectorKernels.report())"
+        let line = "Lockstep's vector kernels (Winograd, sample conversion): \(VectorKernels.report())"
         guard VectorKernels.level < VectorKernels.best else { return add(.ok, "kernels", line) }
         add(.warning, "kernels", line, "unset LOCKSTEP_KERNELS so that Lockstep uses \(VectorKernels.best) kernels")
     }

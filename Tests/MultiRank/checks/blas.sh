@@ -38,7 +38,7 @@ fi
 # equals one trained with the best, and a name that is no set is an error before any step.
 out=$(LOCKSTEP_KERNELS=baseline "$run" -n 2 -- doctor --quick 2>&1)
 kb=(--set model.widths=[8,16,32,64] --set data.limit=512 --set data.test=null --set training.max_steps=6 --set training.log_every=3)
-if echo "$out" | grep -q "Lockstep's vector kernels (Winograd's transforms): baseline x86-64 (LOCKSTEP_KERNELS=baseline)" \
+if echo "$out" | grep -q "Lockstep's vector kernels (Winograd, sample conversion): baseline x86-64 (LOCKSTEP_KERNELS=baseline)" \
    && LOCKSTEP_KERNELS=baseline timeout 300 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${data[@]}" "${kb[@]}" --out kern-base > kern-base.log 2>&1 \
    && timeout 300 "$run" -n 2 -- train "$root/examples/transfer/pretrain.yaml" "${data[@]}" "${kb[@]}" --out kern-best > kern-best.log 2>&1 \
    && out=$("$bin" compare kern-base/model.h5 kern-best/model.h5 --rtol 0); then
