@@ -121,11 +121,13 @@ final class WinogradTests: XCTestCase {
         assertClose(results[1], results[0], rtol: 1e-5, atol: 1e-5, "chunks of 1 sample")
     }
 
-    func testOnlyWideThreeByThreeStrideOneLayersUseIt() throws {
+    func testOnlyThreeByThreeStrideOneLayersWithEnoughInputChannelsUseIt() throws {
         func uses(_ conv: Conv2D, _ shape: [Int]) throws -> Bool { _ = try conv.build(inputShape: shape); return conv.usesWinograd }
         XCTAssertTrue(try uses(Conv2D(outChannels: 16, kernel: 3, padding: 1), [16, 8, 8]))
+        XCTAssertTrue(try uses(Conv2D(outChannels: 3, kernel: 3, padding: 1), [64, 8, 8]), "64 → 3 channels")
+        XCTAssertTrue(try uses(Conv2D(outChannels: 4, kernel: 3, padding: 1), [4, 8, 8]), "4 → 4 channels")
         XCTAssertFalse(try uses(Conv2D(outChannels: 16, kernel: 3, padding: 1), [3, 8, 8]), "3 input channels")
-        XCTAssertFalse(try uses(Conv2D(outChannels: 8, kernel: 3, padding: 1), [16, 8, 8]), "8 output channels")
+        XCTAssertFalse(try uses(Conv2D(outChannels: 64, kernel: 3, padding: 1), [4, 8, 8]), "4 → 64 channels")
         XCTAssertFalse(try uses(Conv2D(outChannels: 16, kernel: 3, stride: 2, padding: 1), [16, 8, 8]), "stride 2")
         XCTAssertFalse(try uses(Conv2D(outChannels: 16, kernel: 5, padding: 2), [16, 8, 8]), "5×5")
         XCTAssertFalse(try uses(Conv2D(outChannels: 16, kernel: 3, padding: 3), [16, 8, 8]), "padding 3")
