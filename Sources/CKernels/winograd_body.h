@@ -56,7 +56,6 @@ INLINE TARGET void NAME(split_columns)(const float *restrict e, const float *res
     }
 }
 
-
 TARGET static void NAME(input)(const float *x, int channels, int height, int width, int pad_h, int pad_w,
                              int out_h, int out_w, int samples, long in_stride, int first, int end,
                              float *v, float *scratch) {
@@ -102,7 +101,6 @@ INLINE TARGET void NAME(merge_tiles)(const float *restrict m, long plane, long t
 INLINE TARGET void NAME(emit)(const float *restrict row, float *restrict dst, int count, float bias) {
     for (int q = 0; q < count; q++) dst[q] = row[q] + bias;
 }
-
 
 TARGET static void NAME(output)(const float *m, int k, int out_h, int out_w, int samples, long out_stride,
                               const float *bias, int first, int end, float *y, float *scratch) {

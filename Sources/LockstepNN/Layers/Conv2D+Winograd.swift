@@ -24,10 +24,9 @@ extension Conv2D {
         let chunk = winogradChunkSize(n, inChannels: g.channels, outChannels: o, g)
         let inSize = g.channels * g.height * g.width, outSize = o * g.outH * g.outW
         let x = input.data, y = output.data, b = bias.map { UnsafePointer($0.value.data) }
-        Parallel.forEachItem((n + chunk - 1) / chunk) { c in
-            let s0 = c * chunk
-            Winograd.convolve(x + s0 * inSize, g, kernels: kernels, outChannels: o, bias: b,
-                              into: y + s0 * outSize, samples: min(chunk, n - s0), inStride: inSize, outStride: outSize)
+        forEachChunk(samples: n, size: chunk) { samples in
+            Winograd.convolve(x + samples.lowerBound * inSize, g, kernels: kernels, outChannels: o, bias: b,
+                              into: y + samples.lowerBound * outSize, samples: samples.count, inStride: inSize, outStride: outSize)
         }
     }
 
@@ -61,15 +60,11 @@ extension Conv2D {
         let partials = Workspace.current.buffer(2, count: runs * uCount)
         let inSize = c * g.height * g.width, outSize = o * g.outH * g.outW
         let x = input!.data, dy = outputGradient.data
-        Parallel.forEachItem(runs) { r, onCallingThread in
-            let first = r * chunks / runs
-            for i in first..<((r + 1) * chunks / runs) {
-                let s0 = i * chunk
-                Winograd.accumulateKernelGradient(x + s0 * inSize, g, outputGradient: dy + s0 * outSize, outChannels: o,
-                                                  samples: min(chunk, n - s0), inStride: inSize, outStride: outSize,
-                                                  accumulate: i > first, into: partials + r * uCount)
-                if onCallingThread { ready?([]) }
-            }
+        forEachChunk(chunks, inRuns: runs, ready) { r, i, first in
+            let s0 = i * chunk
+            Winograd.accumulateKernelGradient(x + s0 * inSize, g, outputGradient: dy + s0 * outSize, outChannels: o,
+                                              samples: min(chunk, n - s0), inStride: inSize, outStride: outSize,
+                                              accumulate: !first, into: partials + r * uCount)
         }
         for r in 1..<runs { VectorOps.add(partials + r * uCount, to: partials, count: uCount) }
         Winograd.kernelGradient(partials, outChannels: o, inChannels: c, into: weight.gradient.data)
@@ -85,11 +80,9 @@ extension Conv2D {
         let chunk = winogradChunkSize(n, inChannels: o, outChannels: c, back)
         let dySize = o * g.outH * g.outW, dxSize = c * g.height * g.width
         let dy = outputGradient.data, dx = inputGradient.data
-        Parallel.forEachItem((n + chunk - 1) / chunk) { i, onCallingThread in
-            let s0 = i * chunk
-            Winograd.convolve(dy + s0 * dySize, back, kernels: kernels, flipped: true, outChannels: c, bias: nil,
-                              into: dx + s0 * dxSize, samples: min(chunk, n - s0), inStride: dySize, outStride: dxSize)
-            if onCallingThread { ready?([]) }
+        forEachChunk(samples: n, size: chunk, ready) { samples in
+            Winograd.convolve(dy + samples.lowerBound * dySize, back, kernels: kernels, flipped: true, outChannels: c, bias: nil,
+                              into: dx + samples.lowerBound * dxSize, samples: samples.count, inStride: dySize, outStride: dxSize)
         }
     }
 }

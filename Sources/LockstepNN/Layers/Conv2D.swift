@@ -111,13 +111,36 @@ public final class Conv2D: Layer {
         self.input = input
         output.resize([n, outChannels, g.outH, g.outW])
         if usesWinograd { forwardWinograd(input); return output }
-        let chunk = chunkSize(n), x = input.data, y = output.data
-        // Chunks are independent: with T threads, T of them run side by side.
-        Parallel.forEachItem((n + chunk - 1) / chunk) { c in
-            let s0 = c * chunk
-            forward(x + s0 * inSize, into: y + s0 * outSize, samples: min(chunk, n - s0))
+        let x = input.data, y = output.data
+        forEachChunk(samples: n, size: chunkSize(n)) { samples in
+            forward(x + samples.lowerBound * inSize, into: y + samples.lowerBound * outSize, samples: samples.count)
         }
         return output
+    }
+
+    /// Runs `body` on the batch's samples cut into chunks of `chunk`: chunks are independent,
+    /// so with T threads T of them run side by side. After each chunk the calling thread runs,
+    /// `ready` lets reductions in flight progress (only that thread may call MPI).
+    func forEachChunk(samples n: Int, size chunk: Int, _ ready: GradientsReadyHandler? = nil, _ body: (Range<Int>) -> Void) {
+        Parallel.forEachItem((n + chunk - 1) / chunk) { c, onCallingThread in
+            body((c * chunk)..<min(n, (c + 1) * chunk))
+            if onCallingThread { ready?([]) }
+        }
+    }
+
+    /// Runs `body(run, chunk, firstOfRun)` for chunks 0..<chunks cut into `runs` runs of
+    /// consecutive chunks (`gradientRuns`): runs side by side on the rank's threads, each
+    /// run's chunks in order, so that a run can sum its chunks' gradients into a partial of its
+    /// own. After each chunk the calling thread runs, `ready` lets reductions progress.
+    func forEachChunk(_ chunks: Int, inRuns runs: Int, _ ready: GradientsReadyHandler?,
+                      _ body: (_ run: Int, _ chunk: Int, _ firstOfRun: Bool) -> Void) {
+        Parallel.forEachItem(runs) { r, onCallingThread in
+            let first = r * chunks / runs
+            for c in first..<((r + 1) * chunks / runs) {
+                body(r, c, c == first)
+                if onCallingThread { ready?([]) }
+            }
+        }
     }
 
     /// y[s, o, hw] = W · im2col(x_s) + b for `m` consecutive samples, in this thread's workspace.
@@ -167,16 +190,12 @@ public final class Conv2D: Layer {
         let ws = Workspace.current
         let partialW = need.weight && runs > 1 ? ws.buffer(2, count: (runs - 1) * wCount) : nil
         let partialB = need.bias ? ws.buffer(3, count: runs * o) : nil
-        Parallel.forEachItem(runs) { r, onCallingThread in
-            let dW = r == 0 ? weight.gradient.data : partialW.map { $0 + (r - 1) * wCount }
-            let db = partialB.map { $0 + r * o }
-            db?.update(repeating: 0, count: o)
-            for c in (r * chunks / runs)..<((r + 1) * chunks / runs) {
-                let s0 = c * chunk
-                backward(outputGradient, samples: s0..<min(n, s0 + chunk), need,
-                         weightGradient: dW, accumulate: c > r * chunks / runs, biasGradient: db)
-                if onCallingThread { ready?([]) }  // lets reductions in flight progress between chunks
-            }
+        partialB?.update(repeating: 0, count: runs * o)
+        forEachChunk(chunks, inRuns: runs, ready) { r, c, first in
+            let s0 = c * chunk
+            backward(outputGradient, samples: s0..<min(n, s0 + chunk), need,
+                     weightGradient: r == 0 ? weight.gradient.data : partialW.map { $0 + (r - 1) * wCount },
+                     accumulate: !first, biasGradient: partialB.map { $0 + r * o })
         }
         if need.weight, let partialW {
             for r in 1..<runs { VectorOps.add(partialW + (r - 1) * wCount, to: weight.gradient.data, count: wCount) }
