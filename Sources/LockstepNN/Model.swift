@@ -62,10 +62,45 @@ public final class Model {
         return root.forward(input, context)
     }
 
-    /// Back-propagates the loss gradient, writing every parameter's gradient. `ready` is told
-    /// which parameters' gradients are final as soon as they are, in backward order.
-    public func backward(_ lossGradient: Tensor, ready: GradientsReadyHandler? = nil) {
-        _ = root.backward(lossGradient, needsInputGradient: false, ready)
+    /// Back-propagates the loss gradient (∂loss/∂output, shape [N] + outputShape) and writes
+    /// every trainable parameter's gradient.
+    ///
+    /// - `needsInputGradient`: also compute ∂loss/∂input and return it (shape [N] + inputShape),
+    ///   for a network whose input comes from another network (a GAN's generator, an
+    ///   encoder). The tensor belongs to the model and is valid until its next backward pass.
+    /// - `accumulate`: add this pass's gradients to those already in the arena instead of
+    ///   replacing them, so two passes (a discriminator on real and on generated images, or
+    ///   one set of weights applied to two inputs, one forward and backward after the other)
+    ///   give the gradient of the sum of their losses. Start from `zeroGradients()` or a pass
+    ///   without it.
+    /// - `ready` is told which parameters' gradients are final as soon as they are, in backward
+    ///   order (with `accumulate`, final means the sum): a `GradientReducer` starts their
+    ///   allreduce then.
+    @discardableResult
+    public func backward(_ lossGradient: Tensor, needsInputGradient: Bool = false, accumulate: Bool = false,
+                         ready: GradientsReadyHandler? = nil) -> Tensor? {
+        precondition(Array(lossGradient.shape.dropFirst()) == outputShape,
+                     "loss gradient \(lossGradient.shape) does not match [N] + \(outputShape)")
+        var report = ready
+        if accumulate {
+            stash.save(arena)
+            let stash = self.stash
+            report = { parameters in
+                stash.restore(parameters)
+                ready?(parameters)
+            }
+        }
+        let inputGradient = root.backward(lossGradient, needsInputGradient: needsInputGradient, report)
+        if accumulate { stash.restore(arena.parameters) }
         if !(root is any LayerContainer), let ready, !root.parameters.isEmpty { ready(root.parameters) }
+        return inputGradient
     }
+
+    /// Sets every gradient to zero (before accumulating passes, as PyTorch's `zero_grad`).
+    public func zeroGradients() {
+        arena.gradientBuffer.update(repeating: 0)
+    }
+
+    /// The gradients before an accumulating pass, allocated on first use.
+    private lazy var stash = GradientStash()
 }

@@ -107,22 +107,26 @@ public func checkGradients(_ layer: any Layer, input: Tensor, eps: Float = 1e-3,
     let analyticX = gx.toArray()
     let analyticP = layer.parameters.map { $0.gradient.toArray() }
 
-    func numeric(_ x: UnsafeMutablePointer<Float>, count: Int) -> [Float] {
-        (0..<count).map { i in
-            let saved = x[i]
-            x[i] = saved + eps
-            let plus = loss()
-            x[i] = saved - eps
-            let minus = loss()
-            x[i] = saved
-            return Float((plus - minus) / Double(2 * eps))
-        }
-    }
+    func numeric(_ x: UnsafeMutablePointer<Float>, count: Int) -> [Float] { numericGradient(x, count: count, eps: eps, loss) }
     assertClose(analyticX, numeric(input.data, count: input.count), rtol: rtol, atol: atol, "\(layer.kind) input gradient",
                 file: file, line: line)
     for (p, analytic) in zip(layer.parameters, analyticP) {
         assertClose(analytic, numeric(p.value.data, count: p.count), rtol: rtol, atol: atol, "\(layer.kind) \(p.name) gradient",
                     file: file, line: line)
+    }
+}
+
+/// Central finite differences of `loss` with respect to each of `count` values at `values`
+/// (each nudged by ±`eps` and restored).
+public func numericGradient(_ values: UnsafeMutablePointer<Float>, count: Int, eps: Float = 1e-3, _ loss: () -> Double) -> [Float] {
+    (0..<count).map { i in
+        let saved = values[i]
+        values[i] = saved + eps
+        let plus = loss()
+        values[i] = saved - eps
+        let minus = loss()
+        values[i] = saved
+        return Float((plus - minus) / Double(2 * eps))
     }
 }
 
