@@ -8,6 +8,10 @@ let package = Package(
     name: "Lockstep",
     products: [
         .executable(name: "lockstep", targets: ["lockstep"]),
+        .executable(name: "gan", targets: ["gan"]),
+        // The library for programs of your own (`import Lockstep`): layers, optimizers, data, and the data-parallel core.
+        .library(name: "Lockstep", targets: ["Lockstep"]),
+        // The recipe runner `lockstep train` is made of.
         .library(name: "LockstepTrain", targets: ["LockstepTrain"]),
     ],
     dependencies: [
@@ -15,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // `swift package generate-documentation --target Lockstep`: the library's DocC catalog.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -45,21 +51,32 @@ let package = Package(
             "LockstepHDF5", "LockstepTensor", "CMachine", "CZlib", "CImageCodec",
         ]),
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
+        // The library's front door (`import Lockstep`): every module above re-exported, and the data-parallel core of a
+        // hand-written loop (the world of ranks, a model made data-parallel, checkpoints of any set of models).
+        .target(name: "Lockstep", dependencies: [
+            "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5", "LockstepDistributed", "LockstepData",
+            "LockstepModels", "LockstepMonitor",
+        ]),
         .target(name: "LockstepTrain", dependencies: [
-            "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5",
+            "Lockstep", "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5",
             "LockstepDistributed", "LockstepData", "LockstepModels", "LockstepTimeline", "LockstepMonitor",
             .product(name: "Yams", package: "Yams"),
         ]),
         // `lockstep bench`: the workloads of the benchmark suite (W1–W6) and their measurement.
         .target(name: "LockstepBench", dependencies: [
-            "LockstepTrain", "LockstepTimeline", "LockstepTensor", "LockstepNN", "LockstepOptimizers",
+            "LockstepTrain", "Lockstep", "LockstepTimeline", "LockstepTensor", "LockstepNN", "LockstepOptimizers",
             "LockstepDistributed", "LockstepData", "LockstepModels",
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
+            "Lockstep", "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
             "LockstepData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Programs written on the library, launched as `launch/run --bin .build/release/NAME`. (examples/custom-loop is a
+        // package of its own, as a user's program would be.)
+        .executableTarget(name: "gan", dependencies: ["Lockstep", "LockstepTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "examples/gan"),
 
         // Helpers shared by the test targets: fixture lookup, assertClose, gradient checks.
         .target(name: "LockstepTestSupport", dependencies: ["LockstepNN", "LockstepTensor", "LockstepHDF5", "LockstepData"],
@@ -73,6 +90,9 @@ let package = Package(
         .testTarget(name: "LockstepDistributedTests", dependencies: ["LockstepDistributed", "LockstepNN", "LockstepTensor"]),
         .testTarget(name: "LockstepModelsTests", dependencies: ["LockstepModels", "LockstepNN", "LockstepTensor", "LockstepHDF5", "LockstepTestSupport"]),
         .testTarget(name: "LockstepDataTests", dependencies: ["LockstepData", "LockstepHDF5", "LockstepTestSupport"]),
+        .testTarget(name: "LockstepTests", dependencies: [
+            "Lockstep", "LockstepDistributed", "LockstepNN", "LockstepOptimizers", "LockstepTensor", "LockstepTestSupport",
+        ]),
         .testTarget(name: "LockstepBenchTests", dependencies: ["LockstepBench"]),
         .testTarget(name: "LockstepTrainTests", dependencies: [
             "LockstepTrain", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",

@@ -10,11 +10,15 @@ public enum ModelWeights {
         try HDF5File.writeAtomically(to: path, digest: true) { f in
             try f.setAttribute("format", "lockstep-weights")
             for (k, v) in attributes.sorted(by: { $0.key < $1.key }) { try f.setAttribute(k, v) }
-            let g = try f.createGroup("model")
-            for (name, tensor) in state(of: model) {
-                let d = try g.createDataset(name, of: Float.self, shape: tensor.shape)
-                try d.write(UnsafeBufferPointer(tensor.buffer))
-            }
+            try write(model, into: try f.createGroup("model"))
+        }
+    }
+
+    /// Writes `model`'s parameters and buffers as datasets of `group`, one per tensor.
+    public static func write(_ model: Model, into group: HDF5Group, afterTensor: () -> Void = {}) throws {
+        for (name, tensor) in state(of: model) {
+            try group.createDataset(name, of: Float.self, shape: tensor.shape).write(UnsafeBufferPointer(tensor.buffer))
+            afterTensor()
         }
     }
 
@@ -23,13 +27,13 @@ public enum ModelWeights {
         model.parameters.map { ($0.name, $0.value) } + model.buffers.map { ($0.name, $0.value) }
     }
 
-    /// The tensors stored in `path` under `/model` (nested groups joined with dots) of a
-    /// weights file or checkpoint; `verify` first checks the file against its digest, when it
-    /// has one.
-    public static func read(_ path: String, verify: Bool = true) throws -> [NamedTensor] {
+    /// The tensors stored in `path` under `/model` (or another `group`; nested groups joined
+    /// with dots) of a weights file or checkpoint; `verify` first checks the file against its
+    /// digest, when it has one.
+    public static func read(_ path: String, group: String = "model", verify: Bool = true) throws -> [NamedTensor] {
         if verify { try FileDigest.verify(path) }
         let f = try HDF5File.open(path)
-        let g = try f.group("model")
+        let g = try f.group(group)
         var out: [NamedTensor] = []
         func walk(_ group: HDF5Group, prefix: String) throws {
             for member in try group.memberNames() {

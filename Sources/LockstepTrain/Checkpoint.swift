@@ -1,19 +1,10 @@
 import Foundation
+import Lockstep
 import LockstepHDF5
 import LockstepModels
 import LockstepNN
 import LockstepOptimizers
 import LockstepTensor
-
-/// Where a run is: enough to continue from the exact next sample.
-public struct TrainingPosition: Sendable, Equatable {
-    /// Optimizer steps taken so far (global, over all epochs).
-    public var step: Int
-    /// Epoch of the next step.
-    public var epoch: Int
-    /// Step within that epoch of the next step.
-    public var positionInEpoch: Int
-}
 
 /// A checkpoint file: model state, optimizer state, counters and the recipe, in HDF5.
 ///
@@ -62,18 +53,8 @@ public enum Checkpoint {
             for (k, v) in optimizer.hyperparameters.sorted(by: { $0.key < $1.key }) { try f.setAttribute("optimizer.\(k)", v) }
             for (k, v) in header.metrics.sorted(by: { $0.key < $1.key }) { try f.setAttribute("metric.\(k)", v) }
             try f.setAttribute("recipe", header.recipe)
-            let m = try f.createGroup("model")
-            for (name, tensor) in ModelWeights.state(of: model) {
-                try m.createDataset(name, of: Float.self, shape: tensor.shape).write(UnsafeBufferPointer(tensor.buffer))
-                afterTensor()
-            }
-            for (slot, buffer) in optimizer.slots {
-                let g = try f.createGroup("optimizer/\(slot)")
-                for p in model.parameters {
-                    try g.createDataset(p.name, of: Float.self, shape: p.shape)
-                        .write(UnsafeBufferPointer(rebasing: buffer[p.offset..<(p.offset + p.count)]))
-                }
-            }
+            try ModelWeights.write(model, into: try f.createGroup("model"), afterTensor: afterTensor)
+            if !optimizer.slots.isEmpty { try OptimizerState.write(optimizer, of: model.arena, into: try f.createGroup("optimizer")) }
         }
     }
 
@@ -111,26 +92,11 @@ public enum Checkpoint {
         do {
             try ModelWeights.apply(try ModelWeights.read(path, verify: false), to: model, source: path)
             optimizer.prepareSlots(for: model.arena)
-            for (slot, buffer) in optimizer.slots {
-                let g = try file.group("optimizer/\(slot)")
-                for p in model.parameters {
-                    let d = try g.dataset(p.name)
-                    guard d.shape == p.shape else {
-                        throw CheckpointError("\(path): optimizer/\(slot)/\(p.name) has shape \(d.shape), expected \(p.shape)")
-                    }
-                    try d.read(rows: 0..<p.shape[0], into: buffer.baseAddress! + p.offset)
-                }
-            }
+            if !optimizer.slots.isEmpty { try OptimizerState.read(optimizer, of: model.arena, from: try file.group("optimizer"), source: path) }
         } catch let e as HDF5Error {
             throw CheckpointError("\(path): \(e.object.isEmpty ? "" : e.object + ": ")\(e.detail)")
         }
         optimizer.stepCount = header.optimizerStep
         return header
     }
-}
-
-/// A checkpoint that cannot be written or used.
-public struct CheckpointError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

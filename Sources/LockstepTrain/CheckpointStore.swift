@@ -1,4 +1,5 @@
 import Foundation
+import Lockstep
 import LockstepDistributed
 import LockstepHDF5
 import LockstepModels

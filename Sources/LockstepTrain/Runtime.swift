@@ -1,4 +1,5 @@
 import Foundation
+import Lockstep
 import LockstepDistributed
 import LockstepHDF5
 import LockstepMonitor
@@ -20,28 +21,18 @@ public enum Runtime {
     /// Seconds `MPI_Init` took in this process (0 before `distributed` ran it).
     nonisolated(unsafe) public private(set) static var mpiInitSeconds = 0.0
 
-    /// Initializes MPI, runs `body` with the world communicator, finalizes. On error: prints
-    /// it with this rank's name and aborts all ranks (a one-rank run just exits).
+    /// Initializes MPI (`World.start`), runs `body` with the world communicator, finalizes.
+    /// On error: prints it with this rank's name and aborts all ranks (a one-rank run just exits).
     public static func distributed(_ body: (any Communicator) throws -> Void) -> Int32 {
-        configureThreads()
-        // A full disk or a file-size limit must surface as a write error (so the checkpoint
-        // code can report it and keep the previous checkpoint), not kill the process.
-        signal(SIGXFSZ, SIG_IGN)
-        let comm: MPICommunicator
-        let initStart = Date()
-        do {
-            comm = try MPICommunicator.initialize()
-            mpiInitSeconds = Date().timeIntervalSince(initStart)
-        } catch {
-            printError("lockstep: cannot start MPI: \(error)")
+        let world: World
+        do { world = try World.start() } catch {
+            printError("lockstep: \(error)")
             return failureExitCode
         }
-        // MPI_Init installed Open MPI's own crash handlers: the guard goes back on top, naming the rank.
-        ReadGuard.install(label: comm.rankTag)
+        mpiInitSeconds = world.mpiInitSeconds
+        let comm = world.communicator
         do {
-            // Kernels this CPU cannot run would end the first GEMM with SIGILL: say so instead.
-            try BLASCoreSelection.verify()
-            try VectorKernels.verify()
+            try world.checkMachine()
             if comm.rank == 0 { Console.shared.line("lockstep: BLAS: \(BLASCoreSelection.report())") }
             try body(comm)
         } catch let failure as AgreedFailure {
@@ -64,11 +55,6 @@ public enum Runtime {
         }
         MPICommunicator.finalize()
         return 0
-    }
-
-    /// One BLAS thread per rank unless OPENBLAS_NUM_THREADS says otherwise (ranks are the parallelism).
-    public static func configureThreads() {
-        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threads = 1 }
     }
 
     /// Gathers where every rank runs (a collective call); rank 0 prints it when `show`, and

@@ -1,4 +1,5 @@
 import Foundation
+import Lockstep
 import LockstepData
 import LockstepDistributed
 import LockstepHDF5

@@ -1,3 +1,4 @@
+import Lockstep
 import LockstepDistributed
 import LockstepNN
 import LockstepOptimizers

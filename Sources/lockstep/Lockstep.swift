@@ -1,4 +1,5 @@
 import ArgumentParser
+import Lockstep
 import LockstepHDF5
 import LockstepTensor
 
@@ -18,8 +19,7 @@ struct Lockstep: ParsableCommand {
     /// runs, or will spin its idle threads for 0.1 s, re-execute with the right settings.
     /// Every rank does this for itself, so it works whatever started the process.
     static func main() {
-        BLASCoreSelection.restartIfNeeded()
-        ReadGuard.install(label: "lockstep")
+        World.prepareProcess(label: "lockstep")
         main(nil)
     }
 }

@@ -21,12 +21,12 @@ case("group_norm_instance", nn.GroupNorm(4, 4), torch.randn(2, 4, 2, 2), strip="
 
 # The DCGAN step: Lockstep's examples/gan networks at width 4 and a 4-dimensional code.
 generator = nn.Sequential(
-    nn.Linear(4, 8 * 7 * 7), nn.Unflatten(1, (8, 7, 7)), nn.GroupNorm(2, 8), nn.ReLU(),
-    nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1), nn.GroupNorm(2, 4), nn.ReLU(),
+    nn.Linear(4, 8 * 7 * 7), nn.Unflatten(1, (8, 7, 7)), nn.BatchNorm2d(8), nn.ReLU(),
+    nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
     nn.ConvTranspose2d(4, 1, 4, stride=2, padding=1), nn.Tanh())
 discriminator = nn.Sequential(
     nn.Conv2d(1, 4, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-    nn.Conv2d(4, 8, 4, stride=2, padding=1), nn.GroupNorm(2, 8), nn.LeakyReLU(0.2),
+    nn.Conv2d(4, 8, 4, stride=2, padding=1), nn.BatchNorm2d(8), nn.LeakyReLU(0.2),
     nn.Flatten(), nn.Linear(8 * 7 * 7, 1))
 with torch.no_grad():
     for p in list(generator.parameters()) + list(discriminator.parameters()):

@@ -1,0 +1,105 @@
+import Foundation
+import LockstepDistributed
+import LockstepHDF5
+import LockstepMonitor
+import LockstepTensor
+
+/// The ranks of a data-parallel program and the rules they live by: MPI started once per
+/// process, one BLAS thread per rank unless `OPENBLAS_NUM_THREADS` says otherwise, and any
+/// error on any rank printed as `rank r@host: error: …` before every rank ends.
+///
+/// The entry point of a program of your own (launched like `lockstep` itself, by
+/// `launch/run --bin PATH -n 4 -- ARGS`):
+///
+/// ```swift
+/// @main struct MyTraining {
+///     static func main() {
+///         World.prepareProcess()
+///         exit(World.run { world in
+///             world.say("training on \(world.size) ranks")
+///             // build the model, wrap it in DataParallel, loop
+///         })
+///     }
+/// }
+/// ```
+public final class World {
+    /// The communicator over every rank (`MPI_COMM_WORLD`).
+    public let communicator: any Communicator
+    /// Seconds `MPI_Init` took in this process.
+    public let mpiInitSeconds: Double
+
+    /// This process's rank, 0..<size. Rank 0 is the coordinator: it prints and writes files.
+    public var rank: Int { communicator.rank }
+    /// Number of ranks.
+    public var size: Int { communicator.size }
+    /// Host name of this rank.
+    public var hostname: String { communicator.hostname }
+    /// Whether this rank is the coordinator (rank 0).
+    public var isCoordinator: Bool { communicator.rank == 0 }
+
+    private init(communicator: any Communicator, mpiInitSeconds: Double) {
+        self.communicator = communicator
+        self.mpiInitSeconds = mpiInitSeconds
+    }
+
+    /// The first call of `main`, before any thread or MPI: re-executes the process when
+    /// OpenBLAS picked kernels older than this CPU runs (or will spin idle threads for 0.1 s),
+    /// and installs the handler that names the file libhdf5 was reading if a damaged one
+    /// crashes it.
+    public static func prepareProcess(label: String = CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent } ?? "lockstep") {
+        BLASCoreSelection.restartIfNeeded()
+        ReadGuard.install(label: label)
+    }
+
+    /// Starts MPI (once per process; `finish()` after the last collective), with one BLAS
+    /// thread per rank unless `OPENBLAS_NUM_THREADS` says otherwise. `run` does both around a
+    /// body, and `checkMachine()` first.
+    public static func start() throws -> World {
+        if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threads = 1 }
+        // A full disk or a file-size limit must surface as a write error, not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
+        let started = Date()
+        let comm: MPICommunicator
+        do { comm = try MPICommunicator.initialize() } catch { throw CommunicatorError("cannot start MPI: \(error)") }
+        // MPI_Init installed Open MPI's own crash handlers: the guard goes back on top, naming the rank.
+        ReadGuard.install(label: comm.rankTag)
+        return World(communicator: comm, mpiInitSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Checks that this CPU runs the BLAS and vector kernels chosen for it: kernels it cannot
+    /// run would end the first GEMM with SIGILL, without a word.
+    public func checkMachine() throws {
+        try BLASCoreSelection.verify()
+        try VectorKernels.verify()
+    }
+
+    /// Ends MPI: the last call of every rank.
+    public func finish() { MPICommunicator.finalize() }
+
+    /// Starts MPI, runs `body` on every rank, ends MPI, and returns the process's exit code:
+    /// 0, or 1 after an error, which is printed with this rank's name (`rank 1@node7: error:
+    /// …`) and ends every rank (`MPI_Abort`), so no rank waits forever for one that failed.
+    public static func run(_ body: (World) throws -> Void) -> Int32 {
+        let world: World
+        do { world = try start() } catch {
+            Console.shared.final("\(CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent } ?? "lockstep"): \(error)")
+            return 1
+        }
+        do {
+            try world.checkMachine()
+            try body(world)
+        } catch {
+            Console.shared.final("\(world.communicator.rankTag): error: \(error)")
+            if world.size > 1 { world.communicator.abort(code: 1) }
+            world.finish()
+            return 1
+        }
+        world.finish()
+        return 0
+    }
+
+    /// Prints `line` on rank 0 only.
+    public func say(_ line: String) {
+        if isCoordinator { Console.shared.line(line) }
+    }
+}

@@ -1,0 +1,56 @@
+import Lockstep
+import LockstepDistributed
+import LockstepNN
+import LockstepOptimizers
+import LockstepTensor
+import LockstepTestSupport
+import XCTest
+
+final class DataParallelTests: XCTestCase {
+    private func model(seed: UInt64) throws -> Model {
+        let m = try Model(inputShape: [4], root: Sequential { Dense(outputSize: 6); Activation(TanhFunction()); Dense(outputSize: 3) })
+        m.arena.initialize(seed: seed)
+        return m
+    }
+
+    /// On one rank, a data-parallel step is the plain step: backward, optimizer.
+    func testOneRankStepIsThePlainStep() throws {
+        let plain = try model(seed: 3), wrapped = try model(seed: 3)
+        let net = try DataParallel(wrapped, communicator: LocalCommunicator())
+        let optA = SGD(learningRate: 0.1, momentum: 0.9), optB = SGD(learningRate: 0.1, momentum: 0.9)
+        let loss = SoftmaxCrossEntropy()
+        for step in 0..<3 {
+            let x = randomTensor([5, 4], seed: UInt64(10 + step)), labels: [Int32] = [0, 1, 2, 1, 0]
+            let context = ForwardContext(training: true, step: step)
+            _ = try loss.forward(plain.forward(x, context), .classes(labels))
+            plain.backward(loss.backward())
+            optA.step(plain.arena)
+            _ = try loss.forward(net.forward(x, context), .classes(labels))
+            try net.backward(loss.backward())
+            try net.step(optB)
+        }
+        XCTAssertEqual(Array(wrapped.arena.valueBuffer), Array(plain.arena.valueBuffer))
+    }
+
+    /// Accumulating passes with reduce: false before the last, as a discriminator's real and
+    /// fake halves.
+    func testAccumulatingPassesThenOneReduction() throws {
+        let m = try model(seed: 4)
+        let net = try DataParallel(m, communicator: LocalCommunicator())
+        let x1 = randomTensor([2, 4], seed: 1), x2 = randomTensor([2, 4], seed: 2)
+        let g = randomTensor([2, 3], seed: 3)
+        _ = net.forward(x1, ForwardContext(training: true))
+        try net.backward(g, reduce: false)
+        _ = net.forward(x2, ForwardContext(training: true))
+        let dx = try net.backward(g, needsInputGradient: true, accumulate: true)
+        XCTAssertEqual(dx?.shape, [2, 4])
+        try net.synchronize()
+        let sum = Array(m.arena.gradientBuffer)
+        _ = m.forward(x1, ForwardContext(training: true))
+        m.backward(g)
+        let g1 = Array(m.arena.gradientBuffer)
+        _ = m.forward(x2, ForwardContext(training: true))
+        m.backward(g)
+        assertClose(sum, zip(g1, Array(m.arena.gradientBuffer)).map { $0 + $1 }, rtol: 1e-6, atol: 1e-7, "accumulated")
+    }
+}
