@@ -39,7 +39,9 @@ public final class DataParallel {
     /// With `synchronizesBatchNorm` (PyTorch's `SyncBatchNorm`), every `BatchNorm` of the model
     /// normalizes with the statistics of the global batch, summed over the ranks in forward and
     /// backward: N ranks × B then train exactly as one rank × N·B, at the cost of two small
-    /// allreduces per BatchNorm per pass.
+    /// allreduces per BatchNorm per pass. A training-mode pass of the model is then a
+    /// collective: every rank runs it. What one rank does alone (samples, a score) runs in
+    /// evaluation mode or on a copy of the model.
     public init(_ model: Model, communicator: any Communicator, bucketBytes: Int = GradientReducer.defaultBucketBytes,
                 precision: GradientReducer.Precision = .float32, synchronizesBatchNorm: Bool = false) throws {
         self.model = model

@@ -4,14 +4,16 @@ import Lockstep
 enum DCGAN {
     /// Noise dimensions.
     static let codeSize = 64
-    /// z [64] → 7×7×2w → 14×14×w → 28×28×1 in [-1, 1] (w: `width`).
+    /// z [64] → 7×7×2w → 14×14×w → 28×28×1 in [-1, 1] (w: `width`). No bias before a
+    /// BatchNorm: it would be removed with the mean, its gradient only rounding noise, which
+    /// Adam turns into steps of the learning rate's size.
     static func generator(width: Int, seed: UInt64) throws -> Model {
         let model = try Model(inputShape: [codeSize], root: Sequential {
-            Dense(outputSize: 2 * width * 7 * 7)
+            Dense(outputSize: 2 * width * 7 * 7, bias: false)
             Reshape([2 * width, 7, 7])
             BatchNorm()
             ReLU()
-            ConvTranspose2D(outChannels: width, kernel: 4, stride: 2, padding: 1)
+            ConvTranspose2D(outChannels: width, kernel: 4, stride: 2, padding: 1, bias: false)
             BatchNorm()
             ReLU()
             ConvTranspose2D(outChannels: 1, kernel: 4, stride: 2, padding: 1)
@@ -26,7 +28,7 @@ enum DCGAN {
         let model = try Model(inputShape: [1, 28, 28], root: Sequential {
             Conv2D(outChannels: width, kernel: 4, stride: 2, padding: 1)
             Activation(LeakyReLUFunction(slope: 0.2))
-            Conv2D(outChannels: 2 * width, kernel: 4, stride: 2, padding: 1)
+            Conv2D(outChannels: 2 * width, kernel: 4, stride: 2, padding: 1, bias: false)
             BatchNorm()
             Activation(LeakyReLUFunction(slope: 0.2))
             Flatten()
@@ -53,6 +55,15 @@ enum DCGAN {
         let a = average.arena.values, c = current.arena.values
         for i in 0..<average.arena.count { a[i] = decay * a[i] + (1 - decay) * c[i] }
         for (mine, theirs) in zip(average.buffers, current.buffers) { mine.value.copy(from: theirs.value) }
+    }
+
+    /// Adam with β1 = 0.5 (DCGAN's), or SGD with momentum 0.5.
+    static func optimizer(_ name: String, learningRate: Float) throws -> any Optimizer {
+        switch name {
+        case "adam": return Adam(learningRate: learningRate, beta1: 0.5)
+        case "sgd": return SGD(learningRate: learningRate, momentum: 0.5)
+        default: throw DataError("--optimizer \(name): expected adam or sgd")
+        }
     }
 
     /// `base` until the last `decayFraction` of the steps, then linearly down to 0 at the end.

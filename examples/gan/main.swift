@@ -32,10 +32,12 @@ struct GAN: ParsableCommand {
     var scoreEvery = 0
     @Option(help: "Channels of the generator's last hidden layer and the discriminator's first (the others have twice as many).")
     var width = 32
-    @Option(help: "Adam's learning rate, both networks (β1 = 0.5).") var lr: Float = 2e-4
+    @Option(help: "The optimizer of both networks: adam (β1 = 0.5, as DCGAN) or sgd (momentum 0.5).")
+    var optimizer = "adam"
+    @Option(help: "The learning rate of both networks.") var lr: Float = 2e-4
     @Option(help: "Lower both learning rates linearly to 0 over this last fraction of the steps (0: constant).")
     var decayFraction: Float = 0
-    @Option(help: "Decay of the generator's exponential moving average, which makes the samples and generator.h5 (0: the last weights).")
+    @Option(help: "Decay of the generator's exponential moving average, which makes the samples and generator.h5 (0: the current weights).")
     var emaDecay: Float = 0.999
 
     mutating func run() throws {
@@ -58,10 +60,12 @@ struct GAN: ParsableCommand {
         let discriminator = try DCGAN.discriminator(width: width, seed: seed)
         let g = try DataParallel(generator, communicator: world.communicator, synchronizesBatchNorm: true)
         let d = try DataParallel(discriminator, communicator: world.communicator, synchronizesBatchNorm: true)
-        let optG = Adam(learningRate: lr, beta1: 0.5), optD = Adam(learningRate: lr, beta1: 0.5)
+        let optG = try DCGAN.optimizer(optimizer, learningRate: lr), optD = try DCGAN.optimizer(optimizer, learningRate: lr)
         let loss = BinaryCrossEntropy()
 
-        // The moving average of the generator's weights: smoother images than the last step's.
+        // The moving average of the generator's weights (the weights themselves with --ema-decay 0),
+        // which makes the images. Not data-parallel: rank 0 alone runs it, and its BatchNorm
+        // layers are not synchronized (a synchronized one would wait for the other ranks).
         let average = try DCGAN.generator(width: width, seed: seed)
         _ = average.arena.valueBuffer.update(fromContentsOf: generator.arena.valueBuffer)
         let state = TrainingState(models: ["generator": generator, "discriminator": discriminator, "generator_average": average],
@@ -99,7 +103,7 @@ struct GAN: ParsableCommand {
                 let imageGradient = try d.backward(loss.backward(), needsInputGradient: true, reduce: false)!
                 try g.backward(imageGradient)
                 try g.step(optG)
-                if emaDecay > 0 { DCGAN.average(average, toward: generator, decay: emaDecay) }
+                DCGAN.average(average, toward: generator, decay: emaDecay)
 
                 at.step += 1
                 at.positionInEpoch += 1
@@ -110,7 +114,7 @@ struct GAN: ParsableCommand {
                                      Date().timeIntervalSince(started)))
                 }
                 if let classifier, scoreEvery > 0, at.step % scoreEvery == 0, world.isCoordinator {
-                    let score = try GeneratedImageScore(generator: emaDecay > 0 ? average : generator, classifier: classifier, seed: seed)
+                    let score = try GeneratedImageScore(generator: average, classifier: classifier, seed: seed)
                     world.say("step \(at.step)  \(score)")
                 }
                 if checkpointEvery > 0 && at.step % checkpointEvery == 0 {
@@ -122,16 +126,15 @@ struct GAN: ParsableCommand {
 
         guard world.isCoordinator else { return }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let made = emaDecay > 0 ? average : generator
-        try ModelWeights.save(made, to: out + "/generator.h5", attributes: ["step": String(at.step)])
+        try ModelWeights.save(average, to: out + "/generator.h5", attributes: ["step": String(at.step)])
         try ModelWeights.save(discriminator, to: out + "/discriminator.h5", attributes: ["step": String(at.step)])
-        try DCGAN.sampleGrid(made, seed: seed).write(to: out + "/samples.png")
+        try DCGAN.sampleGrid(average, seed: seed).write(to: out + "/samples.png")
         var summary: [String: Any] = [
             "steps": at.step, "ranks": world.size, "global_batch": batchPerRank * world.size, "seed": seed,
             "width": width, "loss_discriminator": losses.d, "loss_generator": losses.g, "wall_time_s": Date().timeIntervalSince(started),
         ]
         if let classifier {
-            let score = try GeneratedImageScore(generator: made, classifier: classifier, seed: seed)
+            let score = try GeneratedImageScore(generator: average, classifier: classifier, seed: seed)
             summary["classifier_confidence"] = score.confidence
             summary["classes_covered"] = score.classesCovered
             summary["class_counts"] = score.counts

@@ -16,8 +16,10 @@ public final class ConvTranspose2D: Layer {
     public let stride: Int
     public let padding: Int
     public let outputPadding: Int
+    /// Whether the layer adds a bias (none before a BatchNorm, which would remove it).
+    public let useBias: Bool
     public private(set) var weight: Parameter!
-    public private(set) var bias: Parameter!
+    public private(set) var bias: Parameter?
     /// The convolution whose adjoint this is: from the output image back to the input's size.
     private var geometry: ConvGeometry!
     private var inChannels = 0
@@ -25,7 +27,7 @@ public final class ConvTranspose2D: Layer {
     private let output = Tensor(shape: [0])
     private let inputGradient = Tensor(shape: [0])
 
-    public init(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) {
+    public init(outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0, bias: Bool = true) {
         precondition(outChannels > 0 && kernel > 0 && stride > 0 && padding >= 0 && outputPadding >= 0 && outputPadding < max(stride, 1),
                      "ConvTranspose2D needs positive channels, kernel and stride, padding ≥ 0 and 0 ≤ output_padding < stride")
         self.outChannels = outChannels
@@ -33,9 +35,10 @@ public final class ConvTranspose2D: Layer {
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
+        self.useBias = bias
     }
 
-    public var parameters: [Parameter] { weight == nil ? [] : [weight, bias] }
+    public var parameters: [Parameter] { weight == nil ? [] : [weight] + (bias.map { [$0] } ?? []) }
 
     public func build(inputShape: [Int]) throws -> [Int] {
         guard inputShape.count == 3, inputShape.allSatisfy({ $0 > 0 }) else { throw LayerError.shape(self, expected: "[C, H, W]", got: inputShape) }
@@ -50,7 +53,7 @@ public final class ConvTranspose2D: Layer {
         inChannels = c
         let bound = 1 / Float(outChannels * kernel * kernel).squareRoot()
         weight = Parameter(name: "weight", shape: [c, outChannels, kernel, kernel], initializer: .uniform(bound: bound))
-        bias = Parameter(name: "bias", shape: [outChannels], initializer: .zeros)
+        bias = useBias ? Parameter(name: "bias", shape: [outChannels], initializer: .zeros) : nil
         return [outChannels, outH, outW]
     }
 
@@ -59,13 +62,13 @@ public final class ConvTranspose2D: Layer {
         let outSize = outChannels * g.height * g.width, plane = g.height * g.width
         self.input = input
         output.resize([n, outChannels, g.height, g.width])
-        let cols = Workspace.current.buffer(0, count: k * hw), w = weight.value.data, b = bias.value.data
+        let cols = Workspace.current.buffer(0, count: k * hw), w = weight.value.data, b = bias?.value.data
         for s in 0..<n {
             // cols[k, hw] = Wᵀ[k, c] · x_s[c, hw], then folded into the output image.
             BLAS.sgemm(transA: true, m: k, n: hw, k: c, a: w, lda: k, b: input.data + s * c * hw, ldb: hw, c: cols, ldc: hw)
             let y = output.data + s * outSize
             Im2Col.backward(cols, y, g)
-            for o in 0..<outChannels { VectorOps.add(b[o], to: y + o * plane, count: plane) }
+            if let b { for o in 0..<outChannels { VectorOps.add(b[o], to: y + o * plane, count: plane) } }
         }
         return output
     }
@@ -76,7 +79,7 @@ public final class ConvTranspose2D: Layer {
         let outSize = outChannels * g.height * g.width, plane = g.height * g.width
         if needsInputGradient { inputGradient.resize(input.shape) }
         let cols = Workspace.current.buffer(0, count: k * hw), w = weight.value.data
-        if !bias.isFrozen {
+        if let bias, !bias.isFrozen {
             let db = bias.gradient.data
             db.update(repeating: 0, count: outChannels)
             for s in 0..<n { for o in 0..<outChannels { db[o] += VectorOps.sumFloat(outputGradient.data + s * outSize + o * plane, count: plane) } }
