@@ -33,7 +33,7 @@ final class DecoderTests: XCTestCase {
         let transposed = ConvTranspose2D(outChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1)
         try bind(transposed, inputShape: [3, 3, 3], seed: 5)
         transposed.weight.value.copy(from: conv.weight.value)
-        transposed.bias.value.fill(0)
+        transposed.bias?.value.fill(0)
         let x = randomTensor([1, 2, 6, 6], seed: 6), y = randomTensor([1, 3, 3, 3], seed: 7)
         let cx = conv.forward(x, ForwardContext(training: false)).toArray(), ty = transposed.forward(y, ForwardContext(training: false)).toArray()
         let left = zip(cx, y.toArray()).reduce(0.0) { $0 + Double($1.0 * $1.1) }
@@ -66,5 +66,13 @@ final class DecoderTests: XCTestCase {
         assertClose(loss.backward().toArray(), try c.values("gx"), "bce gradient")
         // Saturated probabilities stay finite, as PyTorch's clamp of the log at −100.
         XCTAssert(try loss.forward(Tensor(shape: [1, 2], values: [0, 1]), .values(Tensor(shape: [1, 2], values: [1, 0]))).isFinite)
+    }
+
+    func testConvTransposeWithoutBias() throws {
+        let layer = ConvTranspose2D(outChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, bias: false)
+        try bind(layer, inputShape: [3, 3, 3], seed: 5)
+        XCTAssertEqual(layer.parameters.map(\.name), ["weight"])
+        XCTAssertNil(layer.bias)
+        checkGradients(layer, input: randomTensor([2, 3, 3, 3], seed: 8))
     }
 }
