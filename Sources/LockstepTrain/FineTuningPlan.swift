@@ -1,11 +1,11 @@
 import LockstepNN
 import LockstepTensor
 
-/// How transfer learning treats a model's parameters over a run, as a recipe's `freeze`,
-/// `unfreeze_after_epochs` and `optimizer.param_groups` say: which are frozen in which epoch,
+/// How transfer learning treats a model's parameters over a run, as `FineTuningSettings` (a recipe's `freeze`,
+/// `unfreeze_after_epochs` and `optimizer.param_groups`) say: which are frozen in which epoch,
 /// and each one's learning-rate multiplier.
 struct FineTuningPlan {
-    let settings: Recipe.FineTuning
+    let settings: FineTuningSettings
 
     /// Sets every parameter's learning-rate multiplier: the first matching group's, else 1.
     func applyLearningRateScales(_ model: Model) {

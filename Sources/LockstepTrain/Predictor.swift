@@ -42,7 +42,7 @@ public struct Predictor {
         var loader: BatchLoader?
         if case .shards(let set, _) = inputs {
             loader = BatchLoader(source: set, plan: sampler.batches, normalization: recipe.data.normalization, transform: recipe.data.transform,
-                                 prefetch: recipe.data.prefetch(for: set))
+                                 prefetch: recipe.pipeline.prefetch(for: set))
         }
         defer { loader?.stop() }
         try communicator.agreeing(on: "predicting", partialHint: "Each rank reads its own share of the inputs; the other ranks read theirs without error.") {

@@ -23,11 +23,11 @@ final class ProgressDisplay {
     let startStep: Int
     private var invocationStart: Date?
 
-    init(recipe: Recipe, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, say: @escaping (String) -> Void,
+    init(style: ProgressStyle, epochs: Int, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, say: @escaping (String) -> Void,
          console: Console = .shared, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.say = say
-        style = recipe.training.progress
-        epochs = recipe.training.epochs
+        self.style = style
+        self.epochs = epochs
         self.totalSteps = totalSteps
         self.globalBatch = globalBatch
         self.console = console

@@ -13,8 +13,14 @@ import LockstepTimeline
 /// of the test set. Any error is thrown to the caller, which reports it with the rank and aborts.
 /// `TrainingRun` holds one invocation's state; `Evaluator` the evaluation; `CheckpointStore`
 /// the checkpoints.
+///
+/// What it trains are ``TrainingParts``: given as they are (`init(parts:…)`), or made on every
+/// rank when the run starts (`init(recipe:…)` opens the recipe's data then).
 public final class Trainer {
-    public let recipe: Recipe
+    /// Makes the run's parts when `run` starts (a collective call): told the start-up times to
+    /// add its phases to, and whether the run resumes from a checkpoint.
+    public typealias Assembly = (_ startup: inout StartupTimes, _ resuming: Bool) throws -> TrainingParts
+
     public let communicator: any Communicator
     public let outputDirectory: String
     /// Where rank 0's progress lines go.
@@ -32,12 +38,26 @@ public final class Trainer {
     /// Where start-up went on this rank, to the end of the first step (after `run`).
     public private(set) var startup: StartupTimes?
 
-    public init(recipe: Recipe, communicator: any Communicator, outputDirectory: String? = nil,
-                print: @escaping (String) -> Void = { Console.shared.line($0) }) {
-        self.recipe = recipe
+    private let assemble: Assembly
+    /// What the run directory's `model.h5` records of the run (its `description`), after `run`.
+    private var description = ""
+    /// Whether the run compares outputs with inputs (its final line is the reconstruction loss).
+    private var reconstructs = false
+
+    /// A trainer whose parts `assemble` makes on every rank when `run` starts; its outputs go
+    /// to `outputDirectory`; `print` takes rank 0's progress lines.
+    public init(communicator: any Communicator, outputDirectory: String,
+                print: @escaping (String) -> Void = { Console.shared.line($0) }, assemble: @escaping Assembly) {
         self.communicator = communicator
-        self.outputDirectory = outputDirectory ?? recipe.output
+        self.outputDirectory = outputDirectory
         self.print = print
+        self.assemble = assemble
+    }
+
+    /// A trainer of `parts` (the same on every rank), writing its run directory to `outputDirectory`.
+    public convenience init(parts: TrainingParts, communicator: any Communicator, outputDirectory: String,
+                            print: @escaping (String) -> Void = { Console.shared.line($0) }) {
+        self.init(communicator: communicator, outputDirectory: outputDirectory, print: print) { _, _ in parts }
     }
 
     private func say(_ line: String) { if communicator.rank == 0 { print(line) } }
@@ -47,13 +67,12 @@ public final class Trainer {
     @discardableResult
     public func run(resume: String? = nil) throws -> RunSummary {
         let started = Date()
-        // Before any shard is opened: only rank 0 reads the pretrained file, and an error on
-        // it ends every rank.
-        if communicator.rank == 0, resume == nil, let file = recipe.fineTuning.pretrained, !FileManager.default.fileExists(atPath: file) {
-            throw RecipeError("pretrained weights \(file) not found (recipe key 'pretrained')")
-        }
-        let run = try TrainingRun(recipe: recipe, communicator: communicator, outputDirectory: outputDirectory,
-                                  resume: resume, faults: faults, started: started, say: say)
+        var startup = StartupTimes(now: started)
+        let parts = try assemble(&startup, resume != nil)
+        description = parts.description
+        reconstructs = parts.targets == .inputs
+        let run = try TrainingRun(parts: parts, communicator: communicator, outputDirectory: outputDirectory,
+                                  resume: resume, faults: faults, started: started, startup: startup, say: say)
         model = run.model
         defer { run.watchdog?.stop() }
         let status = try recordStart(run)
@@ -102,13 +121,13 @@ public final class Trainer {
         run.watchdog?.mark("writing model.h5 and the summary (rank 0)", step: run.step)
         if let recorder = run.recorder {
             try ModelWeights.save(run.model, to: outputDirectory + "/model.h5",
-                                  attributes: ["recipe": recipe.resolvedYAML, "step": String(run.step)])
+                                  attributes: ["recipe": description, "step": String(run.step)])
             try recorder.writeSummary(summary)
         }
         if let acc = summary.testAccuracy {
             say(String(format: "final test accuracy %.2f%%  (%d steps, %.0f samples/s, %.1f s)", 100 * acc, run.step,
                        summary.samplesPerSec, summary.wallTimeS))
-        } else if recipe.reconstructs, let testLoss = summary.testLoss {
+        } else if reconstructs, let testLoss = summary.testLoss {
             say(String(format: "final test reconstruction loss %.4f  (%d steps, %.0f samples/s, %.1f s)", testLoss, run.step,
                        summary.samplesPerSec, summary.wallTimeS))
         }

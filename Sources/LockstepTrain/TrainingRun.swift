@@ -9,10 +9,11 @@ import LockstepOptimizers
 import LockstepTensor
 import LockstepTimeline
 
-/// One invocation of a recipe's training, from set-up to summary: everything `Trainer.run`
-/// carries from epoch to epoch. Every rank builds one and runs the same calls in lockstep.
+/// One invocation of a training run, from set-up to summary: everything `Trainer.run`
+/// carries from epoch to epoch. Every rank builds one from the same parts and runs the same
+/// calls in lockstep.
 final class TrainingRun {
-    let recipe: Recipe
+    let parts: TrainingParts
     let communicator: any Communicator
     let train: ShardSet
     let test: ShardSet?
@@ -64,38 +65,38 @@ final class TrainingRun {
     /// The step of the last test-set evaluation (an epoch's end may follow one at the same step).
     private var evaluatedAtStep: Int?
 
-    /// Opens the data, builds the model, and starts it from `resume`'s checkpoint or from
-    /// fresh (or pretrained) parameters; `say` prints on rank 0.
-    init(recipe: Recipe, communicator comm: any Communicator, outputDirectory: String, resume: String?,
-         faults: FaultInjection, started: Date = Date(), say: @escaping (String) -> Void) throws {
+    /// Starts `parts`' model from `resume`'s checkpoint or from fresh (or pretrained)
+    /// parameters; `startup` has counted since `started`; `say` prints on rank 0.
+    init(parts: TrainingParts, communicator comm: any Communicator, outputDirectory: String, resume: String?,
+         faults: FaultInjection, started: Date, startup: StartupTimes, say: @escaping (String) -> Void) throws {
+        try parts.validate()
         runStartDate = started
-        var startup = StartupTimes(now: started)
-        self.recipe = recipe
+        var startup = startup
+        self.parts = parts
         self.communicator = comm
         self.say = say
         self.faults = faults
-        node = try CoreBudget.ofThisHost(comm)
-        let (train, test) = try Self.openData(recipe, comm, node: node, runDirectory: outputDirectory, startup: &startup, say: say)
-        self.train = train
-        self.test = test
-        let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: recipe.training.samplesPerRankPerStep,
-                                             rank: comm.rank, worldSize: comm.size, seed: recipe.seed)
+        node = parts.data.node
+        train = parts.data.train
+        test = parts.data.test
+        let training = parts.training
+        let sampler = try DistributedSampler(numSamples: train.count, batchPerRank: training.samplesPerRankPerStep,
+                                             rank: comm.rank, worldSize: comm.size, seed: parts.seed)
         self.sampler = sampler
-        let model = try recipe.buildModel(for: train)
+        let model = parts.model
         self.model = model
-        startup.lap("model")
-        let optimizer = recipe.optimizer.make()
+        let optimizer = parts.optimizer
         self.optimizer = optimizer
-        let store = CheckpointStore(communicator: comm, runDirectory: outputDirectory, policy: recipe.checkpoint)
+        let store = CheckpointStore(communicator: comm, runDirectory: outputDirectory, policy: parts.checkpoints)
         self.store = store
         faults.arm(store)
         // From here on a hang (a file system, a file libhdf5 loops on) ends the job.
-        let watchdog = try Self.startWatchdog(recipe, comm, outputDirectory)
+        let watchdog = try Self.startWatchdog(training.stallTimeout, comm, outputDirectory)
         self.watchdog = watchdog
         let start: TrainingPosition
-        var watches = TrainingWatches(recipe: recipe)
+        var watches = TrainingWatches(earlyStopping: training.earlyStopping, plateau: parts.plateau)
         do {
-            let (position, watched) = try Self.startingPoint(recipe, model, optimizer, store, sampler, resume: resume, comm, say)
+            let (position, watched) = try Self.startingPoint(parts, store, sampler, resume: resume, comm, say)
             start = position
             watches.restore(watched)
         } catch {
@@ -104,73 +105,63 @@ final class TrainingRun {
         }
         self.start = start
         self.watches = watches
-        startup.lap(resume == nil ? (recipe.fineTuning.pretrained == nil ? "parameters" : "pretrained weights") : "checkpoint")
+        startup.lap(resume == nil ? (parts.fineTuning.pretrained == nil ? "parameters" : "pretrained weights") : "checkpoint")
         step = start.step
         epochsRun = start.epoch
-        let fineTuning = FineTuningPlan(settings: recipe.fineTuning)
+        let fineTuning = FineTuningPlan(settings: parts.fineTuning)
         self.fineTuning = fineTuning
         fineTuning.applyLearningRateScales(model)
         let frozen = fineTuning.applyFreezing(model, epoch: start.epoch)
-        if !recipe.fineTuning.freeze.isEmpty { say("lockstep: \(frozen) of \(model.arena.parameterCount) parameters frozen") }
+        if !parts.fineTuning.freeze.isEmpty { say("lockstep: \(frozen) of \(model.arena.parameterCount) parameters frozen") }
 
-        let loss = recipe.makeLoss()
-        self.loss = loss
-        schedule = recipe.makeSchedule(globalBatch: sampler.globalBatch, stepsPerEpoch: sampler.stepsPerEpoch)
-        stepper = Self.stepper(recipe, model, loss, optimizer, comm, watchdog)
-        evaluator = Evaluator(recipe: recipe, communicator: comm)
+        loss = parts.loss
+        schedule = parts.schedule
+        stepper = Self.stepper(parts, comm, watchdog)
+        evaluator = Evaluator(batchPerRank: training.evalBatchPerRank, pipeline: parts.data.pipeline, targets: parts.targets,
+                              seed: parts.seed, communicator: comm)
         evaluator.watchdog = watchdog
         do {
             recorder = comm.rank == 0
-                ? try RunRecorder(directory: outputDirectory, resolvedRecipe: recipe.resolvedYAML, keepRowsThrough: start.epoch,
-                                  keepStepsThrough: start.step, tensorboard: recipe.training.tensorboard,
-                                  evaluationsCSV: recipe.training.evalEverySteps != nil) : nil
+                ? try RunRecorder(directory: outputDirectory, resolvedRecipe: parts.description, keepRowsThrough: start.epoch,
+                                  keepStepsThrough: start.step, tensorboard: training.tensorboard,
+                                  evaluationsCSV: training.evalEverySteps != nil) : nil
         } catch {
             watchdog?.stop()
             throw error
         }
         signals = SignalMonitor()
-        let totalSteps = min(sampler.stepsPerEpoch * recipe.training.epochs, recipe.training.maxSteps ?? .max)
+        let totalSteps = min(sampler.stepsPerEpoch * training.epochs, training.maxSteps ?? .max)
         self.totalSteps = totalSteps
         startup.lap("set-up")
         self.startup = startup
-        display = ProgressDisplay(recipe: recipe, rank: comm.rank, totalSteps: totalSteps, startStep: start.step,
+        display = ProgressDisplay(style: training.progress, epochs: training.epochs, rank: comm.rank, totalSteps: totalSteps, startStep: start.step,
                                   globalBatch: sampler.globalBatch, say: say)
-        say("lockstep: \(recipe.name): \(comm.size) rank(s), model \(recipe.model.name) (\(model.arena.parameterCount) parameters), "
+        say("lockstep: \(parts.name): \(comm.size) rank(s), model \(parts.modelDescription) (\(model.arena.parameterCount) parameters), "
             + "\(train.count) training samples, global batch \(sampler.globalBatch), \(sampler.stepsPerEpoch) steps/epoch, \(totalSteps) steps")
-    }
-
-    /// The training and test sets, their shards verified once per job, then opened (by rank 0;
-    /// the others open shards as they read them): an error names every rank that met one.
-    private static func openData(_ recipe: Recipe, _ comm: any Communicator, node: CoreBudget, runDirectory: String,
-                                 startup: inout StartupTimes, say: (String) -> Void) throws -> (ShardSet, ShardSet?) {
-        let (train, test) = try recipe.openDataOnEveryRank(comm, node: node, runDirectory: runDirectory, startup: &startup, say: say)
-        if let k = recipe.fineTuning.headClasses, k != train.numClasses {
-            throw RecipeError("head.classes is \(k) but the training data has \(train.numClasses) classes")
-        }
-        return (train, test)
     }
 
     /// Restores the checkpoint `resume` resolves to, or else makes every replica start from
     /// rank 0's initial (or pretrained) parameters.
-    private static func startingPoint(_ recipe: Recipe, _ model: Model, _ optimizer: any Optimizer, _ store: CheckpointStore,
-                                      _ sampler: DistributedSampler, resume: String?, _ comm: any Communicator,
+    private static func startingPoint(_ parts: TrainingParts, _ store: CheckpointStore, _ sampler: DistributedSampler,
+                                      resume: String?, _ comm: any Communicator,
                                       _ say: (String) -> Void) throws -> (TrainingPosition, [String: Double]) {
+        let model = parts.model
         if let path = try resume.flatMap({ try store.resolve(resume: $0, say: say) }) {
-            let (position, watched) = try store.restore(path, model: model, optimizer: optimizer, expectedSeed: Int(recipe.seed),
+            let (position, watched) = try store.restore(path, model: model, optimizer: parts.optimizer, expectedSeed: Int(parts.seed),
                                                         expectedGlobalBatch: sampler.globalBatch)
             say("lockstep: resuming from \(path) at step \(position.step) (epoch \(position.epoch + 1), step \(position.positionInEpoch) of it)")
             return (position, watched)
         }
         // Rank 0 draws the initial parameters and reads the pretrained file, which other
         // ranks never touch; everyone receives them.
-        let tuning = recipe.fineTuning
+        let tuning = parts.fineTuning
         if comm.rank == 0 {
-            model.arena.initialize(seed: recipe.seed)
+            model.arena.initialize(seed: parts.seed)
             if let file = tuning.pretrained {
                 if let expected = tuning.sha256 {
                     let actual = try FileDigest.sha256(file)
                     guard actual == expected.lowercased() else {
-                        throw RecipeError("\(file): sha256 is \(actual), pretrained.sha256 says \(expected): not the file the recipe expects (corrupted, truncated or replaced)")
+                        throw ImportError("\(file): sha256 is \(actual), pretrained.sha256 says \(expected): not the file the recipe expects (corrupted, truncated or replaced)")
                     }
                 }
                 // A new head keeps its fresh values: the file's tensors under it are not read.
@@ -183,24 +174,22 @@ final class TrainingRun {
         return (TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0), [:])
     }
 
-    /// The data-parallel step the recipe describes.
-    private static func stepper(_ recipe: Recipe, _ model: Model, _ loss: any Loss, _ optimizer: any Optimizer,
-                                _ comm: any Communicator, _ watchdog: StallWatchdog?) -> TrainingStep {
-        let stepper = TrainingStep(model: model, loss: loss, optimizer: optimizer, communicator: comm,
-                                   regularization: recipe.regularization,
-                                   clipGradNorm: recipe.optimizer.clipGradNorm.map { Float($0) },
-                                   bucketBytes: Int(recipe.training.bucketMB * 1_048_576),
-                                   allreducePrecision: recipe.training.allreduceDType)
+    /// The data-parallel step the parts describe.
+    private static func stepper(_ parts: TrainingParts, _ comm: any Communicator, _ watchdog: StallWatchdog?) -> TrainingStep {
+        let stepper = TrainingStep(model: parts.model, loss: parts.loss, optimizer: parts.optimizer, communicator: comm,
+                                   regularization: parts.regularization, clipGradNorm: parts.clipGradientNorm,
+                                   bucketBytes: Int(parts.training.bucketMB * 1_048_576),
+                                   allreducePrecision: parts.training.allreduceDType)
         stepper.watchdog = watchdog
         stepper.checksNonFinite = true
-        stepper.accumulationSteps = recipe.training.accumulateSteps
+        stepper.accumulationSteps = parts.training.accumulateSteps
         return stepper
     }
 
     /// The watchdog, started and told that rank 0 reads the checkpoint or pretrained weights
     /// while the others wait for it (a collective call).
-    private static func startWatchdog(_ recipe: Recipe, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
-        let watchdog = try Self.watchdog(recipe, comm, outputDirectory)
+    private static func startWatchdog(_ timeout: Double, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
+        let watchdog = try Self.watchdog(timeout, comm, outputDirectory)
         watchdog?.start()
         if comm.rank == 0 { watchdog?.mark("reading the checkpoint or the pretrained weights", step: 0) }
         else { watchdog?.waiting("waiting for rank 0 to read the checkpoint or the pretrained weights", step: 0) }
@@ -209,17 +198,17 @@ final class TrainingRun {
 
     /// The watchdog `training.stall_timeout` asks for (a collective call). Its reports go to a directory of this
     /// invocation (rank 0's start time names it), so an earlier stall's reports are not read.
-    private static func watchdog(_ recipe: Recipe, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
-        guard recipe.training.stallTimeout > 0 else { return nil }
+    private static func watchdog(_ timeout: Double, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
+        guard timeout > 0 else { return nil }
         let hosts = try comm.allgather(comm.hostname)
         let stamp = try comm.broadcast(String(format: "%.0f", Date().timeIntervalSince1970 * 1000), root: 0)
-        return StallWatchdog(timeout: recipe.training.stallTimeout, rank: comm.rank, hosts: hosts,
+        return StallWatchdog(timeout: timeout, rank: comm.rank, hosts: hosts,
                              reportDirectory: outputDirectory + "/stalls/" + stamp)
     }
 
-    /// Runs every remaining epoch of the recipe.
+    /// Runs every remaining epoch.
     func runEpochs() throws {
-        for epoch in start.epoch..<recipe.training.epochs where step < totalSteps && watches.stopReason == nil {
+        for epoch in start.epoch..<parts.training.epochs where step < totalSteps && watches.stopReason == nil {
             epochsRun = epoch + 1
             if epoch > start.epoch && fineTuning.unfreezes(atEpoch: epoch) {
                 fineTuning.applyFreezing(model, epoch: epoch)
@@ -241,11 +230,9 @@ final class TrainingRun {
     private func trainSteps(epoch: Int) throws -> MetricTotals {
         let first = epoch == start.epoch ? start.positionInEpoch : 0
         let plan = Array(sampler.batches(epoch: epoch, from: first).prefix(totalSteps - step))
-        let loader = BatchLoader(source: train, plan: plan, normalization: recipe.data.normalization, transform: recipe.data.transform,
-                                 augmentation: recipe.data.augmentation, epoch: epoch, seed: UInt64(recipe.seed),
-                                 prefetch: recipe.data.prefetch(for: train, node: node))
+        let loader = parts.data.pipeline.loader(train, plan: plan, training: true, epoch: epoch, seed: parts.seed, node: node)
         defer { loader.stop() }
-        let empty = MetricTotals(classifies: !recipe.reconstructs)
+        let empty = MetricTotals(classifies: parts.targets.classifies)
         var window = empty, epochTotals = empty
         var localEpoch = empty  // this rank's, for the bar
         var windowStart = Date()
@@ -256,10 +243,10 @@ final class TrainingRun {
             guard let batch = try loader.next() else { break }
             stepper.recordDataWait(from: waitStart)
             faults.poisonIfDue(batch.inputs, rank: communicator.rank, step: step + 1)
-            let context = ForwardContext(training: true, seed: recipe.seed, step: step, rank: communicator.rank, samples: batch.indices,
+            let context = ForwardContext(training: true, seed: parts.seed, step: step, rank: communicator.rank, samples: batch.indices,
                                          padding: batch.padding)
             let rate = schedule.rate(step: step, stepsPerEpoch: sampler.stepsPerEpoch, totalSteps: totalSteps) * Float(watches.rateScale)
-            let outcome = try stepper.run(batch.inputs, targets: recipe.targets(for: batch, classes: train.numClasses),
+            let outcome = try stepper.run(batch.inputs, targets: parts.targets.targets(for: batch, classes: train.numClasses),
                                           context: context, learningRate: rate)
             if outcome.skipped { try nonFiniteStep(outcome, inputs: batch.inputs, context: context) }
             step += 1
@@ -274,17 +261,17 @@ final class TrainingRun {
             display.stepped(epoch: epoch, step: step, stepsPerEpoch: sampler.stepsPerEpoch, running: running,
                             learningRate: Double(optimizer.learningRate))
             let endOfEpoch = step == totalSteps || step % sampler.stepsPerEpoch == 0
-            if step % recipe.training.logEvery == 0 || endOfEpoch {
+            if step % parts.training.logEvery == 0 || endOfEpoch {
                 localEpoch = running
                 epochTotals += try logWindow(window, epoch: epoch, since: windowStart)
                 window = empty
                 windowStart = Date()
             }
             try stopIfSignalled()
-            if let every = recipe.training.evalEverySteps, step % every == 0, !endOfEpoch, test != nil {
+            if let every = parts.training.evalEverySteps, step % every == 0, !endOfEpoch, test != nil {
                 try evaluateTest(epoch: epoch, withinEpoch: true)
                 if watches.stopReason != nil {
-                    if step % recipe.training.logEvery != 0 {  // the steps since the last line count in the epoch's row
+                    if step % parts.training.logEvery != 0 {  // the steps since the last line count in the epoch's row
                         localEpoch += window
                         epochTotals += try logWindow(window, epoch: epoch, since: windowStart)
                     }
@@ -293,7 +280,7 @@ final class TrainingRun {
             }
             if store.policy.everySteps > 0 && step % store.policy.everySteps == 0 && !endOfEpoch {
                 _ = try checkpoint()
-            } else if let every = recipe.training.consistencyCheckSteps, step % every == 0 {
+            } else if let every = parts.training.consistencyCheckSteps, step % every == 0 {
                 try checkReplicasAgree()
             }
         }
@@ -306,7 +293,7 @@ final class TrainingRun {
         let sums = try window.summed(over: communicator)
         let elapsed = Date().timeIntervalSince(start)
         let rate = sums.samples / max(elapsed, 1e-9)
-        display.stepLine(String(format: "epoch %d/%d  step %d/%d  loss %.4f", epoch + 1, recipe.training.epochs, step, totalSteps, sums.meanLoss)
+        display.stepLine(String(format: "epoch %d/%d  step %d/%d  loss %.4f", epoch + 1, parts.training.epochs, step, totalSteps, sums.meanLoss)
             + (sums.accuracy.map { String(format: "  acc %.2f%%", 100 * $0) } ?? "")
             + String(format: "  lr %.4g  %.0f samples/s", optimizer.learningRate, rate)
             + (skippedInEpoch > 0 ? "  (\(skippedInEpoch) step(s) skipped: non-finite gradients)" : ""))
@@ -323,7 +310,7 @@ final class TrainingRun {
     /// gradients are the same everywhere) after each rank looked where NaN/Inf first appears
     /// in its own step (batch, parameters, layer outputs, loss).
     private func nonFiniteStep(_ outcome: TrainingStep.Outcome, inputs: Tensor, context: ForwardContext) throws {
-        if recipe.training.onNonFinite == .skip {
+        if parts.training.onNonFinite == .skip {
             skippedSteps += 1
             skippedInEpoch += 1
             return
@@ -364,9 +351,9 @@ final class TrainingRun {
         let evaluatedNow = evaluatedAtStep == step
         if test != nil && !evaluatedNow { try evaluateTest(epoch: epoch, withinEpoch: false, trainTotals: totals) }
         else if watches.stopReason == nil { observeWatches(epoch: epoch, trainTotals: totals, evaluated: false) }
-        if recipe.reconstructs, let recorder {
-            try ReconstructionPicture.write(model, samplesOf: test ?? train, normalization: recipe.data.normalization,
-                                            transform: recipe.data.transform, to: recorder.directory + "/reconstructions.png")
+        if parts.targets == .inputs, let recorder {
+            try ReconstructionPicture.write(model, samplesOf: test ?? train, normalization: parts.data.pipeline.normalization,
+                                            transform: parts.data.pipeline.transform, to: recorder.directory + "/reconstructions.png")
         }
         try recorder?.appendEpoch(EpochMetrics(epoch: epoch + 1, step: step, trainLoss: totals.meanLoss,
                                                trainAccuracy: totals.accuracy,
@@ -396,7 +383,7 @@ final class TrainingRun {
         evaluatedAtStep = step
         try recorder?.writeConfusion(result)
         try recorder?.appendEvaluation(step: step, epoch: epoch + 1, result, learningRate: Double(optimizer.learningRate), withinEpoch: withinEpoch)
-        say("epoch \(epoch + 1)/\(recipe.training.epochs)" + (withinEpoch ? "  step \(step)" : "")
+        say("epoch \(epoch + 1)/\(parts.training.epochs)" + (withinEpoch ? "  step \(step)" : "")
             + String(format: "  test loss %.4f", result.loss)
             + (result.accuracy.map { String(format: "  test accuracy %.2f%%", 100 * $0) } ?? "") + " (\(test.count) samples)")
         observeWatches(epoch: epoch, trainTotals: trainTotals, evaluated: true)
@@ -419,9 +406,9 @@ final class TrainingRun {
         let position = TrainingPosition(step: step, epoch: step / sampler.stepsPerEpoch, positionInEpoch: step % sampler.stepsPerEpoch)
         let metrics = metrics.merging(watches.state) { $1 }
         try store.save(model: model, optimizer: optimizer,
-                       header: Checkpoint.Header(position: position, seed: Int(recipe.seed), worldSize: communicator.size,
+                       header: Checkpoint.Header(position: position, seed: Int(parts.seed), worldSize: communicator.size,
                                                  globalBatch: sampler.globalBatch, optimizer: optimizer.name,
-                                                 optimizerStep: optimizer.stepCount, recipe: recipe.resolvedYAML,
+                                                 optimizerStep: optimizer.stepCount, recipe: parts.description,
                                                  metrics: metrics))
         return store.directory + "/" + CheckpointStore.fileName(step: step)
     }
@@ -434,7 +421,7 @@ final class TrainingRun {
 
     /// The end-of-run record (the same on every rank).
     func summary() -> RunSummary {
-        var s = RunSummary(name: recipe.name, worldSize: communicator.size, batchPerRank: recipe.training.batchPerRank,
+        var s = RunSummary(name: parts.name, worldSize: communicator.size, batchPerRank: parts.training.batchPerRank,
                    globalBatch: sampler.globalBatch, epochs: epochsRun, steps: step,
                    parameterCount: model.arena.parameterCount, finalTrainLoss: lastEpoch?.meanLoss,
                    finalTrainAccuracy: lastEpoch?.accuracy ?? nil, testLoss: evaluation?.loss, testAccuracy: evaluation?.accuracy,
@@ -442,7 +429,7 @@ final class TrainingRun {
                    wallTimeS: Date().timeIntervalSince(runStartDate), skippedSteps: skippedSteps,
                    perClassAccuracy: evaluation?.perClassAccuracyByName, classNames: evaluation?.confusion.map { _ in evaluation!.classNames },
                    confusionMatrix: evaluation?.confusion.map { m in (0..<m.classes).map { r in (0..<m.classes).map { m[r, $0] } } })
-        s.accumulateSteps = recipe.training.accumulateSteps
+        s.accumulateSteps = parts.training.accumulateSteps
         s.earlyStopping = watches.stopReason
         return s
     }

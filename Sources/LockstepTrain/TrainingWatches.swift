@@ -14,11 +14,11 @@ struct TrainingWatches {
     /// Why early stopping ended the run, once it did.
     private(set) var stopReason: String?
 
-    init(recipe: Recipe) {
-        earlyStopping = recipe.training.earlyStopping
-        plateau = recipe.schedule.kind == .plateau ? recipe.schedule.plateau : nil
-        factor = recipe.schedule.plateauFactor
-        minimumRate = recipe.schedule.minimumRate
+    init(earlyStopping: MetricWatch?, plateau: PlateauPolicy?) {
+        self.earlyStopping = earlyStopping
+        self.plateau = plateau?.watch
+        factor = plateau?.factor ?? 1
+        minimumRate = plateau?.minimumRate ?? 0
     }
 
     /// Whether anything is watched at all.

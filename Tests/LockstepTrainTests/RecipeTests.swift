@@ -179,11 +179,11 @@ final class RecipeTests: XCTestCase {
         try ShardWriter(directory: dir, name: "d", shards: 1).write(images: [1, 2], sampleShape: [1, 1, 1], labels: [0, 1], numClasses: 2)
         let files = try ShardSet(manifestPath: dir + "/d.manifest.json"), memory = files.keepingInputsInMemory(true)
         let full = CoreBudget(ranksPerNode: 2, threadsPerRank: 1, cores: 2), spare = CoreBudget(ranksPerNode: 1, threadsPerRank: 1, cores: 2)
-        XCTAssertEqual(r.data.prefetch(for: memory, node: full), 0)
-        XCTAssertEqual(r.data.prefetch(for: memory, node: spare), 2)
-        XCTAssertEqual(r.data.prefetch(for: memory), 2, "no node known: a thread")
-        XCTAssertEqual(r.data.prefetch(for: files, node: full), 2)
-        XCTAssertEqual(try Recipe(yaml: base, overrides: ["data.prefetch=3"]).data.prefetch(for: memory, node: full), 3)
+        XCTAssertEqual(r.pipeline.prefetch(for: memory, node: full), 0)
+        XCTAssertEqual(r.pipeline.prefetch(for: memory, node: spare), 2)
+        XCTAssertEqual(r.pipeline.prefetch(for: memory), 2, "no node known: a thread")
+        XCTAssertEqual(r.pipeline.prefetch(for: files, node: full), 2)
+        XCTAssertEqual(try Recipe(yaml: base, overrides: ["data.prefetch=3"]).pipeline.prefetch(for: memory, node: full), 3)
     }
 
     func testEnumKeysAndBoundsAreCheckedAtLoad() throws {

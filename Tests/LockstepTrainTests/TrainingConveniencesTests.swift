@@ -153,3 +153,8 @@ final class TrainingConveniencesTests: XCTestCase {
         }
     }
 }
+
+extension TrainingWatches {
+    /// The watches of `recipe`'s run, as `Recipe.trainingParts` makes them.
+    init(recipe: Recipe) { self.init(earlyStopping: recipe.training.earlyStopping, plateau: recipe.plateauPolicy) }
+}

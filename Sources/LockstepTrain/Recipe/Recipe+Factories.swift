@@ -50,24 +50,6 @@ extension Recipe {
     /// batch's inputs, and there is no accuracy, only the reconstruction loss.
     public var reconstructs: Bool { model.name == "autoencoder" }
 
-    /// What a batch's predictions are compared with: the inputs themselves for an autoencoder,
-    /// its labels for cross-entropy, one-hot rows of `classes` values for the other losses.
-    public func targets(for batch: Batch, classes: Int) -> Targets {
-        if reconstructs { return .values(batch.inputs) }
-        guard !usesClassTargets else { return .classes(batch.labels) }
-        let t = Tensor(shape: [batch.labels.count, classes])
-        for (r, label) in batch.labels.enumerated() { t[r * classes + Int(label)] = 1 }
-        return .values(t)
-    }
-}
-
-extension Recipe.Data {
-    /// Batches the loader reads ahead of `set` on a thread of its own: `data.prefetch`, else 2,
-    /// or none (each batch read in the training thread) for inputs kept in memory on a `node`
-    /// whose cores the ranks' BLAS threads all take: there a copy from memory is cheaper than
-    /// a thread that competes for a rank's core and wakes twice a step. Sets read from files
-    /// (evaluation, prediction) always get the thread.
-    public func prefetch(for set: ShardSet, node: CoreBudget? = nil) -> Int {
-        prefetch ?? (set.keepsInputsInMemory && node.map { !$0.hasSpareCore } == true ? 0 : 2)
-    }
+    /// What a batch's predictions are compared with (see ``TargetKind``).
+    public func targets(for batch: Batch, classes: Int) -> Targets { targetKind.targets(for: batch, classes: classes) }
 }

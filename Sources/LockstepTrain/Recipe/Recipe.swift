@@ -27,7 +27,7 @@ public struct Recipe: Sendable {
         public var checksumCache: Bool
         /// Whether the training set's inputs are kept in memory.
         public var cache: InputCache
-        /// Batches read ahead by a loader thread (nil: as `prefetch(for:)` decides).
+        /// Batches read ahead by a loader thread (nil: as `InputPipeline.prefetch(for:node:)` decides).
         public var prefetch: Int?
         /// Use only these classes (relabelled 0..<count in this order), train and test.
         public var classes: [Int]?
@@ -39,53 +39,11 @@ public struct Recipe: Sendable {
         public var augmentation: Augmentation
     }
 
-    /// Transfer learning: start from pretrained weights, replace the head, freeze some layers.
-    public struct FineTuning: Sendable {
-        /// Weights file (Keras .h5, .safetensors, Lockstep weights or checkpoint), read by rank 0.
-        public var pretrained: String?
-        public var format: Pretrained.Format
-        /// The pretrained file's expected sha256, checked before it is parsed.
-        public var sha256: String?
-        /// A new, randomly initialized last layer with this many classes (the file's is not loaded).
-        public var headClasses: Int?
-        /// The parameters to freeze.
-        public var freeze: ParameterSelection
-        /// Unfreeze everything from this epoch on (0-based count of epochs done).
-        public var unfreezeAfterEpochs: Int?
-        /// Learning-rate multipliers by parameter name; the first matching group wins.
-        public var parameterGroups: [(selection: ParameterSelection, learningRateScale: Double)]
-    }
+    /// The `pretrained`, `head`, `freeze`, `unfreeze_after_epochs` and `optimizer.param_groups` keys.
+    public typealias FineTuning = FineTuningSettings
 
-    public struct Training: Sendable {
-        public var epochs: Int
-        public var batchPerRank: Int
-        public var evalBatchPerRank: Int
-        public var logEvery: Int
-        /// Rank 0's console: bar, lines or nothing per step.
-        public var progress: ProgressStyle
-        /// Rank 0 writes TensorBoard event files.
-        public var tensorboard: Bool
-        /// Stop after this many steps in all (for tests and quick checks).
-        public var maxSteps: Int?
-        /// Gradient allreduce bucket size in MiB.
-        public var bucketMB: Double
-        /// What gradients travel as between ranks.
-        public var allreduceDType: GradientReducer.Precision
-        /// Seconds without progress before the stall watchdog ends the job (0: off).
-        public var stallTimeout: Double
-        /// Compare the replicas every this many steps too (they are at checkpoints and epoch ends).
-        public var consistencyCheckSteps: Int?
-        /// What a step with non-finite gradients does.
-        public var onNonFinite: NonFinitePolicy
-        /// Micro-batches of `batchPerRank` per step (gradient accumulation).
-        public var accumulateSteps: Int
-        /// Evaluate the test set every this many steps too.
-        public var evalEverySteps: Int?
-        /// Stop when this watch runs out of patience.
-        public var earlyStopping: MetricWatch?
-        /// Samples per rank per step: `batchPerRank` × `accumulateSteps`.
-        public var samplesPerRankPerStep: Int { batchPerRank * accumulateSteps }
-    }
+    /// The `training:` section.
+    public typealias Training = TrainingSettings
 
     public struct OptimizerSettings: Sendable {
         public var name: OptimizerKind

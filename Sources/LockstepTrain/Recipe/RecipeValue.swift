@@ -132,25 +132,7 @@ public enum Preprocess: String, RecipeChoice {
     case torch
 }
 
-/// What a step with NaN or ±Inf gradients does to the run.
-public enum NonFinitePolicy: String, RecipeChoice {
-    /// End the run on every rank, naming the step, the ranks and the first non-finite layer.
-    case stop
-    /// Drop the step on every rank alike, count it in metrics.csv, and go on.
-    case skip
-}
 
-/// How rank 0 shows the training's progress on its console.
-public enum ProgressStyle: String, RecipeChoice {
-    /// A bar when standard output (mpirun's, under mpirun) is a terminal, else lines.
-    case auto
-    /// A live bar redrawn in place, whatever the output is.
-    case bar
-    /// A line every `log_every` steps (what a Slurm log or a pipe wants).
-    case lines
-    /// No step lines or bars on the console (they still go to logs/rank-0.log).
-    case none
-}
 
 /// The metric that selects the best checkpoint.
 public enum CheckpointMonitor: String, RecipeChoice {
@@ -158,6 +140,8 @@ public enum CheckpointMonitor: String, RecipeChoice {
 }
 
 extension CheckpointPolicy.Mode: RecipeChoice {}
+extension NonFinitePolicy: RecipeChoice {}
+extension ProgressStyle: RecipeChoice {}
 extension LearningRateSchedule.Kind: RecipeChoice {}
 extension MetricWatch.Metric: RecipeChoice {}
 extension Pretrained.Format: RecipeChoice {}
