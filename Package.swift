@@ -11,8 +11,8 @@ let package = Package(
         .executable(name: "gan", targets: ["gan"]),
         // The library for programs of your own (`import Lockstep`): layers, optimizers, data, and the data-parallel core.
         .library(name: "Lockstep", targets: ["Lockstep"]),
-        // The recipe runner `lockstep train` is made of.
-        .library(name: "LockstepTrain", targets: ["LockstepTrain"]),
+        // The training run from typed parts, and the recipe runner `lockstep train` is made of.
+        .library(name: "LockstepTrain", targets: ["LockstepTrain", "LockstepRecipe", "LockstepOutputs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,31 +51,51 @@ let package = Package(
             "LockstepHDF5", "LockstepTensor", "CMachine", "CZlib", "CImageCodec",
         ]),
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
+        // Operating a run: the stall watchdog, signals, replica fingerprints, NaN diagnosis, collective agreement on
+        // errors, the machine check (`lockstep doctor`), start-up reports and Chrome traces. Below the library, so a
+        // hand-written loop has them too.
+        .target(name: "LockstepOperations", dependencies: [
+            "LockstepDistributed", "LockstepNN", "LockstepOptimizers", "LockstepTensor", "LockstepHDF5", "LockstepMonitor",
+            "LockstepTimeline",
+        ]),
         // The library's front door (`import Lockstep`): every module above re-exported, and the data-parallel core of a
         // hand-written loop (the world of ranks, a model made data-parallel, checkpoints of any set of models).
         .target(name: "Lockstep", dependencies: [
             "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5", "LockstepDistributed", "LockstepData",
-            "LockstepModels", "LockstepMonitor",
+            "LockstepModels", "LockstepMonitor", "LockstepOperations",
         ]),
+        // What a run leaves and shows: the run directory (metrics, summary, status, TensorBoard), the console's
+        // progress, evaluation results and confusion matrices, the table of runs.
+        .target(name: "LockstepOutputs", dependencies: [
+            "LockstepOperations", "LockstepData", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
+            "LockstepTensor",
+        ]),
+        // The training run from typed parts (`Trainer`, `TrainingParts`): the loop, the data-parallel step, evaluation,
+        // checkpoints, fine-tuning and the watches.
         .target(name: "LockstepTrain", dependencies: [
-            "Lockstep", "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5",
-            "LockstepDistributed", "LockstepData", "LockstepModels", "LockstepTimeline", "LockstepMonitor",
+            "Lockstep", "LockstepOperations", "LockstepOutputs", "LockstepTensor", "LockstepNN", "LockstepOptimizers",
+            "LockstepHDF5", "LockstepDistributed", "LockstepData", "LockstepModels", "LockstepTimeline", "LockstepMonitor",
+        ]),
+        // The YAML recipe: parsed and checked key by key, then made into a run's parts; prediction from a recipe's model.
+        .target(name: "LockstepRecipe", dependencies: [
+            "LockstepTrain", "LockstepOperations", "LockstepOutputs", "Lockstep", "LockstepTensor", "LockstepNN",
+            "LockstepOptimizers", "LockstepHDF5", "LockstepDistributed", "LockstepData", "LockstepModels", "LockstepMonitor",
             .product(name: "Yams", package: "Yams"),
         ]),
         // `lockstep bench`: the workloads of the benchmark suite (W1–W6) and their measurement.
         .target(name: "LockstepBench", dependencies: [
-            "LockstepTrain", "Lockstep", "LockstepTimeline", "LockstepTensor", "LockstepNN", "LockstepOptimizers",
+            "LockstepTrain", "LockstepRecipe", "LockstepOperations", "LockstepOutputs", "Lockstep", "LockstepTimeline", "LockstepTensor", "LockstepNN", "LockstepOptimizers",
             "LockstepDistributed", "LockstepData", "LockstepModels",
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "Lockstep", "LockstepTrain", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
+            "Lockstep", "LockstepTrain", "LockstepRecipe", "LockstepOperations", "LockstepOutputs", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
             "LockstepData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Programs written on the library, launched as `launch/run --bin .build/release/NAME`. (examples/custom-loop is a
         // package of its own, as a user's program would be.)
-        .executableTarget(name: "gan", dependencies: ["Lockstep", "LockstepTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        .executableTarget(name: "gan", dependencies: ["Lockstep", "LockstepRecipe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "examples/gan"),
 
         // Helpers shared by the test targets: fixture lookup, assertClose, gradient checks.
@@ -95,7 +115,7 @@ let package = Package(
         ]),
         .testTarget(name: "LockstepBenchTests", dependencies: ["LockstepBench"]),
         .testTarget(name: "LockstepTrainTests", dependencies: [
-            "LockstepTrain", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",
+            "LockstepTrain", "LockstepRecipe", "LockstepOperations", "LockstepOutputs", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",
             "LockstepData", "LockstepHDF5", "LockstepTestSupport",
         ]),
     ]

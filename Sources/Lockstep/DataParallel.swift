@@ -28,6 +28,11 @@ public final class DataParallel {
     public let communicator: any Communicator
     /// The bucketed allreduce of the model's gradients.
     public private(set) var reducer: GradientReducer
+    /// Told which phase each step is in (the allreduce, the update, the buffers' broadcast),
+    /// when a stall watchdog runs (`World.stallWatchdog`).
+    public var watchdog: StallWatchdog?
+    /// Updates applied by `step` so far (the step number in the watchdog's and errors' words).
+    public private(set) var steps = 0
     private let bucketBytes: Int
     /// A reducing backward pass ran and its reductions have not been waited for.
     private var reducing = false
@@ -98,10 +103,25 @@ public final class DataParallel {
 
     /// One update: waits for the gradients, applies `optimizer` with the average over ranks
     /// folded into its update (no pass of its own), then synchronizes the buffers.
-    public func step(_ optimizer: any Optimizer) throws {
+    ///
+    /// With `checksFinite` (the default), gradients holding NaN or ±Inf are not applied: every
+    /// rank holds the same sums, so every rank throws the same `AgreedFailure`, naming the
+    /// first parameter whose gradient is not finite, and the replicas keep their last state
+    /// (the last checkpoint stays good). `NonFiniteDiagnosis.local` tells where it began.
+    public func step(_ optimizer: any Optimizer, checksFinite: Bool = true) throws {
+        watchdog?.waiting("waiting for the gradient allreduce", step: steps)
         try synchronize(averaging: false)
+        if checksFinite && !VectorOps.allFinite(model.arena.gradients, count: model.arena.count) {
+            let first = NonFiniteDiagnosis.firstNonFiniteGradient(model) ?? "?"
+            throw AgreedFailure("non-finite gradients at step \(steps + 1) (first: \(first)); the update was not applied. Lower the learning rate, clip the gradients (GradientClipping) or check the data")
+        }
+        watchdog?.mark("optimizer step", step: steps)
         optimizer.step(model.arena, gradientScale: 1 / Float(communicator.size))
-        if !model.buffers.isEmpty { try synchronizeBuffers() }
+        if !model.buffers.isEmpty {
+            watchdog?.waiting("waiting for the BatchNorm buffer broadcast", step: steps)
+            try synchronizeBuffers()
+        }
+        steps += 1
     }
 
     /// Re-plans the gradient buckets; call after freezing or unfreezing parameters (frozen

@@ -52,7 +52,7 @@ public struct TrainingState {
     }
 
     /// The file name of the state at `step`.
-    public static func fileName(step: Int) -> String { String(format: "state-%09d.h5", step) }
+    public static func fileName(step: Int) -> String { CheckpointDirectory("", prefix: "state-").fileName(step: step) }
 
     /// Rank 0 writes the state to `directory` (created if needed) and points `latest` at it;
     /// other ranks return at once (their replicas hold the same state). Keeps the newest
@@ -60,19 +60,16 @@ public struct TrainingState {
     public func save(to directory: String, position: TrainingPosition, seed: UInt64, metadata: [String: String] = [:],
                      communicator: any Communicator, keepLast: Int = 2) throws {
         guard communicator.rank == 0 else { return }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError("\(directory): cannot create the checkpoint directory (\(error.localizedDescription))")
-        }
-        let name = Self.fileName(step: position.step)
+        let files = CheckpointDirectory(directory, prefix: "state-")
+        try files.create()
+        let name = files.fileName(step: position.step)
         do {
             try write(to: directory + "/" + name, position: position, seed: seed, worldSize: communicator.size, metadata: metadata)
-            try AtomicFile.write(Array((name + "\n").utf8), to: directory + "/latest")
+            try files.point("latest", at: name)
         } catch let e as HDF5Error {
             throw CheckpointError("state at step \(position.step) not written (\(e)); the previous one is intact")
         }
-        Self.prune(directory, keepLast: keepLast)
+        files.prune(keepLast: keepLast, pointers: ["latest"])
     }
 
     /// Writes the state to the file `path` (atomically, with its digest).
@@ -101,6 +98,13 @@ public struct TrainingState {
         }
     }
 
+    /// Compares every rank's fingerprint of all the state's models and optimizers (a
+    /// collective call); throws naming the ranks whose replicas drifted (`ReplicaFingerprint`).
+    public func checkReplicasAgree(communicator: any Communicator, step: Int) throws {
+        let replicas = models.sorted { $0.key < $1.key }.map { (model: $0.value, optimizer: optimizers[$0.key]) }
+        try ReplicaFingerprint.check(replicas, communicator, step: step)
+    }
+
     /// The newest intact state in `directory` (the one `latest` names, else the newest file
     /// whose digest verifies), or nil when there is none. Rank 0 decides and tells every rank
     /// (a collective call).
@@ -112,12 +116,7 @@ public struct TrainingState {
     }
 
     private static func latestOnThisRank(in directory: String) -> String? {
-        let pointed = (FileManager.default.contents(atPath: directory + "/latest")).map {
-            directory + "/" + String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasPrefix("state-") && $0.hasSuffix(".h5") }.sorted(by: >).map { directory + "/" + $0 }
-        return ((pointed.map { [$0] } ?? []) + files).first { (try? FileDigest.verify($0)) != nil }
+        CheckpointDirectory(directory, prefix: "state-").newestFirst.first { (try? FileDigest.verify($0)) != nil }
     }
 
     /// Restores the state of `path` on every rank (a collective call): rank 0 verifies the
@@ -185,19 +184,6 @@ public struct TrainingState {
                           metadata: metadata)
         } catch let e as HDF5Error {
             throw CheckpointError("\(path): \(e.object.isEmpty ? "" : e.object + ": ")\(e.detail)")
-        }
-    }
-
-    /// Removes all but the newest `keepLast` states, never the one `latest` names.
-    private static func prune(_ directory: String, keepLast: Int) {
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let states = files.filter { $0.hasPrefix("state-") && $0.hasSuffix(".h5") }.sorted()
-        let latest = (FileManager.default.contents(atPath: directory + "/latest")).map {
-            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        for f in states.dropLast(max(keepLast, 1)) where f != latest {
-            try? FileManager.default.removeItem(atPath: directory + "/" + f)
-            try? FileManager.default.removeItem(atPath: FileDigest.sidecarPath(directory + "/" + f))
         }
     }
 }

@@ -77,25 +77,58 @@ public final class World {
     public func finish() { MPICommunicator.finalize() }
 
     /// Starts MPI, runs `body` on every rank, ends MPI, and returns the process's exit code:
-    /// 0, or 1 after an error, which is printed with this rank's name (`rank 1@node7: error:
-    /// …`) and ends every rank (`MPI_Abort`), so no rank waits forever for one that failed.
+    /// 0, or what `end(after:)` makes of an error: printed with this rank's name (`rank 1@node7:
+    /// error: …`), every rank ended so that none waits forever for one that failed.
     public static func run(_ body: (World) throws -> Void) -> Int32 {
         let world: World
         do { world = try start() } catch {
             Console.shared.final("\(CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent } ?? "lockstep"): \(error)")
-            return 1
+            return ExitCode.failure
         }
         do {
             try world.checkMachine()
             try body(world)
         } catch {
-            Console.shared.final("\(world.communicator.rankTag): error: \(error)")
-            if world.size > 1 { world.communicator.abort(code: 1) }
-            world.finish()
-            return 1
+            return world.end(after: error)
         }
         world.finish()
         return 0
+    }
+
+    /// Ends MPI after `error` and returns the exit code. An `AgreedFailure` (every rank reached
+    /// it together) is printed once by rank 0 and every rank exits with `ExitCode.failure`;
+    /// `StoppedBySignal` (every rank agreed to stop, the checkpoint is written) exits with
+    /// `ExitCode.resumable`; any other error, met by this rank alone, is printed with its name
+    /// and aborts every rank (`MPI_Abort`). Every rank's log says why it ended.
+    public func end(after error: Error) -> Int32 {
+        let code: Int32
+        switch error {
+        case let failure as AgreedFailure:
+            if isCoordinator { Console.shared.final("\(communicator.rankTag): error: \(failure)") }
+            else { Console.shared.logOnly("\(communicator.rankTag): error: \(failure)") }
+            code = ExitCode.failure
+        case let stop as StoppedBySignal:
+            if isCoordinator { Console.shared.final("lockstep: \(stop)") } else { Console.shared.logOnly("\(communicator.rankTag): \(stop)") }
+            code = ExitCode.resumable
+        default:
+            Console.shared.final("\(communicator.rankTag): error: \(error)")
+            if size > 1 { communicator.abort(code: ExitCode.failure) }
+            code = ExitCode.failure
+        }
+        finish()
+        return code
+    }
+
+    /// A stall watchdog for this program's ranks (a collective call: the ranks' host names are
+    /// gathered), started: if a phase its `mark`/`waiting` name lasts longer than `timeout`
+    /// seconds, every rank reports where it is to `reportDirectory`, the lowest rank prints which
+    /// ranks hold the job up, and every process ends with `ExitCode.stalled`. Give it to
+    /// `DataParallel.watchdog` and mark your own phases (data, evaluation, checkpoints).
+    public func stallWatchdog(timeout: Double, reportDirectory: String) throws -> StallWatchdog {
+        let hosts = try communicator.allgather(hostname)
+        let watchdog = StallWatchdog(timeout: timeout, rank: rank, hosts: hosts, reportDirectory: reportDirectory)
+        watchdog.start()
+        return watchdog
     }
 
     /// Prints `line` on rank 0 only.

@@ -4,7 +4,10 @@ import LockstepData
 import LockstepDistributed
 import LockstepModels
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTensor
 import LockstepTimeline
 import LockstepTrain

@@ -4,6 +4,9 @@ import LockstepData
 import LockstepDistributed
 import LockstepModels
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// W7: what happens before the first step, through the real `Trainer`, on a synthetic dataset

@@ -1,6 +1,9 @@
 import Foundation
 import LockstepData
 import LockstepDistributed
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// W10: `lockstep train` end to end — the real `Trainer` on Fashion-MNIST shards (start-up,

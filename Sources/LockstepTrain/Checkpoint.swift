@@ -3,7 +3,9 @@ import Lockstep
 import LockstepHDF5
 import LockstepModels
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
 import LockstepTensor
 
 /// A checkpoint file: model state, optimizer state, counters and the recipe, in HDF5.

@@ -4,35 +4,10 @@ import LockstepDistributed
 import LockstepHDF5
 import LockstepModels
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
 import LockstepTensor
-
-/// When and where checkpoints are written, as a recipe's `checkpoint:` section says.
-public struct CheckpointPolicy: Sendable {
-    /// Directory of the checkpoint files (default: RUN/checkpoints).
-    public var directory: String?
-    /// Also checkpoint every this many steps (0: only at epoch ends, on signals and at the end).
-    public var everySteps: Int
-    /// Checkpoint at the end of every epoch.
-    public var everyEpoch: Bool
-    /// How many of the most recent checkpoints to keep (the best is kept besides).
-    public var keepLast: Int
-    /// Metric that selects the best checkpoint (`test_accuracy`, `test_loss`, `train_loss`), if any.
-    public var monitor: String?
-    /// Whether larger or smaller values of the monitored metric are better.
-    public enum Mode: String, CaseIterable, Sendable { case min, max }
-    public var mode: Mode
-
-    public init(directory: String? = nil, everySteps: Int = 0, everyEpoch: Bool = true, keepLast: Int = 3,
-                monitor: String? = "test_accuracy", mode: Mode = .max) {
-        self.directory = directory
-        self.everySteps = everySteps
-        self.everyEpoch = everyEpoch
-        self.keepLast = keepLast
-        self.monitor = monitor
-        self.mode = mode
-    }
-}
 
 /// The run's checkpoints: rank 0 writes them (atomically, with a `latest` pointer, keeping
 /// the last k and the best); on resume rank 0 reads one and every rank receives it.
@@ -44,6 +19,8 @@ public final class CheckpointStore {
     public let communicator: any Communicator
     public let directory: String
     public let policy: CheckpointPolicy
+    /// The files and their `latest` and `best` pointers.
+    public let files: CheckpointDirectory
     private var bestValue: Double?
     /// Test hook, called on rank 0 after each tensor written into a checkpoint file with the
     /// checkpoint's ordinal in this process (from 1) and the tensor's (from 1): fault
@@ -52,26 +29,25 @@ public final class CheckpointStore {
     private var checkpointsWritten = 0
 
     /// Exit code of a run stopped by a signal after writing its checkpoint: "resume me".
-    public static let resumeExitCode: Int32 = 75
+    public static let resumeExitCode = ExitCode.resumable
 
     public init(communicator: any Communicator, runDirectory: String, policy: CheckpointPolicy) {
         self.communicator = communicator
         self.policy = policy
         self.directory = policy.directory ?? runDirectory + "/checkpoints"
-        if let best = Self.pointer(directory, "best"), (try? FileDigest.verify(best)) != nil, let file = try? HDF5File.open(best),
+        files = CheckpointDirectory(directory, prefix: "ckpt-")
+        if let best = files.pointer("best"), (try? FileDigest.verify(best)) != nil, let file = try? HDF5File.open(best),
            let header = try? Checkpoint.header(of: file), let monitor = policy.monitor {
             bestValue = header.metrics[monitor]
         }
     }
 
     /// The checkpoint file name for `step`.
-    public static func fileName(step: Int) -> String { String(format: "ckpt-%09d.h5", step) }
+    public static func fileName(step: Int) -> String { CheckpointDirectory("", prefix: "ckpt-").fileName(step: step) }
 
-    /// The checkpoint a pointer file (`latest`, `best`) names, if it exists.
+    /// The checkpoint a pointer file (`latest`, `best`) of `directory` names, if it names one.
     public static func pointer(_ directory: String, _ name: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { return nil }
-        let file = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return file.isEmpty ? nil : directory + "/" + file
+        CheckpointDirectory(directory, prefix: "ckpt-").pointer(name)
     }
 
     /// Resolves `--resume` on rank 0 and tells every rank (a collective call). "auto" is the
@@ -91,10 +67,7 @@ public final class CheckpointStore {
             try Self.verify(resume)
             return resume
         }
-        let latest = Self.pointer(directory, "latest")
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasPrefix("ckpt-") && $0.hasSuffix(".h5") }.sorted(by: >).map { directory + "/" + $0 }
-        let candidates = (latest.map { [$0] } ?? []) + files.filter { $0 != latest }
+        let candidates = files.newestFirst
         if candidates.isEmpty { return nil }
         for path in candidates {
             do {
@@ -122,42 +95,26 @@ public final class CheckpointStore {
     /// Other ranks do nothing; they hold the same state.
     public func save(model: Model, optimizer: any Optimizer, header: Checkpoint.Header) throws {
         guard communicator.rank == 0 else { return }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError("\(directory): cannot create the checkpoint directory (\(error.localizedDescription))")
-        }
+        try files.create()
         checkpointsWritten += 1
         let ordinal = checkpointsWritten
         var tensors = 0
-        let name = Self.fileName(step: header.position.step)
+        let name = files.fileName(step: header.position.step)
         do {
             try Checkpoint.write(to: directory + "/" + name, model: model, optimizer: optimizer, header: header) {
                 tensors += 1
                 self.afterTensorWritten?(ordinal, tensors)
             }
-            try AtomicFile.write(Array((name + "\n").utf8), to: directory + "/latest")
+            try files.point("latest", at: name)
             if let monitor = policy.monitor, let value = header.metrics[monitor],
                bestValue.map({ policy.mode == .min ? value < $0 : value > $0 }) ?? true {
                 bestValue = value
-                try AtomicFile.write(Array((name + "\n").utf8), to: directory + "/best")
+                try files.point("best", at: name)
             }
         } catch let e as HDF5Error {
             throw CheckpointError("checkpoint at step \(header.position.step) not written (\(e)); the previous checkpoint is intact")
         }
-        prune()
-    }
-
-    /// Removes all but the newest `keepLast` checkpoints, never the one `best` or `latest` names.
-    private func prune() {
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let checkpoints = files.filter { $0.hasPrefix("ckpt-") && $0.hasSuffix(".h5") }.sorted()
-        let keep = Set(checkpoints.suffix(max(policy.keepLast, 1)))
-            .union([Self.pointer(directory, "best"), Self.pointer(directory, "latest")].compactMap { $0?.split(separator: "/").last.map(String.init) })
-        for f in checkpoints where !keep.contains(f) {
-            try? FileManager.default.removeItem(atPath: directory + "/" + f)
-            try? FileManager.default.removeItem(atPath: FileDigest.sidecarPath(directory + "/" + f))
-        }
+        files.prune(keepLast: policy.keepLast)
     }
 
     /// Restores `path` on every rank: rank 0 reads and verifies it, then parameters, buffers,
@@ -199,9 +156,3 @@ private struct ResumePoint {
     var optimizerStep: Int64 = 0
 }
 
-/// Thrown on every rank when a signal asked the run to stop and the checkpoint is written.
-public struct StoppedBySignal: Error, CustomStringConvertible {
-    public let signal: Int32
-    public let checkpoint: String
-    public var description: String { "stopped by signal \(signal); resume from \(checkpoint)" }
-}

@@ -1,5 +1,7 @@
 import Foundation
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
 import LockstepTensor
 
 /// Faults a test asks a run to suffer, so recovery can be checked on real processes.
@@ -43,7 +45,7 @@ public struct FaultInjection: Sendable, Equatable {
             case ("checkpoint-write", let n) where n.count == 1 && n[0] >= 1: faults.killDuringCheckpoint = n[0]
             case ("perturb", let n) where n.count == 2 && n[0] >= 0 && n[1] >= 1: faults.perturb = (n[0], n[1])
             case ("poison", let n) where n.count == 2 && n[0] >= 0 && n[1] >= 1: faults.poison = (n[0], n[1])
-            default: throw RecipeError("LOCKSTEP_FAULT_INJECTION=\(spec): \(usage)")
+            default: throw SpecificationError("LOCKSTEP_FAULT_INJECTION=\(spec): \(usage)")
             }
         }
         return faults
@@ -67,5 +69,11 @@ public struct FaultInjection: Sendable, Equatable {
         store.afterTensorWritten = { checkpoint, tensor in
             if checkpoint == target && tensor == 1 { kill(getpid(), SIGKILL) }
         }
+    }
+
+    /// A `LOCKSTEP_FAULT_INJECTION` value that names no fault: says which, and the usage.
+    public struct SpecificationError: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
     }
 }

@@ -1,4 +1,6 @@
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
 import LockstepTensor
 
 /// How transfer learning treats a model's parameters over a run, as `FineTuningSettings` (a recipe's `freeze`,

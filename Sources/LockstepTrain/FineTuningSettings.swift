@@ -1,4 +1,6 @@
 import LockstepModels
+import LockstepOperations
+import LockstepOutputs
 import LockstepTensor
 
 /// Transfer learning: start from pretrained weights, replace the head, freeze some layers (the

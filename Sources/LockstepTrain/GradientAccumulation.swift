@@ -1,4 +1,6 @@
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
 import LockstepTensor
 
 /// Gradient accumulation (`training.accumulate_steps`): a step's batch runs forward and

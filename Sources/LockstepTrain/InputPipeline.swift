@@ -1,4 +1,6 @@
 import LockstepData
+import LockstepOperations
+import LockstepOutputs
 
 /// What happens to samples between the shards and the model: normalization, the image
 /// transform (resizing, channels, preset normalizations), training-time augmentation, and how

@@ -1,3 +1,5 @@
+import LockstepOutputs
+
 /// A metric watched over evaluations, as Keras's `EarlyStopping` and `ReduceLROnPlateau` do:
 /// the best value so far, and how many evaluations have passed since a value beat it by more
 /// than `minDelta`. Every rank observes the same (allreduced) values, so every rank decides alike.

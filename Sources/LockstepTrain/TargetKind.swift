@@ -1,5 +1,7 @@
 import LockstepData
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
 import LockstepTensor
 
 /// What a batch's predictions are compared with.

@@ -1,8 +1,10 @@
 import Foundation
 import LockstepDistributed
-import LockstepMonitor
 import LockstepModels
+import LockstepMonitor
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
 import LockstepTimeline
 
 /// Synchronous data-parallel training: every rank runs this loop in lockstep.

@@ -1,5 +1,7 @@
 import LockstepData
 import LockstepDistributed
+import LockstepOperations
+import LockstepOutputs
 
 /// The data a training run reads: the training set (each rank reads its share of every global
 /// batch), an optional test set evaluated over all ranks, and the pipeline between the shards

@@ -1,6 +1,8 @@
 import LockstepData
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
 
 /// A training run as typed parts: what ``Trainer`` runs. A recipe is one way to make them
 /// (`Recipe.trainingParts`); a Swift program can assemble its own from a model of its making,

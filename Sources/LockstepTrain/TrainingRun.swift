@@ -5,7 +5,9 @@ import LockstepDistributed
 import LockstepHDF5
 import LockstepModels
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
 import LockstepTensor
 import LockstepTimeline
 

@@ -1,4 +1,6 @@
 import LockstepDistributed
+import LockstepOperations
+import LockstepOutputs
 
 /// How a training run loops: epochs, batches, logging, evaluation, and the policies that
 /// watch it (the `training:` section of a recipe; each default is the recipe key's).

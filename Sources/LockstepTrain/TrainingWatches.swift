@@ -1,4 +1,6 @@
 import Foundation
+import LockstepOperations
+import LockstepOutputs
 
 /// What a run watches at each evaluation: early stopping (`training.early_stopping`) and the
 /// `plateau` schedule, which multiplies the learning rate by `schedule.factor` each time its

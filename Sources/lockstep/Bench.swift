@@ -2,6 +2,9 @@ import ArgumentParser
 import LockstepBench
 import LockstepDistributed
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// `lockstep bench WORKLOAD [--json] …`.

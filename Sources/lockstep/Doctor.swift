@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import LockstepDistributed
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// `lockstep doctor`: checks this machine for a run and says what to fix.

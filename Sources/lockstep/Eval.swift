@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import LockstepData
 import LockstepModels
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// `lockstep eval RECIPE --weights FILE`.

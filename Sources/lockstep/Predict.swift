@@ -4,6 +4,9 @@ import LockstepData
 import LockstepDistributed
 import LockstepHDF5
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// `lockstep predict RECIPE --weights FILE (--data MANIFEST | --images PATH…) --out FILE`.

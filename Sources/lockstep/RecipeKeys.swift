@@ -1,4 +1,7 @@
 import ArgumentParser
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// `lockstep recipe-keys`: every recipe key, as the README's table.

@@ -1,4 +1,7 @@
 import ArgumentParser
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// `lockstep runs [DIR]`.
@@ -12,7 +15,7 @@ struct Runs: ParsableCommand {
     func run() throws {
         let rows: [RunRow]
         do { rows = try RunTable.rows(in: directory) } catch {
-            print("lockstep runs: error: \(error is RecipeError ? "\(error)" : "cannot list \(directory): \(error.localizedDescription)")")
+            print("lockstep runs: error: \(error is RunDirectoryError ? "\(error)" : "cannot list \(directory): \(error.localizedDescription)")")
             throw ExitCode(1)
         }
         if rows.isEmpty { print("no run directories under \(directory) (a run directory holds the recipe.yaml lockstep train writes)") }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import LockstepMonitor
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 
 /// `lockstep train RECIPE [--set key=value …] [--out DIR]`.

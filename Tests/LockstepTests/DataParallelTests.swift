@@ -53,4 +53,43 @@ final class DataParallelTests: XCTestCase {
         m.backward(g)
         assertClose(sum, zip(g1, Array(m.arena.gradientBuffer)).map { $0 + $1 }, rtol: 1e-6, atol: 1e-7, "accumulated")
     }
+
+    /// Gradients holding NaN are not applied: the step throws the error every rank agrees on,
+    /// naming the first parameter, and the replica keeps its parameters.
+    func testNonFiniteGradientsAreNamedAndNotApplied() throws {
+        let m = try model(seed: 5)
+        let net = try DataParallel(m, communicator: LocalCommunicator())
+        let before = Array(m.arena.valueBuffer)
+        let x = randomTensor([2, 4], seed: 6)
+        _ = net.forward(x, ForwardContext(training: true))
+        let g = randomTensor([2, 3], seed: 7)
+        g[1] = .nan
+        try net.backward(g)
+        XCTAssertThrowsError(try net.step(SGD(learningRate: 0.1))) { error in
+            XCTAssert(error is AgreedFailure, "\(type(of: error))")
+            XCTAssert("\(error)".contains("non-finite gradients at step 1 (first: 0.weight)"), "\(error)")
+        }
+        XCTAssertEqual(Array(m.arena.valueBuffer), before, "no update applied")
+        XCTAssertEqual(net.steps, 0)
+        // Unchecked, as a loop that clips or inspects them itself asks.
+        _ = net.forward(x, ForwardContext(training: true))
+        try net.backward(g)
+        try net.step(SGD(learningRate: 0.1), checksFinite: false)
+        XCTAssertEqual(net.steps, 1)
+    }
+
+    /// The fingerprint of a training state covers every model and optimizer: a change to any
+    /// one changes it.
+    func testFingerprintCoversEveryModelAndOptimizer() throws {
+        let a = try model(seed: 1), b = try model(seed: 2), opt = Adam(learningRate: 0.1)
+        opt.prepareSlots(for: b.arena)
+        let first = ReplicaFingerprint.of([(a, nil), (b, opt)])
+        XCTAssertEqual(ReplicaFingerprint.of([(a, nil), (b, opt)]), first)
+        opt.slots[0].buffer[0] += 1
+        XCTAssertNotEqual(ReplicaFingerprint.of([(a, nil), (b, opt)]), first, "optimizer state")
+        opt.slots[0].buffer[0] -= 1
+        a.arena.valueBuffer[3] += 1
+        XCTAssertNotEqual(ReplicaFingerprint.of([(a, nil), (b, opt)]), first, "the first model")
+        try TrainingState(models: ["a": a, "b": b], optimizers: ["b": opt]).checkReplicasAgree(communicator: LocalCommunicator(), step: 0)
+    }
 }

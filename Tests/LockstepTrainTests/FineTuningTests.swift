@@ -3,6 +3,9 @@ import LockstepData
 import LockstepDistributed
 import LockstepHDF5
 import LockstepModels
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTestSupport
 import LockstepTrain
 import XCTest

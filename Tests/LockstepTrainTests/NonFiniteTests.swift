@@ -2,6 +2,9 @@ import Foundation
 import LockstepData
 import LockstepDistributed
 import LockstepModels
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTensor
 import LockstepTestSupport
 import LockstepTrain

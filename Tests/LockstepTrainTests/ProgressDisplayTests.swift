@@ -1,6 +1,9 @@
 import Foundation
 import LockstepData
 import LockstepDistributed
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTestSupport
 import LockstepTrain
 import XCTest

@@ -1,5 +1,8 @@
 import Foundation
 import LockstepData
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 import XCTest
 

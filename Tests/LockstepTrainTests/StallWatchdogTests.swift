@@ -1,3 +1,6 @@
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 import XCTest
 

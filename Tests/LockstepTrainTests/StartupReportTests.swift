@@ -1,4 +1,7 @@
 import LockstepDistributed
+import LockstepOperations
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTrain
 import XCTest
 

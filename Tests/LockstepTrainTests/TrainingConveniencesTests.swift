@@ -3,7 +3,10 @@ import LockstepData
 import LockstepDistributed
 import LockstepModels
 import LockstepNN
+@testable import LockstepOperations
 import LockstepOptimizers
+@testable import LockstepOutputs
+@testable import LockstepRecipe
 import LockstepTensor
 import LockstepTestSupport
 @testable import LockstepTrain

@@ -3,7 +3,10 @@ import LockstepData
 import LockstepDistributed
 import LockstepModels
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
+import LockstepRecipe
 import LockstepTensor
 import LockstepTestSupport
 import LockstepTrain

@@ -1,6 +1,6 @@
 import Foundation
 import Lockstep
-import LockstepTrain
+import LockstepRecipe
 
 /// How a classifier trained on the real data sees 1,000 generated images: its mean top-1
 /// probability (recognizable garments score high) and how many classes get at least 5 % of the

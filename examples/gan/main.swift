@@ -11,7 +11,7 @@
 import ArgumentParser
 import Foundation
 import Lockstep
-import LockstepTrain
+import LockstepRecipe
 
 struct GAN: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +28,8 @@ struct GAN: ParsableCommand {
     @Option(help: "Write a checkpoint every this many steps (0: none); a rerun resumes from the latest.")
     var checkpointEvery = 0
     @Option(help: "Print the losses every this many steps.") var logEvery = 100
+    @Option(help: "Seconds a phase (a batch read, an allreduce, a checkpoint) may last before every rank ends, naming the ranks that hold the job up (0: no watchdog).")
+    var stallTimeout = 600.0
     @Option(help: "With --classifier: also score the generator every this many steps (0: only at the end).")
     var scoreEvery = 0
     @Option(help: "Channels of the generator's last hidden layer and the discriminator's first (the others have twice as many).")
@@ -70,6 +72,10 @@ struct GAN: ParsableCommand {
         _ = average.arena.valueBuffer.update(fromContentsOf: generator.arena.valueBuffer)
         let state = TrainingState(models: ["generator": generator, "discriminator": discriminator, "generator_average": average],
                                   optimizers: ["generator": optG, "discriminator": optD])
+        let watchdog = stallTimeout > 0 ? try world.stallWatchdog(timeout: stallTimeout, reportDirectory: out + "/stalls") : nil
+        defer { watchdog?.stop() }
+        g.watchdog = watchdog
+        d.watchdog = watchdog
         var at = TrainingPosition(step: 0, epoch: 0, positionInEpoch: 0)
         if let latest = try TrainingState.latest(in: out + "/checkpoints", communicator: world.communicator) {
             at = try state.restore(from: latest, communicator: world.communicator).position
@@ -83,7 +89,9 @@ struct GAN: ParsableCommand {
         while at.step < steps {
             let loader = BatchLoader(source: train, plan: sampler.batches(epoch: at.epoch, from: at.positionInEpoch),
                                      normalization: toTanhRange)
-            while at.step < steps, let batch = try loader.next() {
+            while at.step < steps {
+                watchdog?.mark("reading the next batch", step: at.step)
+                guard let batch = try loader.next() else { break }
                 let context = ForwardContext(training: true, seed: seed, step: at.step, rank: world.rank, samples: batch.indices)
                 let rate = DCGAN.learningRate(lr, step: at.step, of: steps, decayFraction: decayFraction)
                 optG.learningRate = rate
@@ -118,12 +126,17 @@ struct GAN: ParsableCommand {
                     world.say("step \(at.step)  \(score)")
                 }
                 if checkpointEvery > 0 && at.step % checkpointEvery == 0 {
+                    // Every replica must hold the same state before rank 0 writes it for all.
+                    watchdog?.waiting("comparing the replicas and writing a checkpoint", step: at.step)
+                    try state.checkReplicasAgree(communicator: world.communicator, step: at.step)
                     try state.save(to: out + "/checkpoints", position: at, seed: seed, communicator: world.communicator)
                 }
             }
             if at.positionInEpoch == sampler.stepsPerEpoch { at = TrainingPosition(step: at.step, epoch: at.epoch + 1, positionInEpoch: 0) }
         }
 
+        try state.checkReplicasAgree(communicator: world.communicator, step: at.step)
+        watchdog?.stop()
         guard world.isCoordinator else { return }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try ModelWeights.save(average, to: out + "/generator.h5", attributes: ["step": String(at.step)])

@@ -1,6 +1,6 @@
 import Foundation
-import LockstepMonitor
 import LockstepHDF5
+import LockstepMonitor
 import LockstepTimeline
 import Synchronization
 
@@ -18,9 +18,9 @@ import Synchronization
 /// need that too). Open MPI's launcher then ends the remaining processes.
 public final class StallWatchdog: Sendable {
     /// Exit code of a rank the watchdog ended.
-    public static let exitCode: Int32 = 76
+    public static let exitCode = ExitCode.stalled
 
-    struct Mark: Sendable {
+    package struct Mark: Sendable {
         var phase: StaticString
         var step: Int
         var since: UInt64

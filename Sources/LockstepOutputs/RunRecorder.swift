@@ -1,19 +1,20 @@
 import Foundation
 import LockstepHDF5
 import LockstepMonitor
+import LockstepOperations
 
 /// What rank 0 writes into the run directory: the resolved recipe, `metrics.csv` (one row
 /// per epoch), `steps.csv` (one row per logged step), the same numbers as TensorBoard
 /// scalars in `tensorboard/`, and `summary.json` at the end.
-final class RunRecorder {
-    let directory: String
+package final class RunRecorder {
+    package let directory: String
     private var rows: [String] = []
 
-    static let header = "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_sec,elapsed_s,skipped_steps"
-    static let stepsHeader = "step,epoch,loss,accuracy,lr,samples_per_sec,"
+    package static let header = "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy,samples_per_sec,elapsed_s,skipped_steps"
+    package static let stepsHeader = "step,epoch,loss,accuracy,lr,samples_per_sec,"
         + PhaseTimes().secondsPerStep.map { "\($0.0)_ms" }.joined(separator: ",")
     private let steps: FileHandle
-    static let evaluationsHeader = "step,epoch,test_loss,test_accuracy,lr"
+    package static let evaluationsHeader = "step,epoch,test_loss,test_accuracy,lr"
     /// evaluations.csv's rows (with `training.eval_every_steps`; nil without).
     private var evaluations: [String]?
     /// TensorBoard's event file of this invocation (nil with `training.tensorboard: false`).
@@ -21,13 +22,13 @@ final class RunRecorder {
 
     /// `keepRowsThrough`, `keepStepsThrough`: on resume, the epochs and steps already recorded
     /// in an existing metrics.csv and steps.csv (later rows are dropped: they will be recorded again).
-    init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0, keepStepsThrough step: Int = 0,
+    package init(directory: String, resolvedRecipe: String, keepRowsThrough epochs: Int = 0, keepStepsThrough step: Int = 0,
          tensorboard: Bool = false, evaluationsCSV: Bool = false) throws {
         self.directory = directory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw RecipeError("\(directory): cannot create the run directory (\(error.localizedDescription))")
+            throw RunDirectoryError("\(directory): cannot create the run directory (\(error.localizedDescription))")
         }
         steps = try Self.openSteps(directory + "/steps.csv", keepingThrough: step)
         try AtomicFile.write(Array(resolvedRecipe.utf8), to: directory + "/recipe.yaml")
@@ -51,13 +52,13 @@ final class RunRecorder {
     private static func openSteps(_ path: String, keepingThrough step: Int) throws -> FileHandle {
         let rows = [stepsHeader] + Self.rows(of: path, through: step)
         try AtomicFile.write(Array(rows.joined(separator: "\n").utf8) + [0x0A], to: path)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw RecipeError("\(path): cannot open for writing") }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw RunDirectoryError("\(path): cannot open for writing") }
         try handle.seekToEnd()
         return handle
     }
 
     /// Appends a row to steps.csv.
-    func appendStep(_ s: StepMetrics) throws {
+    package func appendStep(_ s: StepMetrics) throws {
         let values = [Double(s.epoch), s.loss, s.accuracy ?? .nan, s.learningRate, s.samplesPerSecond] + s.phaseMilliseconds
         let text = ([String(s.step)] + values.map { $0.isNaN ? "" : String(format: "%.6g", $0) }).joined(separator: ",") + "\n"
         try steps.write(contentsOf: Data(text.utf8))
@@ -66,7 +67,7 @@ final class RunRecorder {
                              ("train/samples_per_sec", s.samplesPerSecond)] + phases, step: s.step)
     }
 
-    func appendEpoch(_ e: EpochMetrics) throws {
+    package func appendEpoch(_ e: EpochMetrics) throws {
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
         rows.append([String(e.epoch), String(e.step), f(e.trainLoss), f(e.trainAccuracy), f(e.testLoss), f(e.testAccuracy),
                      f(e.samplesPerSecond), f(e.elapsed), String(e.skippedSteps)].joined(separator: ","))
@@ -78,7 +79,7 @@ final class RunRecorder {
 
     /// Adds a row to evaluations.csv (when kept); an evaluation within an epoch also goes to
     /// TensorBoard (the epoch's own goes with its metrics row).
-    func appendEvaluation(step: Int, epoch: Int, _ e: Evaluation, learningRate: Double, withinEpoch: Bool) throws {
+    package func appendEvaluation(step: Int, epoch: Int, _ e: Evaluation, learningRate: Double, withinEpoch: Bool) throws {
         if var rows = evaluations {
             rows.append(String(format: "%d,%d,%.6g,", step, epoch, e.loss) + (e.accuracy.map { String(format: "%.6g", $0) } ?? "")
                         + String(format: ",%.6g", learningRate))
@@ -94,13 +95,13 @@ final class RunRecorder {
     }
 
     /// The evaluation's confusion matrix and per-class accuracy as CSV files in the run directory.
-    func writeConfusion(_ e: Evaluation) throws {
+    package func writeConfusion(_ e: Evaluation) throws {
         guard let m = e.confusion else { return }
         try AtomicFile.write(Array(m.csv(classNames: e.classNames).utf8), to: directory + "/confusion.csv")
         try AtomicFile.write(Array(m.perClassCSV(classNames: e.classNames).utf8), to: directory + "/per_class.csv")
     }
 
-    func writeSummary(_ s: RunSummary) throws {
+    package func writeSummary(_ s: RunSummary) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try enc.encode(s)) + [0x0A], to: directory + "/summary.json")
@@ -108,78 +109,51 @@ final class RunRecorder {
 }
 
 /// A logged step's numbers, as `steps.csv` rows: the means over the steps since the last one.
-struct StepMetrics {
-    var step: Int
+package struct StepMetrics {
+    package var step: Int
     /// 1-based, as printed.
-    var epoch: Int
-    var loss: Double
-    var accuracy: Double?
-    var learningRate: Double
-    var samplesPerSecond: Double
+    package var epoch: Int
+    package var loss: Double
+    package var accuracy: Double?
+    package var learningRate: Double
+    package var samplesPerSecond: Double
     /// Per phase (PhaseTimes order), milliseconds per step.
-    var phaseMilliseconds: [Double]
+    package var phaseMilliseconds: [Double]
+
+    package init(step: Int, epoch: Int, loss: Double, accuracy: Double? = nil, learningRate: Double, samplesPerSecond: Double, phaseMilliseconds: [Double]) {
+        self.step = step
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.learningRate = learningRate
+        self.samplesPerSecond = samplesPerSecond
+        self.phaseMilliseconds = phaseMilliseconds
+    }
 }
 
 /// One epoch's numbers, as `metrics.csv` rows.
-struct EpochMetrics {
-    var epoch: Int
-    var step: Int
-    var trainLoss: Double
-    var trainAccuracy: Double?
-    var testLoss: Double?
-    var testAccuracy: Double?
-    var samplesPerSecond: Double
-    var elapsed: Double
+package struct EpochMetrics {
+    package var epoch: Int
+    package var step: Int
+    package var trainLoss: Double
+    package var trainAccuracy: Double?
+    package var testLoss: Double?
+    package var testAccuracy: Double?
+    package var samplesPerSecond: Double
+    package var elapsed: Double
     /// Steps of the epoch dropped for non-finite gradients.
-    var skippedSteps: Int
-}
+    package var skippedSteps: Int
 
-/// The end-of-run record scripts read (`summary.json`).
-public struct RunSummary: Codable, Sendable {
-    public var name: String
-    public var worldSize: Int
-    public var batchPerRank: Int
-    public var globalBatch: Int
-    public var epochs: Int
-    public var steps: Int
-    public var parameterCount: Int
-    /// Mean training loss of the last epoch run (nil when this invocation ran no step).
-    public var finalTrainLoss: Double?
-    public var finalTrainAccuracy: Double?
-    public var testLoss: Double?
-    public var testAccuracy: Double?
-    public var samplesPerSec: Double
-    public var wallTimeS: Double
-    /// Steps dropped for non-finite gradients (`training.on_nonfinite: skip`).
-    public var skippedSteps: Int
-    /// The last evaluation's accuracy per class name, and its confusion matrix (rows: true class,
-    /// columns: predicted, in `classNames` order).
-    public var perClassAccuracy: [String: Double]?
-    public var classNames: [String]?
-    public var confusionMatrix: [[Int]]?
-    /// Micro-batches per step (`training.accumulate_steps`).
-    public var accumulateSteps: Int = 1
-    /// Why early stopping ended the run (nil: it ran to its end).
-    public var earlyStopping: String?
-
-    enum CodingKeys: String, CodingKey {
-        case name
-        case worldSize = "world_size"
-        case batchPerRank = "batch_per_rank"
-        case globalBatch = "global_batch"
-        case epochs, steps
-        case parameterCount = "parameter_count"
-        case finalTrainLoss = "final_train_loss"
-        case finalTrainAccuracy = "final_train_accuracy"
-        case testLoss = "test_loss"
-        case testAccuracy = "test_accuracy"
-        case samplesPerSec = "samples_per_sec"
-        case wallTimeS = "wall_time_s"
-        case skippedSteps = "skipped_steps"
-        case perClassAccuracy = "per_class_accuracy"
-        case classNames = "class_names"
-        case confusionMatrix = "confusion_matrix"
-        case accumulateSteps = "accumulate_steps"
-        case earlyStopping = "early_stopping"
+    package init(epoch: Int, step: Int, trainLoss: Double, trainAccuracy: Double? = nil, testLoss: Double? = nil, testAccuracy: Double? = nil, samplesPerSecond: Double, elapsed: Double, skippedSteps: Int) {
+        self.epoch = epoch
+        self.step = step
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.samplesPerSecond = samplesPerSecond
+        self.elapsed = elapsed
+        self.skippedSteps = skippedSteps
     }
 }
+

@@ -1,4 +1,7 @@
 import Foundation
+import LockstepOperations
+import LockstepOutputs
+import LockstepTrain
 import Yams
 
 /// A recipe's YAML tree with `--set` overrides applied, checked against the known keys, and

@@ -2,7 +2,10 @@ import LockstepData
 import LockstepDistributed
 import LockstepModels
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
+import LockstepTrain
 import Yams
 
 /// A type a recipe key can hold: how it is read from YAML, named in errors and in the key

@@ -1,5 +1,6 @@
 import LockstepData
 import LockstepNN
+import LockstepOperations
 import LockstepTensor
 
 /// What an autoencoder makes of a few samples, as a picture a person can look at: the first
@@ -7,8 +8,8 @@ import LockstepTensor
 /// scaled up `zoom` times, in the model's target space (values clamped to 0…1 become 0…255,
 /// so with the default normalization the inputs look as stored). Written by rank 0 as
 /// RUN/reconstructions.png after every epoch.
-enum ReconstructionPicture {
-    static func write(_ model: Model, samplesOf data: ShardSet, normalization: Normalization, transform: ImageTransform,
+package enum ReconstructionPicture {
+    package static func write(_ model: Model, samplesOf data: ShardSet, normalization: Normalization, transform: ImageTransform,
                       to path: String, count: Int = 8, zoom: Int = 3) throws {
         let n = min(count, data.count)
         guard n > 0 else { return }

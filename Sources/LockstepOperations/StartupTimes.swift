@@ -26,13 +26,13 @@ public struct StartupTimes: Sendable {
     }
 
     /// Ends the current phase under `name` and starts the next.
-    mutating func lap(_ name: String, now: Date = Date()) {
+    package mutating func lap(_ name: String, now: Date = Date()) {
         phases.append((name, now.timeIntervalSince(lapStart)))
         lapStart = now
     }
 
     /// The first step is done: the total, and the bytes read since the start.
-    mutating func firstStepDone(since start: Date, now: Date = Date()) {
+    package mutating func firstStepDone(since start: Date, now: Date = Date()) {
         lap("first step", now: now)
         toFirstStep = now.timeIntervalSince(start)
         if let before = readAtStart, let after = Self.processReadBytes() { readBytes = after - before + hashedBytes }
@@ -45,7 +45,7 @@ public struct StartupTimes: Sendable {
     }
 
     /// `rchar` of /proc/self/io (nil where there is none).
-    static func processReadBytes() -> Int64? {
+    package static func processReadBytes() -> Int64? {
         guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return nil }
         return text.split(separator: "\n").first { $0.hasPrefix("rchar:") }
             .flatMap { Int64($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) }

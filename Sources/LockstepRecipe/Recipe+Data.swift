@@ -5,6 +5,9 @@ import LockstepDistributed
 import LockstepHDF5
 import LockstepModels
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
+import LockstepTrain
 
 /// What `train`, `eval` (and any command that runs a recipe's model on its data) set up the
 /// same way: the datasets, restricted and checked against each other, and the model built for

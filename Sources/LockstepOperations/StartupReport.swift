@@ -55,7 +55,7 @@ public struct StartupReport: Sendable {
 
     /// The transport Open MPI was told to use (its MCA variables reach every rank), or what it
     /// chooses by itself.
-    static func transport(_ env: [String: String]) -> String {
+    package static func transport(_ env: [String: String]) -> String {
         var parts: [String] = []
         if let pml = env["OMPI_MCA_pml"] { parts.append("pml \(pml)") }
         if let btl = env["OMPI_MCA_btl"] { parts.append("btl \(btl)") }

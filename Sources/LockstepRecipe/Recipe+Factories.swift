@@ -1,7 +1,10 @@
 import LockstepData
 import LockstepNN
-import LockstepTensor
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
+import LockstepTensor
+import LockstepTrain
 
 extension Recipe.OptimizerSettings {
     /// The optimizer these settings describe.

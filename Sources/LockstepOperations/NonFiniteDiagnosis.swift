@@ -5,10 +5,10 @@ import LockstepTensor
 /// a parameter, the first layer (in forward order, into nested Sequentials) whose output is
 /// not finite, or the first parameter whose gradient is not. Run only after such a step,
 /// before its update was applied; it re-runs the forward pass.
-enum NonFiniteDiagnosis {
+public enum NonFiniteDiagnosis {
     /// What this rank's own step shows (its batch, its parameters, its layers' outputs, its
     /// loss), or nil when all of it is finite: then only the allreduced gradients were not.
-    static func local(_ model: Model, inputs: Tensor, context: ForwardContext, loss: Double) -> String? {
+    public static func local(_ model: Model, inputs: Tensor, context: ForwardContext, loss: Double) -> String? {
         var found: [String] = []
         if !loss.isFinite { found.append("loss \(loss)") }
         if !finite(inputs) { found.append("the input batch holds NaN/Inf (a corrupted sample?)") }
@@ -22,7 +22,7 @@ enum NonFiniteDiagnosis {
     }
 
     /// The first parameter, in forward order, whose gradient is not finite.
-    static func firstNonFiniteGradient(_ model: Model) -> String? {
+    public static func firstNonFiniteGradient(_ model: Model) -> String? {
         model.parameters.first { !finite($0.gradient) }?.name
     }
 

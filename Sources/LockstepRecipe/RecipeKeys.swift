@@ -2,8 +2,11 @@ import LockstepData
 import LockstepDistributed
 import LockstepModels
 import LockstepNN
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
 import LockstepTensor
+import LockstepTrain
 
 /// Every key a recipe accepts, each declared once. `Recipe.init` reads them, `RecipeDocument`
 /// rejects any other key, and `lockstep recipe-keys` prints this table for the README.

@@ -3,6 +3,9 @@ import LockstepData
 import LockstepDistributed
 import LockstepHDF5
 import LockstepMonitor
+import LockstepOperations
+import LockstepOutputs
+import LockstepTrain
 
 /// Checks the shards of a run's datasets against their manifests' sha256 with each byte read
 /// once per job, however many ranks there are (a collective call).

@@ -2,7 +2,10 @@ import Foundation
 import LockstepData
 import LockstepDistributed
 import LockstepNN
+import LockstepOperations
+import LockstepOutputs
 import LockstepTensor
+import LockstepTrain
 
 /// What `lockstep predict` runs the model on.
 public enum PredictionInputs {

@@ -1,5 +1,6 @@
 import Foundation
 import LockstepDistributed
+import LockstepOperations
 import LockstepTensor
 
 /// Counts of (true class, predicted class) over an evaluation: row = label, column = argmax of
@@ -17,14 +18,14 @@ public struct ConfusionMatrix: Sendable, Equatable {
     public subscript(label: Int, predicted: Int) -> Int { counts[label * classes + predicted] }
 
     /// Adds a batch: outputs [N, K] against labels.
-    mutating func add(_ output: Tensor, labels: [Int32]) {
+    package mutating func add(_ output: Tensor, labels: [Int32]) {
         let n = output.shape[0]
         let predicted = VectorOps.argmaxRows(output.data, rows: n, cols: output.count / max(n, 1))
         for (p, label) in zip(predicted, labels) where Int(label) < classes && p < classes { counts[Int(label) * classes + p] += 1 }
     }
 
     /// The matrix summed over every rank (a collective call).
-    func summed(over communicator: any Communicator) throws -> ConfusionMatrix {
+    package func summed(over communicator: any Communicator) throws -> ConfusionMatrix {
         ConfusionMatrix(classes: classes, counts: try communicator.sum(counts.map(Double.init)).map { Int($0.rounded()) })
     }
 

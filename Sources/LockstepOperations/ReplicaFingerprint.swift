@@ -9,11 +9,18 @@ import LockstepTensor
 /// corruption, a rank that skipped a step, a nondeterministic kernel — and names it.
 public enum ReplicaFingerprint {
     /// A hash of the bytes of `model`'s parameters and buffers and `optimizer`'s slots.
-    static func of(_ model: Model, _ optimizer: any Optimizer) -> UInt64 {
+    public static func of(_ model: Model, _ optimizer: (any Optimizer)?) -> UInt64 {
+        of([(model, optimizer)])
+    }
+
+    /// A hash of several models' parameters and buffers and their optimizers' slots, in order.
+    public static func of(_ replicas: [(model: Model, optimizer: (any Optimizer)?)]) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
-        hash(UnsafeBufferPointer(model.arena.valueBuffer), into: &h)
-        for b in model.buffers { hash(UnsafeBufferPointer(b.value.buffer), into: &h) }
-        for (_, slot) in optimizer.slots { hash(UnsafeBufferPointer(slot), into: &h) }
+        for (model, optimizer) in replicas {
+            hash(UnsafeBufferPointer(model.arena.valueBuffer), into: &h)
+            for b in model.buffers { hash(UnsafeBufferPointer(b.value.buffer), into: &h) }
+            for (_, slot) in optimizer?.slots ?? [] { hash(UnsafeBufferPointer(slot), into: &h) }
+        }
         return h
     }
 
@@ -29,9 +36,15 @@ public enum ReplicaFingerprint {
 
     /// Compares every rank's fingerprint (a collective call); on a mismatch, throws naming the
     /// ranks that differ from the most common fingerprint (the lowest such rank's on a tie).
-    static func check(_ model: Model, _ optimizer: any Optimizer, _ comm: any Communicator, step: Int) throws {
+    public static func check(_ model: Model, _ optimizer: (any Optimizer)?, _ comm: any Communicator, step: Int) throws {
+        try check([(model, optimizer)], comm, step: step)
+    }
+
+    /// Compares every rank's fingerprint of several models and their optimizers (a GAN's
+    /// generator and discriminator) — a collective call, as `check(_:_:_:step:)`.
+    public static func check(_ replicas: [(model: Model, optimizer: (any Optimizer)?)], _ comm: any Communicator, step: Int) throws {
         guard comm.size > 1 else { return }
-        var mine = of(model, optimizer)
+        var mine = of(replicas)
         var all = [UInt64](repeating: 0, count: comm.size)
         try withUnsafeBytes(of: &mine) { send in try all.withUnsafeMutableBytes { try comm.allgather(send, into: $0) } }
         guard let divergent = divergentRanks(all) else { return }

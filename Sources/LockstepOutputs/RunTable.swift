@@ -1,5 +1,6 @@
 import Foundation
 import LockstepDistributed
+import LockstepOperations
 
 /// What `lockstep runs DIR` shows: one row per run directory under DIR (a directory holding a
 /// recipe.yaml that `lockstep train` wrote), read from its status.json, summary.json,
@@ -21,7 +22,7 @@ public enum RunTable {
                             isAlive: (Int32) -> Bool = { kill($0, 0) == 0 }) throws -> [RunRow] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RecipeError("\(directory): no such directory")
+            throw RunDirectoryError("\(directory): no such directory")
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         return names.compactMap { name in
@@ -33,7 +34,7 @@ public enum RunTable {
     }
 
     /// "failed at start-up: …" with the last error line of rank 0's log, if `dir` holds one.
-    static func startupFailure(_ dir: String) -> String? {
+    package static func startupFailure(_ dir: String) -> String? {
         guard let data = FileManager.default.contents(atPath: dir + "/logs/rank-0.log") else { return nil }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         guard let at = lines.lastIndex(where: { $0.contains("error: ") }) else { return "failed at start-up (see logs/rank-0.log)" }
@@ -46,15 +47,15 @@ public enum RunTable {
     }
 
     /// At most 40 characters (the status column stays narrow; the logs have the rest).
-    static func shortened(_ text: String) -> String { text.count > 40 ? text.prefix(39) + "…" : text }
+    package static func shortened(_ text: String) -> String { text.count > 40 ? text.prefix(39) + "…" : text }
 
-    static func row(_ dir: String, name: String, host: String, isAlive: (Int32) -> Bool) -> RunRow {
+    package static func row(_ dir: String, name: String, host: String, isAlive: (Int32) -> Bool) -> RunRow {
         let summary = (FileManager.default.contents(atPath: dir + "/summary.json"))
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
         let status = RunStatus.read(dir)
         let accuracies = column("test_accuracy", of: dir + "/metrics.csv").compactMap { $0 }
         // The furthest step known: the last logged one, the latest checkpoint's (a stopped run's), the summary's.
-        let checkpoint = CheckpointStore.pointer(dir + "/checkpoints", "latest")
+        let checkpoint = CheckpointDirectory(dir + "/checkpoints", prefix: "ckpt-").pointer("latest")
             .flatMap { Int((($0 as NSString).lastPathComponent as NSString).deletingPathExtension.filter(\.isNumber)) }
         let steps = [column("step", of: dir + "/steps.csv").compactMap { $0 }.last.map { Int($0) }, checkpoint,
                      summary?["steps"] as? Int].compactMap { $0 }.max()
@@ -72,7 +73,7 @@ public enum RunTable {
     }
 
     /// The status column.
-    static func describe(_ status: RunStatus?, finished: Bool, host: String, isAlive: (Int32) -> Bool) -> String {
+    package static func describe(_ status: RunStatus?, finished: Bool, host: String, isAlive: (Int32) -> Bool) -> String {
         guard let status else { return finished ? "finished" : "unknown (no status.json)" }
         switch status.state {
         case .finished: return "finished"
@@ -87,12 +88,12 @@ public enum RunTable {
     }
 
     /// When the file at `path` was last modified (seconds since the epoch).
-    static func modified(_ path: String) -> Double? {
+    package static func modified(_ path: String) -> Double? {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date)?.timeIntervalSince1970
     }
 
     /// The values of column `name` of a CSV file (nil for empty cells); empty if absent.
-    static func column(_ name: String, of path: String) -> [Double?] {
+    package static func column(_ name: String, of path: String) -> [Double?] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         guard let header = lines.first, let index = header.split(separator: ",").firstIndex(where: { $0 == name }) else { return [] }

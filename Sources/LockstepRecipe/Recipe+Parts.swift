@@ -2,6 +2,9 @@ import Foundation
 import LockstepData
 import LockstepDistributed
 import LockstepMonitor
+import LockstepOperations
+import LockstepOutputs
+import LockstepTrain
 
 /// A recipe as the typed parts of a training run: `lockstep train` is `Trainer(recipe:)`,
 /// which makes them when the run starts.

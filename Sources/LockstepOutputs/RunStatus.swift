@@ -1,5 +1,6 @@
 import Foundation
 import LockstepHDF5
+import LockstepOperations
 
 /// The state of a run directory (`RUN/status.json`), written by rank 0 when a run starts and
 /// when it ends, so that `lockstep runs` tells finished, stopped, failed, stalled and running
@@ -65,8 +66,8 @@ public struct RunStatus: Codable, Sendable, Equatable {
     public func ended(by error: Error?) -> RunStatus {
         switch error {
         case nil: return ended(.finished, exitCode: 0)
-        case is StoppedBySignal: return ended(.stopped, exitCode: CheckpointStore.resumeExitCode)
-        case let e?: return ended(.failed, exitCode: Runtime.failureExitCode, message: "\(e)".split(separator: "\n").first.map(String.init))
+        case is StoppedBySignal: return ended(.stopped, exitCode: ExitCode.resumable)
+        case let e?: return ended(.failed, exitCode: ExitCode.failure, message: "\(e)".split(separator: "\n").first.map(String.init))
         }
     }
 }

@@ -1,15 +1,16 @@
 import Foundation
 import LockstepMonitor
+import LockstepOperations
 
 /// Rank 0's view of a run on its console, as `training.progress` asks: a live bar per epoch
 /// and per evaluation (finished by the epoch's summary line), or a line every `log_every`
 /// steps, or neither. Every step line goes to the rank's log file whatever the console shows.
 /// On other ranks it does nothing.
-final class ProgressDisplay {
-    let style: ProgressStyle
-    let epochs: Int
-    let totalSteps: Int
-    let globalBatch: Int
+package final class ProgressDisplay {
+    package let style: ProgressStyle
+    package let epochs: Int
+    package let totalSteps: Int
+    package let globalBatch: Int
     private let console: Console
     /// Where lines go (rank 0's `say`: the console, or what a library user passed to `Trainer`).
     private let say: (String) -> Void
@@ -20,10 +21,10 @@ final class ProgressDisplay {
     /// The epoch's first step in this invocation, counted in the epoch (above 1 after a resume).
     private var firstInEpoch = 1
     /// Where this invocation started, and when its first step began (for the run's ETA).
-    let startStep: Int
+    package let startStep: Int
     private var invocationStart: Date?
 
-    init(style: ProgressStyle, epochs: Int, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, say: @escaping (String) -> Void,
+    package init(style: ProgressStyle, epochs: Int, rank: Int, totalSteps: Int, startStep: Int, globalBatch: Int, say: @escaping (String) -> Void,
          console: Console = .shared, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.say = say
         self.style = style
@@ -42,7 +43,7 @@ final class ProgressDisplay {
         if active { console.drawBars(on: terminal, columns: { Terminal.forStandardOutput(environment: environment)?.columns }) }
     }
 
-    func startEpoch() {
+    package func startEpoch() {
         epochStart = Date()
         epochSteps = 0
         firstInEpoch = 1
@@ -51,7 +52,7 @@ final class ProgressDisplay {
 
     /// After each step: redraws the bar (at most ten times a second) with rank 0's running
     /// loss and accuracy over the epoch so far.
-    func stepped(epoch: Int, step: Int, stepsPerEpoch: Int, running: MetricTotals, learningRate: Double) {
+    package func stepped(epoch: Int, step: Int, stepsPerEpoch: Int, running: MetricTotals, learningRate: Double) {
         epochSteps += 1
         guard bars else { return }
         let stepsLeft = totalSteps - step
@@ -68,13 +69,13 @@ final class ProgressDisplay {
     }
 
     /// A step line (every `log_every` steps): on the console with `lines`, else in the log only.
-    func stepLine(_ line: String) {
+    package func stepLine(_ line: String) {
         guard active else { return }
         if style == .lines || (style == .auto && !bars) { say(line) } else { console.logOnly(line) }
     }
 
     /// Ends the epoch's bar with its summary (over all ranks), when bars are drawn.
-    func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) {
+    package func endEpoch(_ epoch: Int, totals: MetricTotals, seconds: Double) {
         guard bars else { return }
         let steps = firstInEpoch > 1 ? "steps \(firstInEpoch)–\(firstInEpoch + epochSteps - 1) (resumed)" : "\(epochSteps) steps"
         console.endBar(with: String(format: "epoch %d/%d  %@  loss %.4f", epoch + 1, epochs, steps, totals.meanLoss)
@@ -83,7 +84,7 @@ final class ProgressDisplay {
     }
 
     /// The evaluation's bar: batches of rank 0's share done, and its running loss and accuracy.
-    func evaluating(epoch: Int, done: Int, of total: Int, running: MetricTotals, since start: Date) {
+    package func evaluating(epoch: Int, done: Int, of total: Int, running: MetricTotals, since start: Date) {
         guard bars else { return }
         let elapsed = Date().timeIntervalSince(start)
         console.show(Progress(title: "epoch \(epoch + 1)/\(epochs) test", done: done, total: total, elapsed: elapsed,
@@ -92,7 +93,7 @@ final class ProgressDisplay {
     }
 
     /// Erases the evaluation's bar (its result follows as a line).
-    func endEvaluation() {
+    package func endEvaluation() {
         if bars { console.endBar(with: nil) }
     }
 }

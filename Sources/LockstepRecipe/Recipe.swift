@@ -2,8 +2,11 @@ import Foundation
 import LockstepData
 import LockstepDistributed
 import LockstepModels
+import LockstepOperations
 import LockstepOptimizers
+import LockstepOutputs
 import LockstepTensor
+import LockstepTrain
 
 /// Everything a training run needs, read from a YAML recipe plus `--set key=value` overrides.
 ///
