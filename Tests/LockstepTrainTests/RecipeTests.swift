@@ -159,15 +159,17 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(mlp.training.epochs, 2)
     }
 
-    /// The README's key table is generated from the key declarations (`lockstep recipe-keys`);
+    /// docs/recipes.md's key table is generated from the key declarations (`lockstep recipe-keys`);
     /// a key added, renamed or re-documented without regenerating it fails here.
     func testReadmeKeyTableIsTheDeclaredOne() throws {
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
+            .deletingLastPathComponent().appendingPathComponent("docs/recipes.md")
         let text = try String(contentsOf: readme, encoding: .utf8)
-        let begin = try XCTUnwrap(text.range(of: "<!-- recipe-keys:begin -->\n")), end = try XCTUnwrap(text.range(of: "<!-- recipe-keys:end -->"))
-        XCTAssertEqual(String(text[begin.upperBound..<end.lowerBound]), Recipe.keyTable,
-                       "README.md's key table is stale: replace it with the output of `lockstep recipe-keys`")
+        // The markers on lines of their own (the page also quotes them in a command).
+        let begin = try XCTUnwrap(text.range(of: "\n<!-- recipe-keys:begin -->\n"))
+        let end = try XCTUnwrap(text.range(of: "\n<!-- recipe-keys:end -->", range: begin.upperBound..<text.endIndex))
+        XCTAssertEqual(String(text[begin.upperBound...end.lowerBound]), Recipe.keyTable,
+                       "docs/recipes.md's key table is stale: replace it with the output of `lockstep recipe-keys`")
     }
 
     /// `data.cache` defaults to auto; the loader reads in the training thread only for inputs in

@@ -7,6 +7,8 @@ import Glibc
 /// Splitting the elementwise and layout kernels (im2col, BatchNorm, activations) over the
 /// same number of threads as BLAS (`OPENBLAS_NUM_THREADS`), so a rank given T threads uses
 /// them outside GEMM too. With one thread everything runs inline, with no dispatch at all.
+///
+/// See Note [bits independent of thread count] in docs/architecture.md.
 public enum Parallel {
     /// Runs `body` on up to `BLAS.threads` contiguous, disjoint parts of 0..<count, concurrently,
     /// and returns when all are done. Parts have at least `grain` items (small jobs run inline).
@@ -36,7 +38,7 @@ public enum Parallel {
     /// dispatch costs more than it saves, and the threads it wakes compete with OpenBLAS's
     /// own, which spin for a while after each GEMM.
     /// Unsynchronized: only tests change it. 64 Ki elements measured best of 16 Ki, 64 Ki and 128 Ki
-    /// (W2 at 1 process × 2 threads: 17.3-18.0k samples/s with the old grains of 4-16 Ki, 19.6-20.9k).
+    /// (W2 at 1 process × 2 threads: 17.3-18.0k samples/s with grains of 4-16 Ki, 19.6-20.9k).
     nonisolated(unsafe) public static var minimumWork = 65_536
 
     /// The thread count: BLAS's, read at first use. Unsynchronized: only tests change it (to

@@ -217,10 +217,10 @@ fi
 # (each its own subset, head and order). Measured over seeds 1-4: with AVX2 kernels fine-tuned
 # 79.8-87.2 %, from scratch 27.4-83.4 % (it sometimes collapses at this rate), the mean of any
 # three seeds ahead by 4.9 points or more; with AVX-512 (SkylakeX) kernels fine-tuned 81.9-84.8 %,
-# from scratch 65.0-84.1 %, any three seeds' mean ahead by 4.9 points or more. Since convolutions
-# sum their weight gradients in runs of chunks (session 9), seeds 1-3: AVX2 fine-tuned 80.6-83.4 %,
+# from scratch 65.0-84.1 %, any three seeds' mean ahead by 4.9 points or more. With convolution
+# weight gradients summed in runs of chunks, seeds 1-3: AVX2 fine-tuned 80.6-83.4 %,
 # from scratch 73.2-82.4 % (means 4.5 points apart); AVX-512 82.4-84.1 % against 32.6-78.8 %. With
-# Winograd's convolution (session 10), seeds 1-3: AVX2 fine-tuned 80.0-82.3 % against 61.6-83.5 % (means
+# Winograd's convolution, seeds 1-3: AVX2 fine-tuned 80.0-82.3 % against 61.6-83.5 % (means
 # 9.4 points apart); AVX-512 82.0-85.7 % against 53.9-83.4 % (14 points). So the check asks
 # for a fine-tuned floor of 75 % on every seed and a mean 3 points above from scratch. At 500 samples,
 # or with a cosine rate, from scratch catches up and the outcome depends on the seed (README).
