@@ -27,6 +27,20 @@ static void jpeg_warn(j_common_ptr info, int level) {
     if (level < 0 && info->err->msg_code == JWRN_JPEG_EOF) jpeg_fail(info);
 }
 
+// Pillow's reading of a CMYK JPEG: the stored inks are inverted (Adobe's convention, which
+// Pillow assumes for every CMYK JPEG), then each of R, G, B is (255 - K) - C × (255 - K) / 255,
+// rounded as Pillow's MULDIV255.
+void lockstep_cmyk_to_rgb(const unsigned char *stored, unsigned char *rgb, unsigned width) {
+    for (unsigned x = 0; x < width; x++) {
+        int white = stored[4 * x + 3];  // 255 - K
+        for (int c = 0; c < 3; c++) {
+            int ink = 255 - stored[4 * x + c], t = ink * white + 128;
+            int v = white - (((t >> 8) + t) >> 8);
+            rgb[3 * x + c] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
+
 int lockstep_jpeg_decode(const unsigned char *data, size_t size, lockstep_image *image, char *error, size_t error_size) {
     struct jpeg_decompress_struct info;
     jpeg_failure failure = {.error = error, .error_size = error_size};
@@ -42,28 +56,29 @@ int lockstep_jpeg_decode(const unsigned char *data, size_t size, lockstep_image 
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, (unsigned long)size);
     jpeg_read_header(&info, TRUE);
-    if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
-        lockstep_codec_error(error, error_size, "JPEG: CMYK images are not supported (convert it to RGB)");
-        jpeg_destroy_decompress(&info);
-        return -1;
-    }
-    info.out_color_space = info.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    // CMYK and YCCK (which libjpeg turns into CMYK) come out as RGB, as Pillow gives them.
+    int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+    info.out_color_space = cmyk ? JCS_CMYK : info.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&info);
-    size_t row = (size_t)info.output_width * info.output_components;
-    pixels = malloc(row * info.output_height);
+    int channels = cmyk ? 3 : info.output_components;
+    size_t row = (size_t)info.output_width * channels;
+    pixels = malloc(row * info.output_height + (cmyk ? (size_t)info.output_width * 4 : 0));
     if (pixels == NULL) {
         lockstep_codec_error(error, error_size, "JPEG: out of memory for %ux%u pixels", info.output_width, info.output_height);
         jpeg_destroy_decompress(&info);
         return -1;
     }
+    unsigned char *ink = pixels + row * info.output_height;  // one CMYK row, when there is one
     while (info.output_scanline < info.output_height) {
-        JSAMPROW line = pixels + row * info.output_scanline;
+        JSAMPROW line = cmyk ? ink : pixels + row * info.output_scanline;
+        unsigned char *rgb = pixels + row * info.output_scanline;
         jpeg_read_scanlines(&info, &line, 1);
+        if (cmyk) lockstep_cmyk_to_rgb(ink, rgb, info.output_width);
     }
     jpeg_finish_decompress(&info);
     image->width = (int)info.output_width;
     image->height = (int)info.output_height;
-    image->channels = info.output_components;
+    image->channels = channels;
     image->pixels = pixels;
     jpeg_destroy_decompress(&info);
     return 0;

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LockstepData
+import LockstepHDF5
 import LockstepModels
 import LockstepOperations
 import LockstepOutputs
@@ -29,7 +30,7 @@ struct Eval: ParsableCommand {
             guard recipe.data.test != nil else { throw RecipeError("\(self.recipe): data.test is needed for eval") }
             let test = try recipe.openTestDataOnEveryRank(comm)
             let model = try recipe.buildModel(for: test)
-            try model.loadWeights(weights, communicator: comm, deadline: recipe.training.stallTimeout > 0 ? recipe.training.stallTimeout : 600)
+            try model.loadWeights(weights, communicator: comm, deadline: ReadDeadline.seconds(forFile: weights))
             let result = try Evaluator(recipe: recipe, communicator: comm).evaluate(model, on: test, loss: recipe.makeLoss())
             if comm.rank == 0 {
                 print(String(format: "test loss %.4f", result.loss) + (result.accuracy.map { String(format: "  test accuracy %.2f%%", 100 * $0) } ?? "")

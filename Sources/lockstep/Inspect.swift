@@ -15,15 +15,15 @@ struct Inspect: ParsableCommand {
     @Flag(help: "List every tensor of a checkpoint or weight file (default: a summary).")
     var all = false
 
-    @Option(help: "Give up (exit 1) when reading the file takes longer than this many seconds: libhdf5 can loop forever on a damaged file.")
-    var timeout: Double = 120
+    @Option(help: "Give up (exit 1) when reading the file takes longer than this many seconds: libhdf5 can loop forever on a damaged file (default: 5 s plus the file's size at 10 MB/s).")
+    var timeout: Double?
 
     @Flag(help: "Check the file against the sha256 Lockstep recorded beside it (FILE.sha256) before reading it; exit 1 on a mismatch.")
     var verify = false
 
     func run() throws {
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
-        try ReadDeadline.within(timeout, reading: file, label: "lockstep inspect") { try show() }
+        if let timeout, !(timeout > 0 && timeout.isFinite) { throw ValidationError("--timeout must be a positive number of seconds") }
+        try ReadDeadline.within(timeout ?? ReadDeadline.seconds(forFile: file), reading: file, label: "lockstep inspect") { try show() }
     }
 
     private func show() throws {

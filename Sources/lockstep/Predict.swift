@@ -57,7 +57,7 @@ struct Predict: ParsableCommand {
         let code = Runtime.distributed { comm in
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
             let (model, inputs, classes) = try open(recipe, comm)
-            try model.loadWeights(weights, communicator: comm, deadline: recipe.training.stallTimeout > 0 ? recipe.training.stallTimeout : 600)
+            try model.loadWeights(weights, communicator: comm, deadline: ReadDeadline.seconds(forFile: weights))
             let start = Date()
             let all = try Predictor(recipe: recipe, communicator: comm).outputs(of: model, on: inputs, classes: classes.count)
             guard comm.rank == 0 else { return }

@@ -126,11 +126,60 @@ final class ConverterTests: XCTestCase {
         XCTAssertEqual(f[1 * 12 + 3 * 3 + 2], Float(4 + 0.1 + 0.03 + 0.002), accuracy: 1e-6)
     }
 
-    func testArrayErrors() throws {
-        XCTAssertThrowsError(try ArraySource.open(fixturePath("arrays/x_fortran.npy"))) {
-            XCTAssertTrue("\($0)".contains("Fortran order; save numpy.ascontiguousarray"), "\($0)")
+    /// Every .npy numpy writes (either byte order, C or Fortran order) and .npz archives, stored
+    /// or deflated, give the values numpy holds (make_format_fixtures.py, make_array_fixtures.py).
+    func testByteOrdersFortranOrderAndArchives() throws {
+        func x(_ n: Int, _ h: Int, _ w: Int) -> Int { (n * 31 + h * 7 + w * 3) % 256 }
+        let expected = (0..<5).flatMap { n in (0..<4).flatMap { h in (0..<6).map { w in x(n, h, w) } } }
+        let be = try NumpyArray(fixturePath("arrays/x_be_f4.npy"))
+        XCTAssertTrue(be.isBigEndian)
+        XCTAssertEqual(be.floats(rows: 0..<5), expected.map { Float($0) / 8 })
+        XCTAssertEqual(be.floats(rows: 3..<4), Array(expected[72..<96]).map { Float($0) / 8 }, "one row from the middle")
+        let fortran = try NumpyArray(fixturePath("arrays/x_fortran_be_i2.npy"))
+        XCTAssertTrue(fortran.isFortranOrder && fortran.isBigEndian)
+        XCTAssertEqual(fortran.floats(rows: 1..<4), Array(expected[24..<96]).map { Float($0 * 100 - 9000) })
+        let f = try NumpyArray(fixturePath("arrays/x_fortran.npy"))  // float64 [6, 4, 3], Fortran: x[n, h, w] = n + h/100 + w/1000
+        var sample5: [Float] = []
+        for h in 0..<4 { for w in 0..<3 { sample5.append(Float(5.0 + Double(h) / 100 + Double(w) / 1000)) } }
+        XCTAssertEqual(f.floats(rows: 5..<6), sample5)
+        for archive in ["xy.npz", "xy_compressed.npz"] {
+            guard case .numpy(let xs) = try ArraySource.open(fixturePath("arrays/" + archive) + ":x"),
+                  case .numpy(let ys) = try ArraySource.open(fixturePath("arrays/" + archive) + ":y.npy") else { return XCTFail(archive) }
+            XCTAssertEqual([xs.shape, ys.shape], [[5, 4, 6], [5]], archive)
+            XCTAssertEqual(xs.bytes(rows: 0..<5), expected.map(UInt8.init), archive)
+            XCTAssertEqual(ys.floats(rows: 0..<5), [0, 1, 2, 0, 1], archive)
         }
+        // Fortran-ordered bytes shard as numpy reads them: sample 2 of the uint8 Fortran copy.
+        var options = ArrayShardOptions()
+        options.testFraction = 0
+        _ = try DatasetConverter.arrays(inputs: .open(fixturePath("arrays/xy_compressed.npz") + ":x"),
+                                        labels: .open(fixturePath("arrays/xy.npz") + ":y"),
+                                        testInputs: nil, testLabels: nil, output: dir, name: "npz", options: options)
+        let (pixels, labels, _) = try read(dir + "/npz-train.manifest.json", [2])
+        XCTAssertEqual(labels, [2])
+        XCTAssertEqual(pixels, Array(expected[48..<72]).map(Float.init))
+    }
+
+    func testArrayErrors() throws {
         XCTAssertThrowsError(try ArraySource.open(fixturePath("images/rgb.png"))) { XCTAssertTrue("\($0)".contains("FILE.h5:DATASET"), "\($0)") }
+        XCTAssertThrowsError(try ArraySource.open(fixturePath("arrays/xy.npz"))) {
+            XCTAssertTrue("\($0)".contains("xy.npz: name the array in the archive, as \(fixturePath("arrays/xy.npz")):x (it holds x, y)"), "\($0)")
+        }
+        XCTAssertThrowsError(try ArraySource.open(fixturePath("arrays/xy.npz") + ":z")) {
+            XCTAssertTrue("\($0)".contains("no array \"z\" in the archive (it holds x, y)"), "\($0)")
+        }
+        XCTAssertThrowsError(try ArraySource.open(fixturePath("arrays/x_u8.npy").replacingOccurrences(of: ".npy", with: ".npz") + ":x")) {
+            XCTAssertTrue("\($0)".contains("cannot read the file"), "\($0)")
+        }
+        // An archive whose compressed bytes were damaged: the CRC or zlib says so, never garbage.
+        var damaged = try Data(contentsOf: URL(fileURLWithPath: fixturePath("arrays/xy_compressed.npz")))
+        damaged[80] ^= 0x5A
+        try damaged.write(to: URL(fileURLWithPath: dir + "/damaged.npz"))
+        XCTAssertThrowsError(try ArraySource.open(dir + "/damaged.npz:x")) {
+            XCTAssertTrue("\($0)".contains("damaged.npz:x: ") && "\($0)".contains("damaged"), "\($0)")
+        }
+        try Data(damaged.prefix(300)).write(to: URL(fileURLWithPath: dir + "/cut.npz"))
+        XCTAssertThrowsError(try ArraySource.open(dir + "/cut.npz:x")) { XCTAssertTrue("\($0)".contains("not a .npz archive"), "\($0)") }
         let short = dir + "/short.npy"
         try Data(Data(contentsOf: URL(fileURLWithPath: fixturePath("arrays/x_u8.npy"))).prefix(200)).write(to: URL(fileURLWithPath: short))
         XCTAssertThrowsError(try ArraySource.open(short)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }

@@ -33,6 +33,19 @@ final class ImageCodecTests: XCTestCase {
         }
     }
 
+    /// CMYK JPEGs as Photoshop and Pillow write them (Adobe's inverted inks): RGB as Pillow's
+    /// `convert("RGB")` gives (make_format_fixtures.py).
+    func testCMYKJPEGDecodesLikePillow() throws {
+        let cmyk = try HDF5File.open(fixturePath("images/cmyk_expected.h5"))
+        for name in ["cmyk.jpg", "cmyk_progressive.jpg"] {
+            let image = try Image.read(fixturePath("images/" + name))
+            let d = try cmyk.dataset(name)
+            XCTAssertEqual([image.height, image.width, image.channels], d.shape, name)
+            let worst = zip(image.pixels, try d.read(as: UInt8.self)).map { abs(Int($0) - Int($1)) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1, "\(name): worst pixel differs from Pillow's by \(worst)")
+        }
+    }
+
     func testResizesLikePillowBilinear() throws {
         let image = try Image.read(fixturePath("images/rgb.png"))
         for (h, w) in [(11, 16), (40, 50), (7, 7)] {

@@ -2,16 +2,24 @@ import Foundation
 import LockstepHDF5
 import LockstepTensor
 
-/// An array to shard: a `.npy` file, or a dataset in an HDF5 file named `FILE.h5:DATASET`.
+/// An array to shard: a `.npy` file, an array of a `.npz` archive named `FILE.npz:NAME`, or a
+/// dataset in an HDF5 file named `FILE.h5:DATASET`.
 public enum ArraySource {
     case numpy(NumpyArray)
     case hdf5(HDF5File, HDF5Dataset, String)
 
-    /// Opens `spec`: `x.npy`, or `file.h5:/name` (`file.h5:name`).
+    /// Opens `spec`: `x.npy`, `data.npz:x`, or `file.h5:/name` (`file.h5:name`).
     public static func open(_ spec: String) throws -> ArraySource {
+        if let colon = spec.range(of: ".npz:", options: [.caseInsensitive, .backwards]) {
+            return .numpy(try NpzArchive(String(spec[..<colon.lowerBound]) + spec[colon].dropLast()).array(String(spec[colon.upperBound...])))
+        }
         if spec.lowercased().hasSuffix(".npy") { return .numpy(try NumpyArray(spec)) }
+        if spec.lowercased().hasSuffix(".npz") {
+            let names = try NpzArchive(spec).names
+            throw DataError("\(spec): name the array in the archive, as \(spec):\(names.first ?? "x") (it holds \(names.isEmpty ? "nothing" : names.joined(separator: ", ")))")
+        }
         guard let colon = spec.lastIndex(of: ":") else {
-            throw DataError("\(spec): give a .npy file or FILE.h5:DATASET (the dataset's name in the HDF5 file)")
+            throw DataError("\(spec): give a .npy file, FILE.npz:ARRAY or FILE.h5:DATASET (the dataset's name in the HDF5 file)")
         }
         let path = String(spec[..<colon]), name = String(spec[spec.index(after: colon)...])
         let file: HDF5File

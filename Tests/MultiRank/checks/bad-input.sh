@@ -100,8 +100,10 @@ expect_failure "inspect of a Keras file that crashes libhdf5" "error: libhdf5 cr
 expect_failure "the same file as pretrained weights (2 ranks)" "rank 0@$(hostname): error: libhdf5 crashed (SIGSEGV) reading $work/damaged-keras.h5" -- \
   "$run" -n 2 -- train "$recipe" "${data[@]}" "${ck[@]}" --set pretrained="$work/damaged-keras.h5" --set training.max_steps=2 --out r-keras
 # A read that never ends (here a named pipe nobody writes: a file system that stopped answering
-# looks the same) is bounded: inspect by --timeout, eval's weights by training.stall_timeout.
+# looks the same) is bounded by a deadline that fits the file: 5 s plus its size at 10 MB/s (5 s
+# for this empty pipe), or inspect's --timeout.
 mkfifo stuck.h5
 expect_failure "inspect of a file whose read never ends" "reading stuck.h5 did not finish within 3 s" -- "$bin" inspect stuck.h5 --timeout 3
+expect_failure "inspect of it without --timeout: a deadline that fits its size" "reading stuck.h5 did not finish within 5 s" -- "$bin" inspect stuck.h5
 expect_failure "eval of weights whose read never ends (2 ranks)" "rank 0@$(hostname): error: reading stuck.h5 did not finish within 5 s" -- \
-  "$run" -n 2 -- eval "$recipe" "${data[@]}" --weights stuck.h5 --set training.stall_timeout=5
+  "$run" -n 2 -- eval "$recipe" "${data[@]}" --weights stuck.h5
