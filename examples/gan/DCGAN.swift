@@ -85,7 +85,12 @@ enum DCGAN {
     }
 
     /// `count` images from fixed noise (step −1, a stream no training step uses), in [0, 1].
+    /// With `batchStatistics`, BatchNorm normalizes with the batch's statistics; its running
+    /// statistics are left as they were: drawing samples (on rank 0 alone) must not make the
+    /// replicas differ.
     static func generate(_ generator: Model, count: Int, seed: UInt64, batchStatistics: Bool = true) -> Tensor {
+        let running = generator.buffers.map { Array($0.value.buffer) }
+        defer { for (b, saved) in zip(generator.buffers, running) { _ = b.value.buffer.update(fromContentsOf: saved) } }
         let images = generator.forward(noise(samples: Array(0..<count), step: -1, seed: seed), ForwardContext(training: batchStatistics))
         let out = Tensor(shape: images.shape)
         for i in 0..<images.count { out[i] = min(max((images[i] + 1) / 2, 0), 1) }
