@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "LockstepNN", dependencies: ["LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepOptimizers", dependencies: ["LockstepTensor"]),
         .target(name: "LockstepHDF5", dependencies: ["CHDF5", "CReadGuard", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "LockstepDistributed", dependencies: ["CMPI", "CMachine", "LockstepTensor", "LockstepTimeline"]),
+        .target(name: "LockstepDistributed", dependencies: ["CMPI", "CMachine", "LockstepNN", "LockstepTensor", "LockstepTimeline"]),
         .target(name: "LockstepData", dependencies: [
             "LockstepHDF5", "LockstepTensor", "CMachine", "CZlib", "CImageCodec",
         ]),

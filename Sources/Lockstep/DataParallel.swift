@@ -21,6 +21,8 @@ import LockstepTensor
 /// try net.backward(loss.backward())
 /// try net.step(optimizer)          // wait for the gradients, average, update, sync buffers
 /// ```
+///
+/// See Note [initialization on rank 0] in docs/architecture.md.
 public final class DataParallel {
     /// The replica on this rank.
     public let model: Model
@@ -33,7 +35,6 @@ public final class DataParallel {
     public var watchdog: StallWatchdog?
     /// Updates applied by `step` so far (the step number in the watchdog's and errors' words).
     public private(set) var steps = 0
-    private let bucketBytes: Int
     /// A reducing backward pass ran and its reductions have not been waited for.
     private var reducing = false
     private var reduceError: Error?
@@ -51,7 +52,6 @@ public final class DataParallel {
                 precision: GradientReducer.Precision = .float32, synchronizesBatchNorm: Bool = false) throws {
         self.model = model
         self.communicator = communicator
-        self.bucketBytes = bucketBytes
         reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes, precision: precision)
         try communicator.broadcast(stateOf: model, root: 0)
         if synchronizesBatchNorm {
@@ -127,9 +127,7 @@ public final class DataParallel {
     /// Re-plans the gradient buckets; call after freezing or unfreezing parameters (frozen
     /// gradients are never sent).
     public func parametersChanged() {
-        let overlap = reducer.overlap
-        reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes, precision: reducer.precision)
-        reducer.overlap = overlap
+        reducer = reducer.replanned()
     }
 }
 

@@ -1,4 +1,3 @@
-import LockstepDistributed
 import LockstepNN
 
 extension Communicator {

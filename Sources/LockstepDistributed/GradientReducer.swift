@@ -10,6 +10,8 @@ import LockstepTimeline
 /// reductions are progressed whenever another layer finishes. `finish` waits for all and, if
 /// asked, divides by the world size (otherwise the optimizer folds 1/size into its update). The bucket layout is fixed for the run, so the reduction order
 /// — and the result — is the same every step.
+///
+/// See Note [bucket order] in docs/architecture.md.
 public final class GradientReducer {
     /// A contiguous range of the gradient arena reduced as one message.
     public struct Bucket: Sendable {
@@ -42,6 +44,8 @@ public final class GradientReducer {
     }
 
     public let precision: Precision
+    /// The bucket sizes the plan was made with.
+    public let bucketBytes: Int, firstBucketBytes: Int
     /// bfloat16 gradients (arena offsets), when they travel so.
     private let compressed: UnsafeMutablePointer<UInt16>?
 
@@ -66,6 +70,8 @@ public final class GradientReducer {
         self.arena = arena
         self.communicator = communicator
         self.precision = precision
+        self.bucketBytes = bucketBytes
+        self.firstBucketBytes = firstBucketBytes
         compressed = precision == .bfloat16 && communicator.size > 1 ? .allocate(capacity: max(arena.count, 1)) : nil
         let limit = max(bucketBytes / MemoryLayout<Float>.stride, 1)
         let firstLimit = min(max(firstBucketBytes / MemoryLayout<Float>.stride, 1), limit)
@@ -98,6 +104,15 @@ public final class GradientReducer {
     }
 
     deinit { compressed?.deallocate() }
+
+    /// A reducer with this one's settings, planned anew for the arena's parameters as they are
+    /// now (after freezing or unfreezing some: frozen gradients are never sent).
+    public func replanned() -> GradientReducer {
+        let next = GradientReducer(arena: arena, communicator: communicator, bucketBytes: bucketBytes,
+                                   firstBucketBytes: firstBucketBytes, precision: precision)
+        next.overlap = overlap
+        return next
+    }
 
     /// Called by backward with parameters whose gradients are final.
     public func gradientsReady(_ parameters: [Parameter]) throws {

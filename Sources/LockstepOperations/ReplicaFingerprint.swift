@@ -7,6 +7,8 @@ import LockstepTensor
 /// applies the same update to the same averaged gradients. A 64-bit fingerprint of all of it,
 /// gathered from every rank, catches a replica that drifted — silent memory or network
 /// corruption, a rank that skipped a step, a nondeterministic kernel — and names it.
+///
+/// See Note [replica fingerprints] in docs/architecture.md.
 public enum ReplicaFingerprint {
     /// A hash of the bytes of `model`'s parameters and buffers and `optimizer`'s slots.
     public static func of(_ model: Model, _ optimizer: (any Optimizer)?) -> UInt64 {

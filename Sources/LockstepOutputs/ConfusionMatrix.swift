@@ -55,23 +55,3 @@ public struct ConfusionMatrix: Sendable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 }
-
-/// CSV quoting (RFC 4180): a field with a comma, quote or line break is quoted, quotes doubled.
-public enum CSVText {
-    public static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-extension Evaluation {
-    /// Per-class accuracy keyed by class name (classes without samples left out).
-    public var perClassAccuracyByName: [String: Double]? {
-        guard let confusion else { return nil }
-        var result: [String: Double] = [:]
-        for (c, a) in confusion.perClassAccuracy.enumerated() {
-            if let a { result[c < classNames.count ? classNames[c] : String(c)] = a }
-        }
-        return result
-    }
-}

@@ -7,23 +7,6 @@ import LockstepOutputs
 import LockstepTensor
 import LockstepTrain
 
-/// What `lockstep predict` runs the model on.
-public enum PredictionInputs {
-    /// A sharded dataset (its labels are known), with the images' file names when a
-    /// `NAME.files.txt` lies beside the manifest.
-    case shards(ShardSet, files: [String]?)
-    /// Image files, each decoded, brought to the training images' size (`fit`) and channels,
-    /// then preprocessed as the recipe says.
-    case images([String], height: Int, width: Int, channels: Int, fit: ImageFit)
-
-    public var count: Int {
-        switch self {
-        case .shards(let set, _): set.count
-        case .images(let paths, _, _, _, _): paths.count
-        }
-    }
-}
-
 /// The model's outputs for every input, each computed once over all ranks: rank r takes the
 /// block [r·N/W, (r+1)·N/W), then the blocks are summed into one [N, K] matrix on every rank.
 public struct Predictor {
@@ -83,16 +66,5 @@ public struct Predictor {
             }
         }
         return data.transform.isIdentity ? t : try data.transform.apply(t)
-    }
-}
-
-/// Top-k classes of rows of logits, with softmax probabilities.
-public enum TopK {
-    public static func of(_ logits: ArraySlice<Float>, k: Int) -> [(index: Int, probability: Double)] {
-        let m = logits.max() ?? 0
-        let e = logits.map { exp(Double($0 - m)) }
-        let total = e.reduce(0, +)
-        return e.enumerated().sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
-            .prefix(k).map { ($0.offset, $0.element / total) }
     }
 }

@@ -11,6 +11,8 @@ import Darwin
 /// run draws exactly the numbers an uninterrupted run would, on any rank, in any order.
 /// The mixer is SplitMix64's finalizer applied twice with the key folded in between
 /// (a keyed bijection of the counter).
+///
+/// See Note [counter-based randomness] in docs/architecture.md.
 public struct CounterRNG: RandomNumberGenerator, Sendable {
     /// The stream's key.
     public let key: UInt64

@@ -1,5 +1,3 @@
-import LockstepOutputs
-
 /// A metric watched over evaluations, as Keras's `EarlyStopping` and `ReduceLROnPlateau` do:
 /// the best value so far, and how many evaluations have passed since a value beat it by more
 /// than `minDelta`. Every rank observes the same (allreduced) values, so every rank decides alike.
@@ -46,16 +44,5 @@ public struct MetricWatch: Sendable, Equatable {
     public mutating func restore(_ state: [String: Double], prefix: String) {
         best = state[prefix + ".best"]
         waited = Int(state[prefix + ".waited"] ?? 0)
-    }
-}
-
-/// What one evaluation point knows: the test metrics (when evaluated) and the training ones
-/// (at epoch ends).
-struct WatchedValues {
-    var values: [MetricWatch.Metric: Double] = [:]
-
-    init(evaluation: Evaluation?, epoch totals: MetricTotals?) {
-        if let evaluation { values[.testLoss] = evaluation.loss; values[.testAccuracy] = evaluation.accuracy }
-        if let totals, totals.samples > 0 { values[.trainLoss] = totals.meanLoss; values[.trainAccuracy] = totals.accuracy }
     }
 }

@@ -57,9 +57,7 @@ public final class TrainingStep {
 
     /// Re-plans the gradient buckets; call after freezing or unfreezing parameters.
     public func parametersChanged() {
-        let overlap = reducer.overlap
-        reducer = GradientReducer(arena: model.arena, communicator: communicator, bucketBytes: bucketBytes, precision: reducer.precision)
-        reducer.overlap = overlap
+        reducer = reducer.replanned()
     }
 
     /// Adds a data wait that ended now (the caller timed the loader).

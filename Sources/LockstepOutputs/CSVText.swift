@@ -1,0 +1,7 @@
+/// CSV quoting (RFC 4180): a field with a comma, quote or line break is quoted, quotes doubled.
+public enum CSVText {
+    public static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
