@@ -6,9 +6,22 @@
 
 SRUN_OPTIONS=()  # a profile built on this one adds its own
 
+# The PMI plugin that connects srun's tasks into one MPI world, unless SLURM_MPI_TYPE (or the
+# cluster's MpiDefault, which srun then reports first) chose one: pmix where srun offers it
+# (Debian's Open MPI starts only under pmix; with MpiDefault=none and no --mpi each task's MPI
+# comes up alone, which Lockstep refuses), else pmi2. Nothing when srun cannot be asked.
+pmi_plugin() {
+  [ -z "${SLURM_MPI_TYPE:-}" ] || return 0
+  local list; list=$(srun --mpi=list 2>&1) || return 0
+  if grep -qw pmix <<< "$list"; then echo pmix; elif grep -qw pmi2 <<< "$list"; then echo pmi2; fi
+}
+
 launcher_command() {
   [ -z "$HOSTS$HOSTFILE" ] || { echo "launch/run: --hosts/--hostfile do not apply under Slurm: the allocation decides the nodes" >&2; exit 2; }
-  CMD=(srun "${SRUN_OPTIONS[@]}" --cpus-per-task="$THREADS" --cpu-bind=cores)
+  CMD=(srun "${SRUN_OPTIONS[@]}")
+  local pmi; pmi=$(pmi_plugin)
+  [ -z "$pmi" ] || CMD+=(--mpi="$pmi")
+  CMD+=(--cpus-per-task="$THREADS" --cpu-bind=cores)
   [ -n "$RANKS" ] && CMD+=(--ntasks="$RANKS")
   [ -n "$PER_NODE" ] && CMD+=(--ntasks-per-node="$PER_NODE")
   # Open MPI reads MCA parameters from OMPI_MCA_name variables in each task's environment.

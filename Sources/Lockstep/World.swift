@@ -63,7 +63,22 @@ public final class World {
         do { comm = try MPICommunicator.initialize() } catch { throw CommunicatorError("cannot start MPI: \(error)") }
         // MPI_Init installed Open MPI's own crash handlers: the guard goes back on top, naming the rank.
         ReadGuard.install(label: comm.rankTag)
+        if let problem = launcherMismatch(worldSize: comm.size) { throw CommunicatorError(problem) }
         return World(communicator: comm, mpiInitSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Why a world of `worldSize` is not the one the launcher started, if it is not: srun or
+    /// mpirun started N tasks, but each one's MPI came up alone (no PMI between srun and MPI),
+    /// so N singletons would each train the whole model on the whole batch, never averaging.
+    public static func launcherMismatch(worldSize: Int,
+                                        environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        let launchers = [("SLURM_STEP_NUM_TASKS", "srun"), ("OMPI_COMM_WORLD_SIZE", "mpirun"), ("PMI_SIZE", "the launcher")]
+        guard let (variable, launcher, tasks) = launchers.lazy.compactMap({ name, who in
+            environment[name].flatMap(Int.init).map { (name, who, $0) } }).first, tasks > 1, worldSize == 1 else { return nil }
+        let fix = launcher == "srun"
+            ? "give srun the PMI plugin Open MPI was built with (srun --mpi=pmix, or export SLURM_MPI_TYPE=pmix; `srun --mpi=list` lists them); launch/run --cluster slurm picks it"
+            : "start the ranks with the MPI library Lockstep is linked with (its mpirun), or give the launcher its PMI"
+        return "\(launcher) started \(tasks) tasks (\(variable)=\(tasks)) but MPI sees a world of 1: each task would train alone, never averaging with the others. \(fix)"
     }
 
     /// Checks that this CPU runs the BLAS and vector kernels chosen for it: kernels it cannot

@@ -93,3 +93,16 @@ final class DataParallelTests: XCTestCase {
         try TrainingState(models: ["a": a, "b": b], optimizers: ["b": opt]).checkReplicasAgree(communicator: LocalCommunicator(), step: 0)
     }
 }
+
+/// A launcher that started N tasks whose MPI each came up alone is refused by name.
+final class WorldTests: XCTestCase {
+    func testSingletonsOfAMultiTaskLaunchAreRefused() {
+        let srun = World.launcherMismatch(worldSize: 1, environment: ["SLURM_STEP_NUM_TASKS": "3", "SLURM_NTASKS": "3"])
+        XCTAssert(srun?.contains("srun started 3 tasks (SLURM_STEP_NUM_TASKS=3) but MPI sees a world of 1") ?? false, srun ?? "nil")
+        XCTAssert(srun?.contains("srun --mpi=pmix") ?? false, srun ?? "nil")
+        XCTAssertNotNil(World.launcherMismatch(worldSize: 1, environment: ["OMPI_COMM_WORLD_SIZE": "2"]))
+        XCTAssertNil(World.launcherMismatch(worldSize: 3, environment: ["SLURM_STEP_NUM_TASKS": "3"]), "a world of the tasks")
+        XCTAssertNil(World.launcherMismatch(worldSize: 1, environment: ["SLURM_STEP_NUM_TASKS": "1"]), "one task")
+        XCTAssertNil(World.launcherMismatch(worldSize: 1, environment: ["SLURM_NTASKS": "4"]), "a batch script's own process")
+    }
+}

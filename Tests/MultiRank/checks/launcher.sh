@@ -48,6 +48,15 @@ if echo "$dry" | grep -q -- "^srun --cpus-per-task=2 --cpu-bind=cores --ntasks=6
 else
   bad "launch/run --cluster slurm --dry-run" "$dry"
 fi
+# The PMI plugin, asked of srun (here a stand-in that lists what Debian's Slurm offers).
+mkdir -p fake-srun && printf '#!/bin/sh\necho "MPI plugin types are..."; echo "\tnone"; echo "\tpmi2"; echo "\tpmix"\n' > fake-srun/srun && chmod +x fake-srun/srun
+dry=$(PATH="$PWD/fake-srun:$PATH" "$run" --cluster slurm -n 3 --dry-run -- train x.yaml)
+dry_chosen=$(PATH="$PWD/fake-srun:$PATH" SLURM_MPI_TYPE=pmi2 "$run" --cluster slurm -n 3 --dry-run -- train x.yaml)
+if echo "$dry" | grep -q -- "^srun --mpi=pmix --cpus-per-task" && ! echo "$dry_chosen" | grep -q -- "--mpi="; then
+  ok "launch/run --cluster slurm: srun --mpi=pmix when srun offers it; SLURM_MPI_TYPE, when set, decides"
+else
+  bad "launch/run --cluster slurm: the PMI plugin (step 1: picked; 2: SLURM_MPI_TYPE respected)" "$dry" "$dry_chosen"
+fi
 
 script=$("$root/launch/sbatch" -n 8 --time 00:30:00 --dry-run -- "$recipe")
 if echo "$script" | grep -q -- "--signal=USR1@120" && echo "$script" | grep -q -- "--resume auto" \
