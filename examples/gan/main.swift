@@ -19,7 +19,7 @@ struct GAN: ParsableCommand {
 
     @Option(help: "The training set's manifest (`lockstep shard fashion-mnist --out DIR`).")
     var data = "data/fashion-mnist-train.manifest.json"
-    @Option(help: "Optimizer steps of each network.") var steps = 6000
+    @Option(help: "Optimizer steps of each network.") var steps = 9000
     @Option(help: "Real images per rank per step (the global batch is this × ranks).") var batchPerRank = 32
     @Option(help: "Seed of the initialization, the data order and the noise.") var seed: UInt64 = 1
     @Option(help: "Output directory: generator.h5, discriminator.h5, samples.png, summary.json.") var out = "runs/gan"
