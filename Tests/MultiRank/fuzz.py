@@ -7,11 +7,11 @@ normal run within the timeout, never in a crash (a signal, a trap) or a hang.
 Starting from files Lockstep itself writes in WORKDIR (a small sharded dataset, a trained MLP,
 its checkpoint) and a Keras weights file, it makes N inputs of each kind -- recipes, --set
 overrides, manifests, shards read with checksums off, safetensors weights, checkpoints, weight
-files, Keras files -- by byte flips (spread out, or inside HDF5's own structures),
+files, Keras files, numpy archives and arrays, CMYK JPEGs -- by byte flips (spread out, or inside HDF5's own structures),
 truncations, overwritten runs and JSON/YAML value mutations, runs each once, and prints one
 line per crash or hang (with what to rerun) and a tally. Exit 1 on any crash or hang.
 """
-import json, os, random, re, shutil, struct, subprocess, sys
+import json, os, random, re, shutil, struct, subprocess, sys, time
 
 BIN, WORK = sys.argv[1], os.path.abspath(sys.argv[2])
 PER_KIND = int(sys.argv[sys.argv.index("--per-kind") + 1]) if "--per-kind" in sys.argv else 45
@@ -22,12 +22,17 @@ os.chdir(WORK)
 
 
 def run(args):
-    """The binary's exit code (124 for a timeout) and its output."""
+    """The binary's exit code (124 for a timeout) and its output; the slowest run is kept."""
+    started = time.monotonic()
     try:
         r = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=TIMEOUT, errors="replace")
         return r.returncode, r.stdout + r.stderr
     except subprocess.TimeoutExpired:
         return 124, ""
+    finally:
+        took = time.monotonic() - started
+        if took > LONGEST[0]:
+            LONGEST[:] = [took, " ".join(args)]
 
 
 def sh(*args):
@@ -205,18 +210,58 @@ def case_weights(i):
 
 
 KERAS = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../Fixtures/keras2_vgg_mini.h5"), "rb").read()
+LONGEST = [0.0, ""]  # the slowest input so far: seconds, which
 
 
 def case_keras(i):
-    """A foreign HDF5 file (Keras weights, as h5py wrote them), damaged, read by inspect with a
-    bounded time: libhdf5 may crash or loop on it, Lockstep must say so."""
+    """A foreign HDF5 file (Keras weights, as h5py wrote them), damaged, read by inspect within
+    the deadline that fits its size (5 s and a little for these 30 KB): libhdf5 may crash or
+    loop on it, Lockstep must say so."""
     path = f"k{i}.h5"
     open(path, "wb").write(flip_metadata(KERAS) if rng.random() < 0.7 else flip(KERAS))
-    return ["inspect", path, "--timeout", "10"]
+    return ["inspect", path]
+
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../Fixtures")
+NPZ = open(os.path.join(FIXTURES, "arrays/xy_compressed.npz"), "rb").read()
+NPZ_STORED = open(os.path.join(FIXTURES, "arrays/xy.npz"), "rb").read()
+NPY = open(os.path.join(FIXTURES, "arrays/x_fortran_be_i2.npy"), "rb").read()
+CMYK = open(os.path.join(FIXTURES, "images/cmyk.jpg"), "rb").read()
+
+
+def case_npz(i):
+    """A numpy archive (zip64 records, stored or deflated members), damaged, sharded."""
+    path = f"z{i}.npz"
+    open(path, "wb").write(flip(NPZ if rng.random() < 0.5 else NPZ_STORED))
+    return ["shard", "arrays", "--inputs", path + ":x", "--labels", path + ":y", "--out", f"zo{i}", "--val-fraction", "0.4"]
+
+
+def case_npy(i):
+    """A Fortran-order, big-endian .npy file with a damaged header or body, sharded."""
+    path = f"n{i}.npy"
+    b = bytearray(NPY)
+    if rng.random() < 0.5:  # inside the header's text: the dict numpy writes
+        for _ in range(rng.randint(1, 3)):
+            b[rng.randrange(10, 128)] = rng.choice(b"(),:' 0123456789<>|=ifubTFrue")
+        data = bytes(b)
+    else:
+        data = flip(NPY)
+    open(path, "wb").write(data)
+    return ["shard", "arrays", "--inputs", path, "--labels", os.path.join(FIXTURES, "arrays/y_i64.npy"), "--out", f"no{i}"]
+
+
+def case_jpeg(i):
+    """A CMYK JPEG (Adobe's inverted inks), damaged, in an image folder sharded with resizing."""
+    folder = f"j{i}"
+    for c in ("a", "b"):
+        os.makedirs(f"{folder}/{c}", exist_ok=True)
+        open(f"{folder}/{c}/x.jpg", "wb").write(flip(CMYK) if c == "a" else CMYK)
+    return ["shard", "images", folder, "--size", "8x8", "--out", f"jo{i}", "--val-fraction", "0.5"]
 
 
 KINDS = [("recipe", case_recipe), ("override", case_override), ("manifest", case_manifest), ("shard", case_shard),
-         ("safetensors", case_safetensors), ("checkpoint", case_checkpoint), ("weights", case_weights), ("keras", case_keras)]
+         ("safetensors", case_safetensors), ("checkpoint", case_checkpoint), ("weights", case_weights), ("keras", case_keras),
+         ("npz", case_npz), ("npy", case_npy), ("jpeg", case_jpeg)]
 
 tally = {"accepted": 0, "error": 0, "crash": 0, "hang": 0}
 problems = []
@@ -239,8 +284,10 @@ for kind, make in KINDS:
             tally["crash"] += 1
             tail = " | ".join(out.strip().splitlines()[-3:])
             problems.append(f"CRASH {kind} #{n}: exit {code}: lockstep {' '.join(args)} (in {WORK}): {tail}")
+if LONGEST[0] > 12:  # every input here is small: none may keep a user waiting
+    problems.append(f"SLOW  {LONGEST[0]:.1f} s: lockstep {LONGEST[1]} (in {WORK})")
 for p in problems:
     print(p)
 print(f"fuzz: {n} inputs of {len(KINDS)} kinds: {tally['accepted']} ran, {tally['error']} clear errors, "
-      f"{tally['crash']} crashes, {tally['hang']} hangs")
+      f"{tally['crash']} crashes, {tally['hang']} hangs; the slowest took {LONGEST[0]:.1f} s (lockstep {LONGEST[1]})")
 sys.exit(1 if problems else 0)
