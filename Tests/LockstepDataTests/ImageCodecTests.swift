@@ -33,11 +33,11 @@ final class ImageCodecTests: XCTestCase {
         }
     }
 
-    /// CMYK JPEGs as Photoshop and Pillow write them (Adobe's inverted inks): RGB as Pillow's
+    /// CMYK JPEGs as Photoshop and Pillow write them (Adobe's inverted inks, and YCCK): RGB as Pillow's
     /// `convert("RGB")` gives (make_format_fixtures.py).
     func testCMYKJPEGDecodesLikePillow() throws {
         let cmyk = try HDF5File.open(fixturePath("images/cmyk_expected.h5"))
-        for name in ["cmyk.jpg", "cmyk_progressive.jpg"] {
+        for name in ["cmyk.jpg", "cmyk_progressive.jpg", "cmyk_ycck.jpg"] {
             let image = try Image.read(fixturePath("images/" + name))
             let d = try cmyk.dataset(name)
             XCTAssertEqual([image.height, image.width, image.channels], d.shape, name)
