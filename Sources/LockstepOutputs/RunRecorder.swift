@@ -120,7 +120,8 @@ package struct StepMetrics {
     /// Per phase (PhaseTimes order), milliseconds per step.
     package var phaseMilliseconds: [Double]
 
-    package init(step: Int, epoch: Int, loss: Double, accuracy: Double? = nil, learningRate: Double, samplesPerSecond: Double, phaseMilliseconds: [Double]) {
+    package init(step: Int, epoch: Int, loss: Double, accuracy: Double? = nil, learningRate: Double,
+                 samplesPerSecond: Double, phaseMilliseconds: [Double]) {
         self.step = step
         self.epoch = epoch
         self.loss = loss
@@ -144,7 +145,8 @@ package struct EpochMetrics {
     /// Steps of the epoch dropped for non-finite gradients.
     package var skippedSteps: Int
 
-    package init(epoch: Int, step: Int, trainLoss: Double, trainAccuracy: Double? = nil, testLoss: Double? = nil, testAccuracy: Double? = nil, samplesPerSecond: Double, elapsed: Double, skippedSteps: Int) {
+    package init(epoch: Int, step: Int, trainLoss: Double, trainAccuracy: Double? = nil, testLoss: Double? = nil,
+                 testAccuracy: Double? = nil, samplesPerSecond: Double, elapsed: Double, skippedSteps: Int) {
         self.epoch = epoch
         self.step = step
         self.trainLoss = trainLoss

@@ -29,7 +29,11 @@ public struct RunSummary: Codable, Sendable {
     /// Why early stopping ended the run (nil: it ran to its end).
     public var earlyStopping: String?
 
-    package init(name: String, worldSize: Int, batchPerRank: Int, globalBatch: Int, epochs: Int, steps: Int, parameterCount: Int, finalTrainLoss: Double? = nil, finalTrainAccuracy: Double? = nil, testLoss: Double? = nil, testAccuracy: Double? = nil, samplesPerSec: Double, wallTimeS: Double, skippedSteps: Int, perClassAccuracy: [String: Double]? = nil, classNames: [String]? = nil, confusionMatrix: [[Int]]? = nil, accumulateSteps: Int = 1, earlyStopping: String? = nil) {
+    package init(name: String, worldSize: Int, batchPerRank: Int, globalBatch: Int, epochs: Int, steps: Int,
+                 parameterCount: Int, finalTrainLoss: Double? = nil, finalTrainAccuracy: Double? = nil,
+                 testLoss: Double? = nil, testAccuracy: Double? = nil, samplesPerSec: Double, wallTimeS: Double,
+                 skippedSteps: Int, perClassAccuracy: [String: Double]? = nil, classNames: [String]? = nil,
+                 confusionMatrix: [[Int]]? = nil, accumulateSteps: Int = 1, earlyStopping: String? = nil) {
         self.name = name
         self.worldSize = worldSize
         self.batchPerRank = batchPerRank

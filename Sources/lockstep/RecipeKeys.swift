@@ -4,7 +4,7 @@ import LockstepOutputs
 import LockstepRecipe
 import LockstepTrain
 
-/// `lockstep recipe-keys`: every recipe key, as the README's table.
+/// `lockstep recipe-keys`: every recipe key, as docs/recipes.md's table.
 struct RecipeKeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recipe-keys",
