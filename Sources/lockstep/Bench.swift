@@ -12,11 +12,11 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a workload of the benchmark suite and report its throughput.",
         discussion: """
-            W1 MLP and W2 LeNet-5 on Fashion-MNIST, W3 ResNet-18 (CIFAR stem) and W4 VGG-16 at 64×64
-            on random data (W4-frozen: features frozen), W5 gradient allreduce vs raw MPI_Allreduce,
-            W6 HDF5 minibatch reads, W7 start-up (time to the first step, bytes hashed and read per rank),
-            W8 LSTM and W9 Transformer, W10 `lockstep train` end to end (the MLP and LeNet-5). Reports the median samples/s of the timed repeats (the total over
-            all ranks under mpirun), peak RSS, and the time per step by phase. Use a release build;
+            W1 MLP and W2 LeNet-5 on Fashion-MNIST, W3 ResNet-18 (CIFAR stem) and W4 VGG-16 at 64×64 \
+            on random data (W4-frozen: features frozen), W5 gradient allreduce vs raw MPI_Allreduce, \
+            W6 HDF5 minibatch reads, W7 start-up (time to the first step, bytes hashed and read per rank), \
+            W8 LSTM and W9 Transformer, W10 `lockstep train` end to end (the MLP and LeNet-5). Reports the median samples/s of the timed repeats (the total over \
+            all ranks under mpirun), peak RSS, and the time per step by phase. Use a release build; \
             launch/bench-compare runs these side by side with PyTorch.
             """)
 

@@ -7,7 +7,7 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare the parameters of two weight files.",
         discussion: """
-            For each parameter, the relative difference is ‖a − b‖₂ / ‖b‖₂. Exits 0 when names and
+            For each parameter, the relative difference is ‖a − b‖₂ / ‖b‖₂. Exits 0 when names and \
             shapes agree and every relative difference is ≤ --rtol, 1 otherwise.
             """)
 

@@ -11,8 +11,8 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check this machine for a run: CPU and BLAS kernels, GEMM speed, MPI, HDF5, cores.",
         discussion: """
-            Exits with 1 when it finds a problem (a run would fail or be far slower than it
-            should), with a line saying what to do. Run it on a compute node, e.g. through
+            Exits with 1 when it finds a problem (a run would fail or be far slower than it \
+            should), with a line saying what to do. Run it on a compute node, e.g. through \
             srun, to check that node.
             """)
 

@@ -10,8 +10,16 @@ struct Lockstep: ParsableCommand {
         commandName: "lockstep",
         abstract: "Distributed data-parallel neural-network training over MPI, from sharded HDF5 data.",
         discussion: """
-            Run under mpirun or srun for several ranks (launch/run builds the command line), or
-            directly for one rank. Rank 0 prints progress and writes the run directory.
+            Run under mpirun or srun for several ranks (launch/run builds the command line), or \
+            directly for one rank. Rank 0 prints progress and writes the run directory. \
+            The manual is in docs/ (start with README.md).
+
+            Examples:
+              lockstep shard fashion-mnist --out data
+              launch/run -n 2 -- train examples/fashion-mnist-mlp.yaml
+              launch/run -n 2 -- eval examples/fashion-mnist-mlp.yaml \\
+                --weights runs/fashion-mnist-mlp/model.h5
+              lockstep runs
             """,
         subcommands: [Train.self, Eval.self, Predict.self, Shard.self, DemoImagesCommand.self, Inspect.self, Compare.self, Bench.self, Scale.self, Runs.self, Plot.self, Doctor.self, RecipeKeysCommand.self])
 

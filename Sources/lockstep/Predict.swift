@@ -14,9 +14,9 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict classes with saved weights, for a sharded dataset or image files, split over the ranks.",
         discussion: """
-            Every input is predicted once, whatever the number of ranks. Images are decoded, brought
-            to the training images' size (--fit) and channels, and preprocessed as the recipe says.
-            The CSV has a row per input: its index, file, true class (shards), then the top-k
+            Every input is predicted once, whatever the number of ranks. Images are decoded, brought \
+            to the training images' size (--fit) and channels, and preprocessed as the recipe says. \
+            The CSV has a row per input: its index, file, true class (shards), then the top-k \
             classes with their softmax probabilities.
             """)
 

@@ -8,11 +8,11 @@ struct Scale: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Project step time, throughput and efficiency of data-parallel training on many nodes.",
         discussion: """
-            The gradient allreduce is modelled as a ring, 2(p−1)·α + 2(p−1)/p·bytes·β per bucket, with the
-            network's latency α and inverse bandwidth β either given (--latency-us, --bandwidth-gbs) or fitted
-            to `lockstep bench W5 --json` output measured on 2 or more ranks (--fit FILE). The compute time
-            per step on one rank (forward, backward, optimizer) comes from a measurement, e.g. the per-phase
-            times `lockstep train` prints at the end of a run or `lockstep bench`. Efficiency is weak
+            The gradient allreduce is modelled as a ring, 2(p−1)·α + 2(p−1)/p·bytes·β per bucket, with the \
+            network's latency α and inverse bandwidth β either given (--latency-us, --bandwidth-gbs) or fitted \
+            to `lockstep bench W5 --json` output measured on 2 or more ranks (--fit FILE). The compute time \
+            per step on one rank (forward, backward, optimizer) comes from a measurement, e.g. the per-phase \
+            times `lockstep train` prints at the end of a run or `lockstep bench`. Efficiency is weak \
             scaling: each rank keeps its batch.
             """)
 

@@ -7,7 +7,7 @@ struct Shard: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a dataset into HDF5 shards plus a JSON manifest per split.",
         discussion: """
-            Writes NAME-train-0000k-of-0000n.h5, NAME-test-…, NAME-train.manifest.json and
+            Writes NAME-train-0000k-of-0000n.h5, NAME-test-…, NAME-train.manifest.json and \
             NAME-test.manifest.json (the shard layout is described in docs/data.md).
             """,
         subcommands: [FashionMNIST.self, MNIST.self, Images.self, CIFAR10.self, Arrays.self, Synthetic.self, SequenceTaskCommand.self])

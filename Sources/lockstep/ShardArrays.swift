@@ -7,10 +7,10 @@ extension Shard {
         static let configuration = CommandConfiguration(
             abstract: "Arrays of inputs and labels from .npy files, .npz archives (FILE.npz:ARRAY) or HDF5 datasets (FILE.h5:DATASET).",
             discussion: """
-                Inputs [N, H, W, C] or [N, H, W] become images (uint8 kept as bytes, other types
-                float32), [N, D] features; with --sequences [N, T, F] (or [N, T]) are sequences of T steps,
-                with --tokens [N, T] are token ids. Labels are [N] class ids or [N, K] one-hot rows. Without
-                --test-inputs/--test-labels, --val-fraction of the samples (a seeded choice) is the test split.
+                Inputs [N, H, W, C] or [N, H, W] become images (uint8 kept as bytes, other types \
+                float32), [N, D] features; with --sequences [N, T, F] (or [N, T]) are sequences of T steps, \
+                with --tokens [N, T] are token ids. Labels are [N] class ids or [N, K] one-hot rows. Without \
+                --test-inputs/--test-labels, --val-fraction of the samples (a seeded choice) is the test split. \
                 .npy arrays may be in either byte order and in C or Fortran order, as numpy writes them.
                 """)
 

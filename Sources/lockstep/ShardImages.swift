@@ -8,10 +8,10 @@ extension Shard {
         static let configuration = CommandConfiguration(
             abstract: "A folder of JPEG/PNG images, one subfolder per class (Keras/torchvision layout).",
             discussion: """
-                DIR/<class>/…/*.jpg|jpeg|png, split into train and test by --val-fraction (a seeded
-                choice per class that keeps each file on its side when others are added); or
-                DIR/train/<class>/… and DIR/test/<class>/… (val/ or validation/ also work), used as
-                they are. Classes are the subfolder names, sorted. Beside each manifest,
+                DIR/<class>/…/*.jpg|jpeg|png, split into train and test by --val-fraction (a seeded \
+                choice per class that keeps each file on its side when others are added); or \
+                DIR/train/<class>/… and DIR/test/<class>/… (val/ or validation/ also work), used as \
+                they are. Classes are the subfolder names, sorted. Beside each manifest, \
                 NAME-SPLIT.files.txt lists the images in sample order.
                 """)
 
@@ -36,7 +36,7 @@ extension Shard {
         @Option(help: "Seed of the train/test choice.")
         var seed: UInt64 = 1
 
-        @Option(help: "Decoding threads (default: the cores).")
+        @Option(help: "Decoding threads (by default one per core of this machine).")
         var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @OptionGroup var output: Shard.Output

@@ -10,9 +10,9 @@ extension Shard {
             commandName: "sequence-task",
             abstract: "A synthetic sequence task, for tests and benchmarks without downloads.",
             discussion: """
-                lookup: token ids; position 0 points at a position k, the label is the token there
-                (needs attention, or a memory). parity: 0/1 tokens, the label is their sum mod 2.
-                periodic: one feature per step, a noisy sine of c + 1 cycles, the label is c.
+                lookup: token ids; position 0 points at a position k, the label is the token there \
+                (needs attention, or a memory). parity: 0/1 tokens, the label is their sum mod 2. \
+                periodic: one feature per step, a noisy sine of c + 1 cycles, the label is c. \
                 Token tasks print the model.vocabulary a recipe needs.
                 """)
         @Option(help: "The task: \(SequenceTask.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -11,8 +11,8 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model as a recipe describes, on every rank in lockstep.",
         discussion: """
-            SIGUSR1, SIGTERM or SIGINT on any rank: all ranks stop at the next step boundary, rank 0
-            writes a checkpoint, and every rank exits with code 75 ("resume me": run again with
+            SIGUSR1, SIGTERM or SIGINT on any rank: all ranks stop at the next step boundary, rank 0 \
+            writes a checkpoint, and every rank exits with code 75 ("resume me": run again with \
             --resume auto). Other failures exit with 1.
             """)
 
