@@ -36,7 +36,7 @@ extension Shard {
         @Option(help: "Seed of the train/test choice.")
         var seed: UInt64 = 1
 
-        @Option(help: "Decoding threads (by default one per core of this machine).")
+        @Option(help: "Decoding threads; by default one per core of this machine, shown as the default.")
         var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @OptionGroup var output: Shard.Output
