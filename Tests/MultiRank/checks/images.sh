@@ -18,8 +18,8 @@ mkdir -p walk && ln -sfn "$root/examples" walk/examples && ln -sfn "$root/launch
 ) > walk.log 2>&1 < /dev/null
 walk_status=$?
 # Measured over seeds 1-5 (recipe seed 1): fine-tuned 98.75-100 % with AVX2 and with AVX-512
-# kernels (80 test images, 20 epochs). At 12 epochs, after Winograd's convolution changed the rounding,
-# seed 1 reached only 83.75 % with AVX2 kernels (still learning); the floor keeps 15 points below.
+# kernels (80 test images, 20 epochs). At 12 epochs, with Winograd's convolution, seed 1 reached
+# only 83.75 % with AVX2 kernels (still learning); the floor keeps 15 points below.
 acc=$(json walk/runs/photos-finetune/summary.json test_accuracy | head -1)
 if [ $walk_status = 0 ] && grep -q "loaded pretrained weights runs/fashion-pretrain/model.h5 with a new 4-class head" walk.log \
    && awk -v a="${acc:-0}" 'BEGIN { exit !(a >= 0.85) }'; then
