@@ -111,7 +111,7 @@ public final class DataParallel {
     public func step(_ optimizer: any Optimizer, checksFinite: Bool = true) throws {
         watchdog?.waiting("waiting for the gradient allreduce", step: steps)
         try synchronize(averaging: false)
-        if checksFinite && !VectorOps.allFinite(model.arena.gradients, count: model.arena.count) {
+        if checksFinite && !NonFiniteDiagnosis.gradientsAreFinite(model) {
             let first = NonFiniteDiagnosis.firstNonFiniteGradient(model) ?? "?"
             throw AgreedFailure("non-finite gradients at step \(steps + 1) (first: \(first)); the update was not applied. Lower the learning rate, clip the gradients (GradientClipping) or check the data")
         }

@@ -140,8 +140,7 @@ public final class World {
     /// ranks hold the job up, and every process ends with `ExitCode.stalled`. Give it to
     /// `DataParallel.watchdog` and mark your own phases (data, evaluation, checkpoints).
     public func stallWatchdog(timeout: Double, reportDirectory: String) throws -> StallWatchdog {
-        let hosts = try communicator.allgather(hostname)
-        let watchdog = StallWatchdog(timeout: timeout, rank: rank, hosts: hosts, reportDirectory: reportDirectory)
+        let watchdog = try StallWatchdog(timeout: timeout, communicator: communicator, reportDirectory: reportDirectory)
         watchdog.start()
         return watchdog
     }

@@ -21,6 +21,11 @@ public enum NonFiniteDiagnosis {
         return found.isEmpty ? nil : found.joined(separator: "; ")
     }
 
+    /// Whether every gradient of `model` is finite (one pass over the gradient arena).
+    public static func gradientsAreFinite(_ model: Model) -> Bool {
+        VectorOps.allFinite(model.arena.gradients, count: model.arena.count)
+    }
+
     /// The first parameter, in forward order, whose gradient is not finite.
     public static func firstNonFiniteGradient(_ model: Model) -> String? {
         model.parameters.first { !finite($0.gradient) }?.name

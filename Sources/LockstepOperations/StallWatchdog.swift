@@ -1,4 +1,5 @@
 import Foundation
+import LockstepDistributed
 import LockstepHDF5
 import LockstepMonitor
 import LockstepTimeline
@@ -52,6 +53,13 @@ public final class StallWatchdog: Sendable {
         self.hosts = hosts
         self.reportDirectory = reportDirectory
         current = Mutex(Mark(phase: "starting", step: 0, since: Timeline.now(), waiting: false))
+    }
+
+    /// A watchdog for `communicator`'s ranks, not started (a collective call: every rank's host
+    /// name is gathered, so the lowest rank can name where the ranks that hold the job up run).
+    public convenience init(timeout: Double, communicator: any Communicator, reportDirectory: String) throws {
+        self.init(timeout: timeout, rank: communicator.rank, hosts: try communicator.allgather(communicator.hostname),
+                  reportDirectory: reportDirectory)
     }
 
     /// Notes that this rank started working on its own on `phase` (a fixed description)

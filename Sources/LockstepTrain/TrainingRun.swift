@@ -202,10 +202,8 @@ final class TrainingRun {
     /// invocation (rank 0's start time names it), so an earlier stall's reports are not read.
     private static func watchdog(_ timeout: Double, _ comm: any Communicator, _ outputDirectory: String) throws -> StallWatchdog? {
         guard timeout > 0 else { return nil }
-        let hosts = try comm.allgather(comm.hostname)
         let stamp = try comm.broadcast(String(format: "%.0f", Date().timeIntervalSince1970 * 1000), root: 0)
-        return StallWatchdog(timeout: timeout, rank: comm.rank, hosts: hosts,
-                             reportDirectory: outputDirectory + "/stalls/" + stamp)
+        return try StallWatchdog(timeout: timeout, communicator: comm, reportDirectory: outputDirectory + "/stalls/" + stamp)
     }
 
     /// Runs every remaining epoch.

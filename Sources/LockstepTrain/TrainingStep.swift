@@ -126,7 +126,7 @@ public final class TrainingStep {
         watchdog?.mark("optimizer step", step: context.step)
         times.allreduceInFlight += reducer.lastInFlightNanos
         phase(\.allreduce, "gradient allreduce wait", .allreduce)
-        if checksNonFinite && !VectorOps.allFinite(model.arena.gradients, count: model.arena.count) {
+        if checksNonFinite && !NonFiniteDiagnosis.gradientsAreFinite(model) {
             copyBuffers(restoring: true)
             times.steps += 1
             return Outcome(output: output, loss: value, skipped: true)
