@@ -52,7 +52,7 @@ public struct TrainingState {
     }
 
     /// The file name of the state at `step`.
-    public static func fileName(step: Int) -> String { CheckpointDirectory("", prefix: "state-").fileName(step: step) }
+    public static func fileName(step: Int) -> String { CheckpointDirectory.fileName("state-", step: step) }
 
     /// Rank 0 writes the state to `directory` (created if needed) and points `latest` at it;
     /// other ranks return at once (their replicas hold the same state). Keeps the newest

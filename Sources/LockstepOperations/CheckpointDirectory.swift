@@ -16,7 +16,10 @@ public struct CheckpointDirectory: Sendable {
     }
 
     /// The file name for `step`.
-    public func fileName(step: Int) -> String { prefix + String(format: "%09d.h5", step) }
+    public func fileName(step: Int) -> String { Self.fileName(prefix, step: step) }
+
+    /// The name of the file of `step` in a directory of `prefix` files.
+    public static func fileName(_ prefix: String, step: Int) -> String { prefix + String(format: "%09d.h5", step) }
 
     /// Makes the directory if it is missing.
     public func create() throws {

@@ -43,7 +43,7 @@ public final class CheckpointStore {
     }
 
     /// The checkpoint file name for `step`.
-    public static func fileName(step: Int) -> String { CheckpointDirectory("", prefix: "ckpt-").fileName(step: step) }
+    public static func fileName(step: Int) -> String { CheckpointDirectory.fileName("ckpt-", step: step) }
 
     /// The checkpoint a pointer file (`latest`, `best`) of `directory` names, if it names one.
     public static func pointer(_ directory: String, _ name: String) -> String? {

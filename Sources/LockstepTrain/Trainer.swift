@@ -41,10 +41,6 @@ public final class Trainer {
     public private(set) var startup: StartupTimes?
 
     private let assemble: Assembly
-    /// What the run directory's `model.h5` records of the run (its `description`), after `run`.
-    private var description = ""
-    /// Whether the run compares outputs with inputs (its final line is the reconstruction loss).
-    private var reconstructs = false
 
     /// A trainer whose parts `assemble` makes on every rank when `run` starts; its outputs go
     /// to `outputDirectory`; `print` takes rank 0's progress lines.
@@ -71,8 +67,6 @@ public final class Trainer {
         let started = Date()
         var startup = StartupTimes(now: started)
         let parts = try assemble(&startup, resume != nil)
-        description = parts.description
-        reconstructs = parts.targets == .inputs
         let run = try TrainingRun(parts: parts, communicator: communicator, outputDirectory: outputDirectory,
                                   resume: resume, faults: faults, started: started, startup: startup, say: say)
         model = run.model
@@ -123,13 +117,13 @@ public final class Trainer {
         run.watchdog?.mark("writing model.h5 and the summary (rank 0)", step: run.step)
         if let recorder = run.recorder {
             try ModelWeights.save(run.model, to: outputDirectory + "/model.h5",
-                                  attributes: ["recipe": description, "step": String(run.step)])
+                                  attributes: ["recipe": run.parts.description, "step": String(run.step)])
             try recorder.writeSummary(summary)
         }
         if let acc = summary.testAccuracy {
             say(String(format: "final test accuracy %.2f%%  (%d steps, %.0f samples/s, %.1f s)", 100 * acc, run.step,
                        summary.samplesPerSec, summary.wallTimeS))
-        } else if reconstructs, let testLoss = summary.testLoss {
+        } else if run.parts.targets == .inputs, let testLoss = summary.testLoss {
             say(String(format: "final test reconstruction loss %.4f  (%d steps, %.0f samples/s, %.1f s)", testLoss, run.step,
                        summary.samplesPerSec, summary.wallTimeS))
         }
