@@ -51,6 +51,11 @@ let package = Package(
             "LockstepHDF5", "LockstepTensor", "CMachine", "CZlib", "CImageCodec",
         ]),
         .target(name: "LockstepModels", dependencies: ["LockstepNN", "LockstepHDF5"]),
+        // Models out: ONNX (Swift generated once from ONNX's onnx.proto by ONNX/generate.sh), safetensors with
+        // torchvision's names, Keras save_weights HDF5.
+        .target(name: "LockstepExport", dependencies: [
+            "LockstepNN", "LockstepTensor", "LockstepModels", "LockstepHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["ONNX/onnx.proto", "ONNX/generate.sh"]),
         // Operating a run: the stall watchdog, signals, replica fingerprints, NaN diagnosis, collective agreement on
         // errors, the machine check (`lockstep doctor`), start-up reports and Chrome traces. Below the library, so a
         // hand-written loop has them too.
@@ -88,7 +93,7 @@ let package = Package(
             "LockstepDistributed", "LockstepData", "LockstepModels",
         ]),
         .executableTarget(name: "lockstep", dependencies: [
-            "Lockstep", "LockstepTrain", "LockstepRecipe", "LockstepOperations", "LockstepOutputs", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
+            "Lockstep", "LockstepExport", "LockstepTrain", "LockstepRecipe", "LockstepOperations", "LockstepOutputs", "LockstepBench", "LockstepTensor", "LockstepDistributed", "LockstepHDF5", "LockstepMonitor", "LockstepNN",
             "LockstepData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -114,6 +119,9 @@ let package = Package(
             "Lockstep", "LockstepDistributed", "LockstepNN", "LockstepOptimizers", "LockstepTensor", "LockstepTestSupport",
         ]),
         .testTarget(name: "LockstepBenchTests", dependencies: ["LockstepBench"]),
+        .testTarget(name: "LockstepExportTests", dependencies: [
+            "LockstepExport", "LockstepModels", "LockstepNN", "LockstepTensor", "LockstepHDF5", "LockstepTestSupport",
+        ]),
         .testTarget(name: "LockstepTrainTests", dependencies: [
             "LockstepTrain", "LockstepRecipe", "LockstepOperations", "LockstepOutputs", "LockstepNN", "LockstepModels", "LockstepOptimizers", "LockstepDistributed",
             "LockstepData", "LockstepHDF5", "LockstepTestSupport",

@@ -53,6 +53,19 @@ extension HDF5AttributeHolder {
         }
     }
 
+    /// Writes (replacing) a 1-D array of fixed-length, null-padded strings, as h5py writes a
+    /// NumPy `S` array (Keras's `layer_names` and `weight_names`); empty gives a 0-element array.
+    public func setAttribute(_ name: String, strings values: [String]) throws {
+        let width = max(values.map(\.utf8.count).max() ?? 1, 1)
+        let type = try H5.check(H5Tcopy(lockstep_h5t_c_s1()), file: file, object: path, "cannot create a string type")
+        defer { H5Tclose(type) }
+        H5Tset_size(type, width)
+        H5Tset_strpad(type, H5T_STR_NULLPAD)
+        var bytes = [UInt8](repeating: 0, count: max(width * values.count, 1))
+        for (i, v) in values.enumerated() { for (j, b) in v.utf8.enumerated() { bytes[i * width + j] = b } }
+        try writeAttribute(name, type: type, memType: type, dims: [hsize_t(values.count)]) { id in H5Awrite(id, type, bytes) }
+    }
+
     /// Writes (replacing) a 64-bit integer attribute.
     public func setAttribute(_ name: String, _ value: Int) throws { try setAttribute(name, [Int64(value)], scalar: true) }
 

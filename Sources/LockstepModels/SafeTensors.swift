@@ -112,13 +112,18 @@ public enum SafeTensors {
     }
 
     /// Writes `tensors` as F32 safetensors (PyTorch loads it with `safetensors.torch.load_file`),
-    /// atomically.
-    public static func write(_ tensors: [NamedTensor], to path: String, metadata: [String: String] = ["format": "pt"]) throws {
+    /// and `counters` as I64 scalars (BatchNorm's `num_batches_tracked`), atomically.
+    public static func write(_ tensors: [NamedTensor], counters: [(name: String, value: Int64)] = [], to path: String,
+                             metadata: [String: String] = ["format": "pt"]) throws {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for t in tensors {
             header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]]
             offset += 4 * t.values.count
+        }
+        for c in counters {
+            header[c.name] = ["dtype": "I64", "shape": [Int](), "data_offsets": [offset, offset + 8]]
+            offset += 8
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while (8 + json.count) % 8 != 0 { json.append(0x20) }  // pad with spaces so the data is 8-byte aligned
@@ -127,6 +132,7 @@ public enum SafeTensors {
         bytes += json
         bytes.reserveCapacity(bytes.count + offset)
         for t in tensors { for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } } }
+        for c in counters { withUnsafeBytes(of: c.value.littleEndian) { bytes += $0 } }
         try AtomicFile.write(bytes, to: path)
     }
 

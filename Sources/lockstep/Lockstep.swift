@@ -21,7 +21,7 @@ struct Lockstep: ParsableCommand {
                 --weights runs/fashion-mnist-mlp/model.h5
               lockstep runs
             """,
-        subcommands: [Train.self, Eval.self, Predict.self, Shard.self, DemoImagesCommand.self, Inspect.self, Compare.self, Bench.self, Scale.self, Runs.self, Plot.self, Doctor.self, RecipeKeysCommand.self])
+        subcommands: [Train.self, Eval.self, Predict.self, Export.self, Shard.self, DemoImagesCommand.self, Inspect.self, Compare.self, Bench.self, Scale.self, Runs.self, Plot.self, Doctor.self, RecipeKeysCommand.self])
 
     /// Before anything else (threads, MPI): when OpenBLAS picked kernels older than this CPU
     /// runs, or will spin its idle threads for 0.1 s, re-execute with the right settings.

@@ -38,7 +38,7 @@ struct Predict: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Classes per row, most probable first.")
     var topK: Int = 3
 
-    @Option(help: "Also write the raw outputs, [N, classes] float32 /logits (and /labels for shards), to this HDF5 file.")
+    @Option(help: "Also write the raw outputs, [N, classes] float32 /logits (and /labels for shards), to this HDF5 file; for a model that reproduces its input (autoencoder), its only output, [N, outputs].")
     var logits: String?
 
     @Option(help: "Images of another aspect ratio: crop (cover, cut the centre) or pad (fit inside, black borders).")
@@ -58,13 +58,19 @@ struct Predict: ParsableCommand {
             let recipe = try Recipe.load(self.recipe, overrides: overrides)
             let (model, inputs, classes) = try open(recipe, comm)
             try model.loadWeights(weights, communicator: comm, deadline: ReadDeadline.seconds(forFile: weights))
+            // A model trained to reproduce its input (an autoencoder) has no classes: its outputs go to --logits only.
+            let width = recipe.usesClassTargets ? classes.count : model.outputShape.reduce(1, *)
+            guard recipe.usesClassTargets || logits != nil else {
+                throw RecipeError("\(self.recipe): model \(recipe.model.name) outputs \(model.outputShape), not classes: give --logits FILE for its outputs")
+            }
             let start = Date()
-            let all = try Predictor(recipe: recipe, communicator: comm).outputs(of: model, on: inputs, classes: classes.count)
+            let all = try Predictor(recipe: recipe, communicator: comm).outputs(of: model, on: inputs, classes: width)
             guard comm.rank == 0 else { return }
-            try writeCSV(all, inputs: inputs, classes: classes)
-            if let logits { try writeLogits(all, inputs: inputs, classes: classes, to: logits) }
-            print(String(format: "predicted %d input(s) on %d rank(s) in %.1f s: wrote %@%@", inputs.count, comm.size,
-                         Date().timeIntervalSince(start), output, logits.map { " and " + $0 } ?? ""))
+            if recipe.usesClassTargets { try writeCSV(all, inputs: inputs, classes: classes) }
+            if let logits { try writeLogits(all, inputs: inputs, width: width, classes: classes, to: logits) }
+            print(String(format: "predicted %d input(s) on %d rank(s) in %.1f s: wrote %@", inputs.count, comm.size,
+                         Date().timeIntervalSince(start), ((recipe.usesClassTargets ? [output] : []) + (logits.map { [$0] } ?? [])).joined(separator: " and ")))
+            guard recipe.usesClassTargets else { return }
             if case .shards(let set, _) = inputs {
                 let correct = (0..<set.count).filter { i in TopK.of(all[(i * classes.count)..<((i + 1) * classes.count)], k: 1)[0].index == Int(set.label(i)) }.count
                 print(String(format: "top-1 accuracy %.2f%% (%d of %d)", 100 * Double(correct) / Double(max(set.count, 1)), correct, set.count))
@@ -110,9 +116,9 @@ struct Predict: ParsableCommand {
         try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: output)
     }
 
-    private func writeLogits(_ all: [Float], inputs: PredictionInputs, classes: [String], to path: String) throws {
+    private func writeLogits(_ all: [Float], inputs: PredictionInputs, width: Int, classes: [String], to path: String) throws {
         try HDF5File.writeAtomically(to: path) { f in
-            try f.write("logits", all, shape: [inputs.count, classes.count])
+            try f.write("logits", all, shape: [inputs.count, width])
             try f.setAttribute("class_names", classes.joined(separator: "\n"))
             if case .shards(let set, _) = inputs { try f.write("labels", (0..<set.count).map(set.label), shape: [set.count]) }
         }

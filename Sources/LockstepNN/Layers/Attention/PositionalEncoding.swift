@@ -14,7 +14,8 @@ public final class PositionalEncoding: Layer {
     public var kind: String { "PositionalEncoding" }
     public let encoding: Kind
     public private(set) var weight: Parameter?
-    private var table: [Float] = []
+    /// The sinusoidal codes [T, D] (empty for learned ones), for exporters.
+    package private(set) var table: [Float] = []
     private var shape: [Int] = []
     private let output = Tensor(shape: [0])
 

@@ -18,6 +18,8 @@ public final class TransformerEncoderLayer: LayerContainer, KeyedLayer {
     public var layerKey: UInt64 = 0
     public let attention: MultiHeadAttention
     private let blocks: [Residual]
+    /// The attention block and the feed-forward block, in order, for exporters.
+    package var residualBlocks: [Residual] { blocks }
 
     public let dimension: Int
 
