@@ -67,7 +67,7 @@ let package = Package(
         // hand-written loop (the world of ranks, a model made data-parallel, checkpoints of any set of models).
         .target(name: "Lockstep", dependencies: [
             "LockstepTensor", "LockstepNN", "LockstepOptimizers", "LockstepHDF5", "LockstepDistributed", "LockstepData",
-            "LockstepModels", "LockstepMonitor", "LockstepOperations",
+            "LockstepModels", "LockstepMonitor", "LockstepOperations", "LockstepExport",
         ]),
         // What a run leaves and shows: the run directory (metrics, summary, status, TensorBoard), the console's
         // progress, evaluation results and confusion matrices, the table of runs.

@@ -139,11 +139,12 @@ extension Recipe {
 
 extension Model {
     /// Loads a weights file on rank 0 (the only rank that reads it) and gives every rank its
-    /// parameters and buffers, so replicas are identical. A read that takes longer than
+    /// parameters and buffers, so replicas are identical. Any file `pretrained:` reads will do:
+    /// a run's model.h5, a checkpoint, a .safetensors, a Keras .h5. A read that takes longer than
     /// `deadline` seconds (libhdf5 looping on a damaged file) ends the job naming the file.
     public func loadWeights(_ path: String, communicator: any Communicator, deadline: Double) throws {
         if communicator.rank == 0 {
-            try ReadDeadline.within(deadline, reading: path, label: communicator.rankTag) { try ModelWeights.load(path, into: self) }
+            try ReadDeadline.within(deadline, reading: path, label: communicator.rankTag) { try Pretrained.load(path, into: self) }
         }
         try communicator.broadcast(stateOf: self, root: 0)
     }

@@ -15,7 +15,7 @@ struct Eval: ParsableCommand {
     @Argument(help: "The recipe the weights were trained with.")
     var recipe: String
 
-    @Option(help: "Weights file written by `lockstep train` (RUN/model.h5).")
+    @Option(help: "Weights: RUN/model.h5, a checkpoint, a .safetensors or a Keras .h5 (any file `pretrained:` reads).")
     var weights: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a recipe key (repeatable).", valueName: "key=value"))

@@ -23,7 +23,7 @@ struct Predict: ParsableCommand {
     @Argument(help: "The recipe the weights were trained with (its data.train gives the image size and class names).")
     var recipe: String
 
-    @Option(help: "Weights: RUN/model.h5, or a checkpoint.")
+    @Option(help: "Weights: RUN/model.h5, a checkpoint, a .safetensors or a Keras .h5 (any file `pretrained:` reads).")
     var weights: String
 
     @Option(help: "A shard manifest to predict (labels known: the CSV shows them).")

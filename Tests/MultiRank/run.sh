@@ -19,7 +19,7 @@ data=(--set data.train="$work/data/fashion-mnist-train.manifest.json" --set data
 ck=(--set data.test=null --set training.log_every=20)  # short runs whose checkpoints matter, not their accuracy
 
 concerns=("$@")
-[ ${#concerns[@]} -gt 0 ] || concerns=(blas training library images checkpoints faults bad-input monitoring verification fuzz bench launcher)
+[ ${#concerns[@]} -gt 0 ] || concerns=(blas training library images export checkpoints faults bad-input monitoring verification fuzz bench launcher)
 source "$here/checks/data.sh"
 for c in "${concerns[@]}"; do
   [ -f "$here/checks/$c.sh" ] || { echo "run.sh: no checks/$c.sh" >&2; exit 2; }

@@ -22,7 +22,7 @@ struct GAN: ParsableCommand {
     @Option(help: "Optimizer steps of each network.") var steps = 9000
     @Option(help: "Real images per rank per step (the global batch is this × ranks).") var batchPerRank = 32
     @Option(help: "Seed of the initialization, the data order and the noise.") var seed: UInt64 = 1
-    @Option(help: "Output directory: generator.h5, discriminator.h5, samples.png, summary.json.") var out = "runs/gan"
+    @Option(help: "Output directory: generator.h5 (and as generator.onnx), discriminator.h5, samples.png, summary.json.") var out = "runs/gan"
     @Option(help: "A LeNet-5 (or other) classifier's model.h5 from `lockstep train`, to score 1,000 generated images.")
     var classifier: String?
     @Option(help: "Write a checkpoint every this many steps (0: none); a rerun resumes from the latest.")
@@ -140,6 +140,10 @@ struct GAN: ParsableCommand {
         guard world.isCoordinator else { return }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try ModelWeights.save(average, to: out + "/generator.h5", attributes: ["step": String(at.step)])
+        try ExportFormat.onnx.write(average, architecture: "dcgan-generator", to: out + "/generator.onnx", metadata: [
+            "input.shape": String(DCGAN.codeSize), "input.layout": "N×\(DCGAN.codeSize) float32, standard normal noise",
+            "output": "images [N, 1, 28, 28] in [-1, 1] (x / 2 + 0.5 gives Fashion-MNIST's [0, 1])",
+        ])
         try ModelWeights.save(discriminator, to: out + "/discriminator.h5", attributes: ["step": String(at.step)])
         try DCGAN.sampleGrid(average, seed: seed).write(to: out + "/samples.png")
         var summary: [String: Any] = [

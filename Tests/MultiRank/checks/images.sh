@@ -15,6 +15,8 @@ mkdir -p walk && ln -sfn "$root/examples" walk/examples && ln -sfn "$root/launch
   lockstep demo-images new-photos --per-class 10 --seed 2
   launch/run -n 2 -- predict examples/images/finetune-resnet18.yaml \
       --weights runs/photos-finetune/model.h5 --images new-photos --out predictions.csv
+  lockstep export examples/images/finetune-resnet18.yaml --weights runs/photos-finetune/model.h5 --format onnx --out photos.onnx
+  python3 examples/serve-onnx/classify.py photos.onnx new-photos > onnx-predictions.csv
 ) > walk.log 2>&1 < /dev/null
 walk_status=$?
 # Measured over seeds 1-5 (recipe seed 1): fine-tuned 98.75-100 % with AVX2 and with AVX-512
@@ -33,6 +35,14 @@ if [ "${right#* of }" = 40 ] && [ "${right% of *}" -ge 34 ]; then
   ok "walkthrough: predict on 40 new images (another seed): $right predicted as their folder's class"
 else
   bad "walkthrough predictions: ${right:-no predictions.csv}" "$(head -3 walk/predictions.csv 2>&1)"
+fi
+# Served by ONNX Runtime from the exported file: the same class for every image as lockstep predict.
+agree=$(paste -d, <(tail -n +2 walk/predictions.csv | cut -d, -f2,4) <(tail -n +2 walk/onnx-predictions.csv 2>/dev/null | cut -d, -f1,2) \
+  | awk -F, '$1 == $3 && $2 == $4 { s++ } END { printf "%d of %d", s, NR }')
+if [ "$agree" = "40 of 40" ]; then
+  ok "walkthrough: exported to ONNX, examples/serve-onnx/classify.py in ONNX Runtime gives lockstep predict's class for $agree images ($(grep -o '[0-9]* images/s with decoding' walk.log))"
+else
+  bad "walkthrough: ONNX Runtime's classes vs lockstep predict's: ${agree:-none}" "$(grep -i -E "error|export" walk.log | tail -3)"
 fi
 [ -f walk/runs/photos-finetune/confusion.csv ] && grep -q '^disc,' walk/runs/photos-finetune/per_class.csv \
   && ok "the run writes per_class.csv and confusion.csv with class names" || bad "per-class files of the run" "$(ls walk/runs/photos-finetune)"

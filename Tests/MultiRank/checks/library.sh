@@ -55,6 +55,19 @@ else
   bad "GAN: 2 ranks x 16 vs 1 rank x 32 after 3 steps (step 1: 1 rank; 2: 2 ranks; 3: generator; 4: discriminator)" \
       "$(tail -2 gan1.log)" "$(tail -2 gan2.log)" "${out_g:-}" "${out_d:-}"
 fi
+# The generator leaves as ONNX (the library's export): ONNX Runtime turns noise into 28x28 images in [-1, 1].
+if out=$(python3 - gan2/generator.onnx 2>&1 <<'PY'
+import sys, numpy as np, onnxruntime as ort
+s = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
+y = s.run(None, {s.get_inputs()[0].name: np.random.default_rng(0).standard_normal((8, 64)).astype("float32")})[0]
+assert y.shape == (8, 1, 28, 28) and y.min() >= -1 and y.max() <= 1 and y.std(0).mean() > 0, (y.shape, y.min(), y.max())
+print(f"{y.shape}, values in [{y.min():.2f}, {y.max():.2f}]")
+PY
+); then
+  ok "GAN: generator.onnx runs in ONNX Runtime: noise [8, 64] -> images $out"
+else
+  bad "GAN: generator.onnx in ONNX Runtime" "$out"
+fi
 
 # --- the GAN's checkpoints: two models, two optimizers, the moving average; resumed bitwise -------
 # The uninterrupted run also scores its samples on rank 0 every 10 steps (a 5-step MLP as the
