@@ -136,6 +136,10 @@ struct Export: ParsableCommand {
             "preprocess.mean": floats(n.mean),
             "preprocess.std": floats(n.std),
         ]
+        if let vocabulary = recipe.model.transformer.vocabulary, recipe.model.name == "transformer" {
+            m["input.layout"] = "N×\(model.inputShape[0]) float32 token ids in 0..<\(vocabulary)"
+            m["preprocess"] = "none: token ids as they are stored (as float32)"
+        }
         if !t.isIdentity {
             m["preprocess.transform.mean"] = floats(t.mean)
             m["preprocess.transform.std"] = floats(t.std)

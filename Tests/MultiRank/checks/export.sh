@@ -52,6 +52,19 @@ transformer+causal|--set model.dim=16 --set model.heads=4 --set model.layers=1 -
 autoencoder|--set model.widths=[4,8] --set model.code=8 --set loss.name=mse
 MODELS
 
+  # Token ids in: the Transformer of examples/sequence-lookup-transformer.yaml (an embedding).
+  seq=(--set data.train=seqdata/lookup-train.manifest.json --set data.test=null --set training.epochs=1 --set training.progress=none)
+  if "$bin" shard sequence-task --task lookup --out seqdata > seq-shard.log 2>&1 \
+     && timeout 300 "$run" -n 2 -- train "$root/examples/sequence-lookup-transformer.yaml" "${seq[@]}" --out run-seq > train-seq.log 2>&1 < /dev/null \
+     && timeout 300 "$run" -n 2 -- predict "$root/examples/sequence-lookup-transformer.yaml" "${seq[@]}" --weights run-seq/model.h5 \
+          --data seqdata/lookup-test.manifest.json --out p-seq.csv --logits l-seq.h5 > predict-seq.log 2>&1 < /dev/null \
+     && "$bin" export "$root/examples/sequence-lookup-transformer.yaml" "${seq[@]}" --weights run-seq/model.h5 --format onnx --out seq.onnx > export-seq.log 2>&1 \
+     && out=$(timeout 120 python3 "$check" seq.onnx seqdata/lookup-test.manifest.json l-seq.h5 2>&1); then
+    ok "export the token-id Transformer (sequence-lookup) to ONNX: ${out#onnx_check: }"
+  else
+    bad "export the token-id Transformer to ONNX" "$(tail -1 train-seq.log)" "$(tail -1 predict-seq.log 2>/dev/null)" "$(tail -1 export-seq.log 2>/dev/null)" "${out:-}"
+  fi
+
   # safetensors and Keras: exported, read back by Lockstep's importer, the same outputs exactly.
   for pair in "resnet18:safetensors:--set model.widths=[4,8,8,16]" "resnet50-keras:keras:--set model.widths=[4,4,8,8]"; do
     IFS=: read -r tag format args <<< "$pair"
