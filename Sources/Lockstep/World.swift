@@ -47,6 +47,7 @@ public final class World {
     /// and installs the handler that names the file libhdf5 was reading if a damaged one
     /// crashes it.
     public static func prepareProcess(label: String = CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent } ?? "lockstep") {
+        StopSignalCatcher.install()
         BLASCoreSelection.restartIfNeeded()
         ReadGuard.install(label: label)
     }
@@ -58,6 +59,7 @@ public final class World {
         if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLAS.threads = 1 }
         // A full disk or a file-size limit must surface as a write error, not kill the process.
         signal(SIGXFSZ, SIG_IGN)
+        if let problem = missingPMI() { throw CommunicatorError(problem) }
         let started = Date()
         let comm: MPICommunicator
         do { comm = try MPICommunicator.initialize() } catch { throw CommunicatorError("cannot start MPI: \(error)") }
@@ -65,6 +67,16 @@ public final class World {
         ReadGuard.install(label: comm.rankTag)
         if let problem = launcherMismatch(worldSize: comm.size) { throw CommunicatorError(problem) }
         return World(communicator: comm, mpiInitSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Why MPI cannot form one world of srun's tasks, if it cannot: srun started several tasks
+    /// but gave them no PMI (`--mpi=none`, or a cluster whose MpiDefault is none), so each
+    /// task's MPI would come up alone, or fail inside MPI_Init with no word of the cause.
+    public static func missingPMI(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard let tasks = environment["SLURM_STEP_NUM_TASKS"].flatMap(Int.init), tasks > 1,
+              !["PMIX_RANK", "PMI_RANK", "PMI_FD", "OMPI_COMM_WORLD_RANK"].contains(where: { environment[$0] != nil }) else { return nil }
+        return "srun started \(tasks) tasks (SLURM_STEP_NUM_TASKS=\(tasks)) without a PMI to join them into one MPI world (srun --mpi=none, or the cluster's MpiDefault=none): "
+            + "give srun the PMI plugin Open MPI was built with (srun --mpi=pmix, or export SLURM_MPI_TYPE=pmix; `srun --mpi=list` lists them); launch/run --cluster slurm picks it"
     }
 
     /// Why a world of `worldSize` is not the one the launcher started, if it is not: srun or

@@ -1,3 +1,4 @@
+import Foundation
 import LockstepHDF5
 import LockstepNN
 
@@ -19,6 +20,7 @@ public enum Pretrained {
     }
 
     private static func read(_ path: String, format: Format, into model: Model, excluding: @escaping (String) -> Bool) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw ImportError("\(path): no such file") }
         let resolved = try detect(path, format)
         let tensors: [NamedTensor]
         switch resolved {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LockstepTensor
 import Synchronization
 
 /// Catches SIGUSR1, SIGTERM and SIGINT (Slurm sends the first two before a time limit or
@@ -27,8 +28,13 @@ public final class SignalMonitor: @unchecked Sendable {
     deinit {
         for source in sources { source.cancel() }
         for s in Self.signals { signal(s, SIG_DFL) }
+        StopSignalCatcher.install()  // SIGUSR1 stays caught (not fatal) while the process ends
     }
 
-    /// The last signal caught, or 0.
-    public var pending: Int32 { caught.load(ordering: .relaxed) }
+    /// The last signal caught, or 0; a SIGUSR1 that arrived while the process started (before
+    /// this monitor existed) counts.
+    public var pending: Int32 {
+        let s = caught.load(ordering: .relaxed)
+        return s != 0 ? s : StopSignalCatcher.caught
+    }
 }

@@ -241,6 +241,7 @@ final class TrainingRun {
             watchdog?.mark("reading the next training batch", step: step)
             let waitStart = Timeline.now()
             guard let batch = try loader.next() else { break }
+            faults.delayIfSlow(rank: communicator.rank)
             stepper.recordDataWait(from: waitStart)
             faults.poisonIfDue(batch.inputs, rank: communicator.rank, step: step + 1)
             let context = ForwardContext(training: true, seed: parts.seed, step: step, rank: communicator.rank, samples: batch.indices,

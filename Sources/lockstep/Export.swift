@@ -54,8 +54,13 @@ struct Export: ParsableCommand {
         guard ExportFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be one of \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \(format)")
         }
-        if let inputShape, Self.shape(inputShape) == nil {
-            throw ValidationError("--input-shape must be positive sizes joined by x (3x224x224, 28x28), got \(inputShape)")
+        if let inputShape {
+            guard let sizes = Self.shape(inputShape) else {
+                throw ValidationError("--input-shape must be positive sizes joined by x (3x224x224, 28x28), got \(inputShape)")
+            }
+            if sizes.count == 3, sizes[2] <= 4, sizes[0] > 4 {
+                throw ValidationError("--input-shape \(inputShape) looks like height x width x channels (a manifest's sample_shape); the model takes channels first: \(sizes[2])x\(sizes[0])x\(sizes[1])")
+            }
         }
         if let classes, classes < 1 { throw ValidationError("--classes must be at least 1, got \(classes)") }
     }
@@ -73,6 +78,7 @@ struct Export: ParsableCommand {
             try ReadDeadline.within(ReadDeadline.seconds(forFile: weights), reading: weights, label: "lockstep export") {
                 try Pretrained.load(weights, into: model)
             }
+            try Self.checkWritable(output)
             let start = Date()
             let format = ExportFormat(rawValue: self.format)!
             try format.write(model, architecture: recipe.model.name, to: output,
@@ -86,6 +92,18 @@ struct Export: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("lockstep export: error: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// An output whose folder is missing or which is a folder is named before any work.
+    static func checkWritable(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ExportError("--out \(path) is a folder; give a file name in it")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) else {
+            throw ExportError("--out \(path): the folder \(folder) does not exist")
         }
     }
 
@@ -124,14 +142,14 @@ struct Export: ParsableCommand {
             "lockstep.model": recipe.model.name,
             "lockstep.recipe": recipe.name,
             "input.shape": model.inputShape.map(String.init).joined(separator: "x"),
-            "input.layout": model.inputShape.count == 3 ? "NCHW float32" : "N" + String(repeating: "·", count: model.inputShape.count) + " float32",
+            "input.layout": model.inputShape.count == 3 ? "NCHW float32" : "N×" + model.inputShape.map(String.init).joined(separator: "×") + " float32",
             "output.shape": model.outputShape.map(String.init).joined(separator: "x"),
             "output": recipe.usesClassTargets ? "logits (softmax gives the class probabilities)" : "the model's output as trained (e.g. a reconstruction)",
             "class_names": classNames.joined(separator: "\n"),
-            "preprocess": "x = ((stored value) * \(n.scale.map { String($0) } ?? "1/255 for bytes, 1 for floats") - \(floats(n.mean))) / \(floats(n.std)) per channel"
+            "preprocess": "x = (stored value × s − mean) / std per channel, with s = \(n.scale.map { String($0) } ?? "1/255 for 8-bit images, 1 for float32 samples"), mean = \(floats(n.mean)), std = \(floats(n.std))"
                 + (t.isIdentity ? "" : "; then" + (t.channels.map { " channels to \($0)," } ?? "") + (t.resize.map { " resize to \($0.0)x\($0.1)," } ?? "")
                     + (t.crop.map { " centre crop \($0.0)x\($0.1)," } ?? "") + (t.reverseChannels ? " RGB to BGR," : "")
-                    + " x = (x - \(floats(t.mean))) / \(floats(t.std)) per channel"),
+                    + " x = (x − \(floats(t.mean))) / \(floats(t.std)) per channel"),
             "preprocess.scale": n.scale.map { String($0) } ?? "auto",
             "preprocess.mean": floats(n.mean),
             "preprocess.std": floats(n.std),

@@ -105,4 +105,13 @@ final class WorldTests: XCTestCase {
         XCTAssertNil(World.launcherMismatch(worldSize: 1, environment: ["SLURM_STEP_NUM_TASKS": "1"]), "one task")
         XCTAssertNil(World.launcherMismatch(worldSize: 1, environment: ["SLURM_NTASKS": "4"]), "a batch script's own process")
     }
+
+    func testTasksWithoutAPMIAreRefusedBeforeMPIStarts() {
+        let none = World.missingPMI(environment: ["SLURM_STEP_NUM_TASKS": "3"])
+        XCTAssert(none?.contains("srun started 3 tasks (SLURM_STEP_NUM_TASKS=3) without a PMI") ?? false, none ?? "nil")
+        XCTAssertNil(World.missingPMI(environment: ["SLURM_STEP_NUM_TASKS": "3", "PMIX_RANK": "0"]), "pmix")
+        XCTAssertNil(World.missingPMI(environment: ["SLURM_STEP_NUM_TASKS": "3", "PMI_RANK": "0"]), "pmi2")
+        XCTAssertNil(World.missingPMI(environment: ["SLURM_STEP_NUM_TASKS": "2", "OMPI_COMM_WORLD_RANK": "0"]), "mpirun's ranks in an allocation")
+        XCTAssertNil(World.missingPMI(environment: ["SLURM_STEP_NUM_TASKS": "1"]), "one task")
+    }
 }

@@ -39,4 +39,14 @@ static inline void lockstep_prefetch(const void *p, unsigned long bytes) {
     for (unsigned long offset = 0; offset < bytes; offset += 64) __builtin_prefetch((const char *)p + offset);
 }
 
+/* A stop request that must not be lost however early it comes: Slurm's warning signal before a
+ * time limit (SIGUSR1) can land while the process starts (MPI start-up, the BLAS restart), where
+ * its default action would kill it. lockstep_catch_stop_signal records `sig` from then on (an
+ * async-signal-safe handler) and unblocks it; lockstep_block_stop_signal keeps it pending across
+ * an exec (handlers are reset by exec, blocked and pending signals are not). */
+void lockstep_catch_stop_signal(int sig);
+void lockstep_block_stop_signal(int sig);
+int lockstep_caught_stop_signal(void);
+void lockstep_set_caught_stop_signal(int sig);
+
 #endif

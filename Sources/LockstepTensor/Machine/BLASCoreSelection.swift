@@ -56,7 +56,9 @@ public enum BLASCoreSelection {
         if needsThreadTimeout(environment) { settings.append(("OPENBLAS_THREAD_TIMEOUT", threadTimeout)) }
         guard !settings.isEmpty else { return }
         for (name, value) in settings { setenv(name, value, 1) }
+        StopSignalCatcher.prepareForExec()
         execv("/proc/self/exe", CommandLine.unsafeArgv)
+        StopSignalCatcher.install()
         let reason = String(cString: strerror(errno))
         let wanted = settings.filter { $0.name != restartMarker }.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
         let warning = "lockstep: warning: could not restart with \(wanted) (\(reason)); running OpenBLAS as it loaded, \(running) kernels\n"

@@ -89,7 +89,7 @@ expect_failure "export: a model Keras has no form for" "model lstm cannot be exp
   --weights run-lstm/model.h5 --format keras --out lstm.h5
 expect_failure "export: weights of another model" "does not match the model: missing 0.weight" -- \
   "$bin" export base.yaml --set model.name=lenet5 --weights run-mlp/model.h5 --format onnx --out wrong.onnx
-expect_failure "export: an output folder that does not exist" "/nonexistent-folder/m.onnx" -- \
+expect_failure "export: an output folder that does not exist" "the folder /nonexistent-folder does not exist" -- \
   "$bin" export base.yaml --set model.hidden=[16,8] --set model.dropout=0.2 --weights run-mlp/model.h5 --format onnx --out /nonexistent-folder/m.onnx
 expect_failure "export: no data to size the model, no --input-shape" "give --input-shape" -- \
   "$bin" export base.yaml --set data.train=absent.manifest.json --weights run-mlp/model.h5 --format onnx --out absent.onnx
