@@ -67,6 +67,11 @@ package final class RunRecorder {
                              ("train/samples_per_sec", s.samplesPerSecond)] + phases, step: s.step)
     }
 
+    /// TensorBoard scalars of their own (the straggler watch's), at `step`.
+    package func appendScalars(_ scalars: [(String, Double)], step: Int) throws {
+        try events?.scalars(scalars, step: step)
+    }
+
     package func appendEpoch(_ e: EpochMetrics) throws {
         func f(_ v: Double?) -> String { v.map { String(format: "%.6g", $0) } ?? "" }
         rows.append([String(e.epoch), String(e.step), f(e.trainLoss), f(e.trainAccuracy), f(e.testLoss), f(e.testAccuracy),

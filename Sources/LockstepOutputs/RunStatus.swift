@@ -22,6 +22,8 @@ public struct RunStatus: Codable, Sendable, Equatable {
     /// Seconds since 1970 when this invocation started and when the status was written.
     public var started: Double
     public var updated: Double
+    /// A rank persistently slower than the others, when one was named (`StragglerDetector`).
+    public var straggler: StragglerDetector.Finding?
 
     public init(state: State, exitCode: Int32? = nil, message: String? = nil, host: String, pid: Int32 = getpid(),
                 worldSize: Int, started: Double, updated: Double = Date().timeIntervalSince1970) {
@@ -50,6 +52,13 @@ public struct RunStatus: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         try AtomicFile.write(Array(try encoder.encode(self)) + [0x0A], to: Self.path(runDirectory))
+    }
+
+    /// This status with the straggler the run named (kept when `straggler` is nil).
+    public func with(straggler: StragglerDetector.Finding?) -> RunStatus {
+        var s = self
+        s.straggler = straggler ?? self.straggler
+        return s
     }
 
     /// This status, ended now in `state` with the process exit code it stands for.

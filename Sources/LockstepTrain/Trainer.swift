@@ -74,10 +74,10 @@ public final class Trainer {
         let status = try recordStart(run)
         do {
             let summary = try train(run)
-            try status.map { try $0.ended(by: nil).write(to: outputDirectory) }
+            try status.map { try $0.with(straggler: run.straggler).ended(by: nil).write(to: outputDirectory) }
             return summary
         } catch {
-            try? status?.ended(by: error).write(to: outputDirectory)
+            try? status?.with(straggler: run.straggler).ended(by: error).write(to: outputDirectory)
             throw error
         }
     }

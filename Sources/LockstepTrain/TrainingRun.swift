@@ -62,6 +62,11 @@ final class TrainingRun {
     private var skippedInEpoch = 0
     /// The step's phase times when the last progress line was logged (steps.csv rows are per window).
     private var timesAtLastLog = PhaseTimes()
+    /// Rank 0's watch for a rank persistently slower than the others, and its last finding.
+    private var stragglers = StragglerDetector()
+    private(set) var straggler: StragglerDetector.Finding?
+    /// Every rank's host, gathered at the first log interval.
+    private var hosts: [String]?
     /// Early stopping and the plateau schedule.
     private(set) var watches: TrainingWatches
     /// The step of the last test-set evaluation (an epoch's end may follow one at the same step).
@@ -300,10 +305,34 @@ final class TrainingRun {
             + (skippedInEpoch > 0 ? "  (\(skippedInEpoch) step(s) skipped: non-finite gradients)" : ""))
         let phases = stepper.times.since(timesAtLastLog)
         timesAtLastLog = stepper.times
+        if communicator.size > 1 { try watchForStragglers(phases) }
         try recorder?.appendStep(StepMetrics(step: step, epoch: epoch + 1, loss: sums.meanLoss,
                                              accuracy: sums.accuracy, learningRate: Double(optimizer.learningRate),
                                              samplesPerSecond: rate, phaseMilliseconds: phases.secondsPerStep.map { 1000 * $0.1 }))
         return sums
+    }
+
+    /// Gathers every rank's own-work times of the window (one allgather of 4 numbers); rank 0
+    /// plots the slowest rank's excess and names a persistent straggler in the log and status.json.
+    private func watchForStragglers(_ phases: PhaseTimes) throws {
+        watchdog?.waiting("gathering the ranks' phase times", step: step)
+        let mine = phases.secondsPerStep.filter { StragglerDetector.ownPhases.contains($0.0) }.map { 1000 * $0.1 }
+        var all = [Double](repeating: 0, count: mine.count * communicator.size)
+        try mine.withUnsafeBytes { send in try all.withUnsafeMutableBytes { try communicator.allgather(send, into: $0) } }
+        if hosts == nil { hosts = try communicator.allgather(communicator.hostname) }
+        guard communicator.rank == 0, let hosts else { return }
+        let perRank = (0..<communicator.size).map { Array(all[($0 * mine.count)..<(($0 + 1) * mine.count)]) }
+        let slowest = StragglerDetector.slowest(perRank)
+        try recorder?.appendScalars([("stragglers/slowest_rank", Double(slowest.rank)),
+                                     ("stragglers/slowest_excess_ms", slowest.excessMilliseconds)], step: step)
+        guard let finding = stragglers.observe(perRank, hosts: hosts, step: step) else { return }
+        straggler = finding
+        say("lockstep: " + finding.line)
+        if let directory = recorder?.directory, var status = RunStatus.read(directory) {
+            status.straggler = finding
+            status.updated = Date().timeIntervalSince1970
+            try status.write(to: directory)
+        }
     }
 
     /// A step whose gradients were not finite, and so not applied: counted with

@@ -163,3 +163,15 @@ else
   expect_failure "plot as PNG without a rasterizer" "no SVG rasterizer on PATH" -- "$bin" plot watched/done --out loss.png
 fi
 expect_failure "plot of an unrecorded metric" "watched/done: no 'bleu' recorded; metrics there: accuracy" -- "$bin" plot watched/done --metric bleu
+
+# --- stragglers: a rank slowed by 15 ms per batch is named; a healthy run says nothing ------------
+strag=("${data[@]}" --set data.test=null --set training.log_every=10 --set training.max_steps=80 --set checkpoint.every_steps=0)
+if LOCKSTEP_FAULT_INJECTION=slow:1:15 timeout 300 "$run" -n 2 -- train "$recipe" "${strag[@]}" --out watched/straggler > straggler.log 2>&1 \
+   && line=$(grep -m1 "straggler: rank 1 on .* in data_wait" straggler.log) \
+   && python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['straggler']; sys.exit(not (s['rank'] == 1 and s['phase'] == 'data_wait'))" watched/straggler/status.json \
+   && python3 "$here/tools/tfevents.py" watched/straggler/tensorboard > straggler-events.jsonl 2>/dev/null && grep -q '"stragglers/slowest_excess_ms"' straggler-events.jsonl \
+   && timeout 300 "$run" -n 2 -- train "$recipe" "${strag[@]}" --out watched/healthy > healthy.log 2>&1 && ! grep -q "straggler:" healthy.log; then
+  ok "stragglers: slow:1:15 named in the log, status.json and TensorBoard (${line#lockstep: }); a healthy run says nothing"
+else
+  bad "stragglers (step 1: slowed run; 2: its log line; 3: status.json; 4: TensorBoard; 5: healthy run silent)" "$(grep -i -E "straggler|error" straggler.log | tail -2)" "$(grep straggler healthy.log 2>/dev/null | head -2)"
+fi
