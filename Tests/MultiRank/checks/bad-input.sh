@@ -108,7 +108,10 @@ expect_failure "inspect of it without --timeout: a deadline that fits its size" 
 expect_failure "eval of weights whose read never ends (2 ranks)" "rank 0@$(hostname): error: reading stuck.h5 did not finish within 5 s" -- \
   "$run" -n 2 -- eval "$recipe" "${data[@]}" --weights stuck.h5
 
-# srun (or mpirun) started several tasks, but MPI came up alone in each (no PMI between them):
-# every task is refused by name instead of training alone.
+# srun (or mpirun) started several tasks, but MPI came up alone in each (a PMI that does not
+# reach MPI): every task is refused by name instead of training alone. Without any PMI at all
+# (srun --mpi=none) the task is refused before MPI starts (the Slurm tests run that for real).
 expect_failure "tasks of a launch whose MPI came up as singletons" "srun started 3 tasks (SLURM_STEP_NUM_TASKS=3) but MPI sees a world of 1" -- \
-  env SLURM_STEP_NUM_TASKS=3 "$bin" train "$recipe" "${data[@]}" "${ck[@]}" --set training.max_steps=2 --out r-singleton
+  env SLURM_STEP_NUM_TASKS=3 PMI_RANK=0 "$bin" train "$recipe" "${data[@]}" "${ck[@]}" --set training.max_steps=2 --out r-singleton
+expect_failure "tasks of an srun without PMI" "srun started 3 tasks (SLURM_STEP_NUM_TASKS=3) without a PMI" -- \
+  env SLURM_STEP_NUM_TASKS=3 "$bin" train "$recipe" "${data[@]}" "${ck[@]}" --set training.max_steps=2 --out r-nopmi
