@@ -59,12 +59,15 @@ submit() {  # NAME: submits the long run as launch/sbatch does, prints the job i
   "$root/launch/sbatch" -n 3 --time 00:10:00 --job-name "$1" -- "$recipe" "${long[@]}" --out "$1" 2>&1 | sed -n 's/^Submitted batch job //p'
 }
 job=$(submit requeue)
-step_started() { [ -n "$(squeue -h -s -j "$1" 2>/dev/null)" ]; }
-if [ -n "$job" ] && waitfor 60 step_started "$job" && scancel --signal=USR1 "$job" \
+# The signal goes out once all 3 ranks' processes exist and have loaded their libraries (0.1 s on):
+# within MPI start-up, which lasts about 0.3 s more. Before a process's libraries have loaded (its
+# first ~20 ms) nothing of Lockstep runs yet to catch it.
+ranks_started() { [ "$(pgrep -a -x lockstep | grep -c -- "--out $1")" -ge 3 ]; }
+if [ -n "$job" ] && waitfor 60 ranks_started requeue && sleep 0.1 && scancel --signal=USR1 "$job" \
    && waitfor 180 job_is "$job" COMPLETED \
    && grep -q "requeueing job $job" "requeue-$job.out" && grep -q "requeued 1 time(s) so far" "requeue-$job.out" \
    && out=$("$bin" compare requeue/model.h5 whole/model.h5 --rtol 1e-5); then
-  ok "sbatch: USR1 while the 3 ranks started -> checkpoint, exit 75, requeued itself once, resumed, = uninterrupted ($out)"
+  ok "sbatch: USR1 0.1 s after the 3 ranks started -> checkpoint ($(grep -o 'signal 10 at step [0-9]*' "requeue-$job.out" | head -1)), exit 75, requeued itself once, resumed, = uninterrupted ($out)"
 else
   bad "sbatch requeue on USR1 (job ${job:-none}, state $(job_state "${job:-0}"))" "$(grep -v '^\s*$' "requeue-$job.out" 2>/dev/null | grep -i -E "lockstep:|error|signal" | tail -4)"
 fi
