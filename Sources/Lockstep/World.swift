@@ -76,8 +76,11 @@ public final class World {
         guard let tasks = environment["SLURM_STEP_NUM_TASKS"].flatMap(Int.init), tasks > 1,
               !["PMIX_RANK", "PMI_RANK", "PMI_FD", "OMPI_COMM_WORLD_RANK"].contains(where: { environment[$0] != nil }) else { return nil }
         return "srun started \(tasks) tasks (SLURM_STEP_NUM_TASKS=\(tasks)) without a PMI to join them into one MPI world (srun --mpi=none, or the cluster's MpiDefault=none): "
-            + "give srun the PMI plugin Open MPI was built with (srun --mpi=pmix, or export SLURM_MPI_TYPE=pmix; `srun --mpi=list` lists them); launch/run --cluster slurm picks it"
+            + srunPMIFix
     }
+
+    /// What gives srun's tasks one MPI world.
+    static let srunPMIFix = "give srun the PMI plugin Open MPI was built with (srun --mpi=pmix, or export SLURM_MPI_TYPE=pmix; `srun --mpi=list` lists them); launch/run --cluster slurm picks it"
 
     /// Why a world of `worldSize` is not the one the launcher started, if it is not: srun or
     /// mpirun started N tasks, but each one's MPI came up alone (no PMI between srun and MPI),
@@ -88,7 +91,7 @@ public final class World {
         guard let (variable, launcher, tasks) = launchers.lazy.compactMap({ name, who in
             environment[name].flatMap(Int.init).map { (name, who, $0) } }).first, tasks > 1, worldSize == 1 else { return nil }
         let fix = launcher == "srun"
-            ? "give srun the PMI plugin Open MPI was built with (srun --mpi=pmix, or export SLURM_MPI_TYPE=pmix; `srun --mpi=list` lists them); launch/run --cluster slurm picks it"
+            ? srunPMIFix
             : "start the ranks with the MPI library Lockstep is linked with (its mpirun), or give the launcher its PMI"
         return "\(launcher) started \(tasks) tasks (\(variable)=\(tasks)) but MPI sees a world of 1: each task would train alone, never averaging with the others. \(fix)"
     }

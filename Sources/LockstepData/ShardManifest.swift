@@ -151,3 +151,8 @@ public enum ShardInput: String, Sendable, CaseIterable {
         }
     }
 }
+
+extension ShardManifest {
+    /// The name of class `label`: the manifest's, or the label number where it names none.
+    public func className(_ label: Int) -> String { label < labelNames.count ? labelNames[label] : String(label) }
+}

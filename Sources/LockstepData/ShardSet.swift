@@ -255,7 +255,7 @@ public final class ShardSet: Sendable {
 
     /// Class names in model-side label order (the manifest's, or the label numbers).
     public var classNames: [String] {
-        let names = (0..<manifest.numClasses).map { $0 < manifest.labelNames.count ? manifest.labelNames[$0] : String($0) }
+        let names = (0..<manifest.numClasses).map(manifest.className)
         guard let relabel else { return names }
         var ordered = [String](repeating: "", count: numClasses)
         for (file, model) in relabel.enumerated() where model >= 0 { ordered[Int(model)] = names[file] }

@@ -132,27 +132,12 @@ public enum KerasExport {
 
     /// [out, in, kh, kw] → [kh, kw, in, out].
     private static func hwio(_ p: Parameter) -> (shape: [Int], values: [Float]) {
-        let (co, ci, kh, kw) = (p.shape[0], p.shape[1], p.shape[2], p.shape[3]), w = p.value.toArray()
-        var t = [Float](repeating: 0, count: w.count)
-        for o in 0..<co { for i in 0..<ci { for y in 0..<kh { for x in 0..<kw {
-            t[((y * kw + x) * ci + i) * co + o] = w[((o * ci + i) * kh + y) * kw + x]
-        } } } }
-        return ([kh, kw, ci, co], t)
+        ([p.shape[2], p.shape[3], p.shape[1], p.shape[0]], KerasLayout.convKernel(p.value.toArray(), oihw: p.shape, toKeras: true))
     }
 
     /// [out, in] → [in, out]; after a flatten of [C, H, W], rows move from (c, h, w) to Keras's (h, w, c).
     private static func inOut(_ p: Parameter, flattenedFrom flat: [Int]?) -> (shape: [Int], values: [Float]) {
-        let (m, n) = (p.shape[0], p.shape[1]), w = p.value.toArray()
-        var t = [Float](repeating: 0, count: n * m)
-        if let flat, flat.count == 3, flat.reduce(1, *) == n {
-            let (c, h, ww) = (flat[0], flat[1], flat[2])
-            for ch in 0..<c { for y in 0..<h { for x in 0..<ww {
-                let ours = (ch * h + y) * ww + x, theirs = (y * ww + x) * c + ch
-                for o in 0..<m { t[theirs * m + o] = w[o * n + ours] }
-            } } }
-        } else {
-            for o in 0..<m { for i in 0..<n { t[i * m + o] = w[o * n + i] } }
-        }
-        return ([n, m], t)
+        let (m, n) = (p.shape[0], p.shape[1])
+        return ([n, m], KerasLayout.denseKernel(p.value.toArray(), outputs: m, inputs: n, flattenedFrom: flat, toKeras: true))
     }
 }

@@ -132,25 +132,12 @@ public enum KerasImport {
         try layer.weights.map { w in
             switch w.role {
             case "kernel" where w.shape.count == 4:  // [kh, kw, in, out] → [out, in, kh, kw]
-                let (kh, kw, ci, co) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
-                var t = [Float](repeating: 0, count: w.values.count)
-                for y in 0..<kh { for x in 0..<kw { for i in 0..<ci { for o in 0..<co {
-                    t[((o * ci + i) * kh + y) * kw + x] = w.values[((y * kw + x) * ci + i) * co + o]
-                } } } }
-                return NamedTensor(name: prefix + ".weight", shape: [co, ci, kh, kw], values: t)
+                let oihw = [w.shape[3], w.shape[2], w.shape[0], w.shape[1]]
+                return NamedTensor(name: prefix + ".weight", shape: oihw, values: KerasLayout.convKernel(w.values, oihw: oihw, toKeras: false))
             case "kernel" where w.shape.count == 2:  // [in, out] → [out, in], (h, w, c) rows → (c, h, w) columns
                 let (n, m) = (w.shape[0], w.shape[1])
-                var t = [Float](repeating: 0, count: n * m)
-                if let flat, flat.count == 3, flat.reduce(1, *) == n {
-                    let (c, h, ww) = (flat[0], flat[1], flat[2])
-                    for ch in 0..<c { for y in 0..<h { for x in 0..<ww {
-                        let ours = (ch * h + y) * ww + x, theirs = (y * ww + x) * c + ch
-                        for o in 0..<m { t[o * n + ours] = w.values[theirs * m + o] }
-                    } } }
-                } else {
-                    for i in 0..<n { for o in 0..<m { t[o * n + i] = w.values[i * m + o] } }
-                }
-                return NamedTensor(name: prefix + ".weight", shape: [m, n], values: t)
+                return NamedTensor(name: prefix + ".weight", shape: [m, n],
+                                   values: KerasLayout.denseKernel(w.values, outputs: m, inputs: n, flattenedFrom: flat, toKeras: false))
             case "bias", "beta": return NamedTensor(name: prefix + ".bias", shape: w.shape, values: w.values)
             case "gamma": return NamedTensor(name: prefix + ".weight", shape: w.shape, values: w.values)
             case "moving_mean": return NamedTensor(name: prefix + ".running_mean", shape: w.shape, values: w.values)

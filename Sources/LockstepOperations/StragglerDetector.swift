@@ -61,7 +61,8 @@ public struct StragglerDetector: Sendable {
             let slow = t > (1 + relative) * median && t - median >= absoluteMilliseconds
             streaks[r] = slow ? (streaks[r] ?? 0) + 1 : 0
         }
-        guard let slowest = totals.indices.max(by: { totals[$0] < totals[$1] }), (streaks[slowest] ?? 0) >= intervals else {
+        let (slowest, excessMilliseconds, ratio) = Self.slowest(perRank)
+        guard (streaks[slowest] ?? 0) >= intervals else {
             if let c = current, (streaks[c.rank] ?? 0) == 0 { current = nil }
             return nil
         }
@@ -69,8 +70,8 @@ public struct StragglerDetector: Sendable {
         let excess = Self.ownPhases.indices.map { perRank[slowest][$0] - phaseMedians[$0] }
         let worst = excess.indices.max(by: { excess[$0] < excess[$1] })!
         let finding = Finding(rank: slowest, host: slowest < hosts.count ? hosts[slowest] : "?", phase: Self.ownPhases[worst],
-                              excessMilliseconds: totals[slowest] - median, phaseExcessMilliseconds: excess[worst],
-                              ratio: totals[slowest] / max(median, 1e-9), step: step, windows: streaks[slowest] ?? intervals)
+                              excessMilliseconds: excessMilliseconds, phaseExcessMilliseconds: excess[worst],
+                              ratio: ratio, step: step, windows: streaks[slowest] ?? intervals)
         defer { current = finding }
         return current?.rank == finding.rank && current?.phase == finding.phase ? nil : finding
     }

@@ -111,7 +111,7 @@ extension Recipe {
     /// The model for stored samples of `manifest` (its training set), and its class names:
     /// the manifest's, or those `data.classes` selects (for `lockstep predict` on image files).
     public func modelAndClasses(trainedOn manifest: ShardManifest) throws -> (Model, [String]) {
-        let names = (0..<manifest.numClasses).map { $0 < manifest.labelNames.count ? manifest.labelNames[$0] : String($0) }
+        let names = (0..<manifest.numClasses).map(manifest.className)
         let classes = try data.classes.map { chosen in
             try chosen.map { c in
                 guard c < names.count else { throw RecipeError("data.classes has \(c); \(manifest.name) has \(names.count) classes") }

@@ -114,7 +114,7 @@ struct Export: ParsableCommand {
             guard let count = classes ?? manifest?.numClasses else {
                 throw ExportError("give --classes N with --input-shape: the recipe's data.train \(recipe.data.train) is not at hand to count them")
             }
-            let names = manifest.map { m in (0..<count).map { $0 < m.labelNames.count ? m.labelNames[$0] : String($0) } } ?? (0..<count).map(String.init)
+            let names = (0..<count).map { manifest?.className($0) ?? String($0) }
             return (try ModelZoo.build(recipe.model, inputShape: inputShape, classes: count), names)
         }
         guard FileManager.default.fileExists(atPath: recipe.data.train) else {

@@ -92,9 +92,7 @@ extension Onnx_AttributeProto {
         a.strings = values.map { Data($0.utf8) }
         return a
     }
-}
 
-extension Onnx_AttributeProto {
     static func string(_ name: String, _ value: String) -> Self {
         var a = Self()
         a.name = name

@@ -33,9 +33,7 @@ extension ONNXLowering {
         guard x.shape.count == 1 || x.shape.count == 3 else {
             throw ExportError.unsupported(b.kind, at: path, in: "ONNX", "normalizes features of shape \(x.shape); ONNX's BatchNormalization takes [N, C] or [N, C, H, W]")
         }
-        let inputs = [x.name, weight(b.weight), weight(b.bias),
-                      graph.constant(b.runningMean.name, shape: b.runningMean.value.shape, b.runningMean.value.toArray()),
-                      graph.constant(b.runningVar.name, shape: b.runningVar.value.shape, b.runningVar.value.toArray())]
+        let inputs = [x.name, weight(b.weight), weight(b.bias), weight(b.runningMean), weight(b.runningVar)]
         return ONNXValue(name: graph.apply("BatchNormalization", inputs, name: path, [.float("epsilon", b.epsilon)]), shape: x.shape)
     }
 

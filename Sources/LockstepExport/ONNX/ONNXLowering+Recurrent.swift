@@ -24,7 +24,7 @@ extension ONNXLowering {
                     guard let p = r.parameters.first(where: { $0.name.hasSuffix(role + "_" + suffix) }) else {
                         throw ExportError("layer \(path) (\(r.kind)): no parameter \(role)_\(suffix)")
                     }
-                    return reordered(p.value.toArray(), blocks: order, hidden: h)
+                    return reordered(p.value.toArray(), blocks: order)
                 }
             }
             let inputSize = l == 0 ? x.shape[1] : directions * h, gates = order.count * h
@@ -56,7 +56,7 @@ extension ONNXLowering {
     }
 
     /// Rows of `values` ([G·H, …] or [G·H]) regrouped: gate block i of the result is block `blocks[i]`.
-    private func reordered(_ values: [Float], blocks: [Int], hidden: Int) -> [Float] {
+    private func reordered(_ values: [Float], blocks: [Int]) -> [Float] {
         let per = values.count / blocks.count
         return blocks.flatMap { values[($0 * per)..<(($0 + 1) * per)] }
     }

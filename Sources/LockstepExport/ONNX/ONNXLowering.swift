@@ -64,8 +64,13 @@ struct ONNXLowering {
         return ONNXValue(name: graph.apply("Reshape", [x.name, target], name: path), shape: shape)
     }
 
-    /// The parameter `name` (a suffix of the full dotted name) of `layer`, as an initializer.
+    /// A parameter as an initializer under its dotted name.
     func weight(_ p: Parameter) -> String {
         graph.constant(p.name, shape: p.shape, p.value.toArray())
+    }
+
+    /// A buffer (BatchNorm's running statistics) as an initializer under its dotted name.
+    func weight(_ b: Buffer) -> String {
+        graph.constant(b.name, shape: b.value.shape, b.value.toArray())
     }
 }
